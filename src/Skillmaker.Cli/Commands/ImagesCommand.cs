@@ -1,0 +1,146 @@
+using System.CommandLine;
+using Spectre.Console;
+using Skillmaker.Catalog;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Common;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary><c>skillmaker images list|show</c>: what the catalog holds.</summary>
+public static class ImagesCommand
+{
+    public static Command Create(CliHost host, GlobalOptions options)
+    {
+        var command = new Command("images", "List and inspect catalogued images");
+        command.Subcommands.Add(List(host, options));
+        command.Subcommands.Add(Show(host, options));
+        return command;
+    }
+
+    private static Command List(CliHost host, GlobalOptions options)
+    {
+        var source = new Option<string?>("--source") { Description = "Only images seen from this source", HelpName = "NAME" };
+        var kind = new Option<ImageKind?>("--kind") { Description = "original or crop" };
+        var limit = new Option<int>("--limit") { Description = "At most this many (default: all)", DefaultValueFactory = _ => int.MaxValue, HelpName = "N" };
+        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
+        var command = new Command("list", "List images with their source, set, date and label hints") { source, kind, limit };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var images = await services.Catalog.ListImagesAsync(new ImageQuery { Source = parse.GetValue(source), Kind = parse.GetValue(kind), Limit = parse.GetValue(limit) }, ct).ConfigureAwait(false);
+            if (run.IsJson)
+            {
+                run.WriteJson(new { count = images.Count, images = images.Select(ToJson) });
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumns("Id", "File", "Source", "Size", "Set", "Taken", "Hints", "Near-dup");
+            foreach (var i in images)
+                table.AddRow(
+                    Markup.Escape(i.Image.Id[..12]),
+                    Markup.Escape(i.OriginalFileName ?? ""),
+                    Markup.Escape(i.Source ?? ""),
+                    $"{i.Image.Width}x{i.Image.Height}",
+                    Markup.Escape(i.SetId?.Value ?? ""),
+                    Markup.Escape(i.DateTaken is { } d ? $"{d.Value} ({d.Provenance.ToWire()})" : ""),
+                    Markup.Escape(string.Join(", ", i.LabelHints)),
+                    Markup.Escape(i.NearDuplicateClusterId?[..12] ?? ""));
+            run.Console.Write(table);
+            run.Console.WriteLine($"{images.Count} images");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Show(CliHost host, GlobalOptions options)
+    {
+        var id = new Argument<string>("ID") { Description = "Image id (sha256) or a unique prefix of at least 6 characters" };
+        var command = new Command("show", "Everything known about one image, with provenance") { id };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var wanted = parse.GetValue(id)!.Trim().ToLowerInvariant();
+            if (wanted.Length < 6 || !wanted.All(Uri.IsHexDigit))
+                throw new UsageException($"'{wanted}' is not an image id; expected a sha256 in hex, or a unique prefix of at least 6 hex characters.");
+            var matches = await services.Catalog.FindImageIdsByPrefixAsync(wanted, 5, ct).ConfigureAwait(false);
+            var details = matches.Count switch
+            {
+                0 => throw new SkillmakerException($"No image with id {wanted} in {services.Catalog.Location}."),
+                1 => await services.Catalog.GetImageAsync(matches[0], ct).ConfigureAwait(false),
+                _ => throw new SkillmakerException($"Id prefix {wanted} is ambiguous: {string.Join(", ", matches)}; give more characters."),
+            };
+            if (run.IsJson)
+            {
+                run.WriteJson(ToJson(details!));
+                return ExitCodes.Ok;
+            }
+            Render(run, details!);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static object ToJson(ImageSummary i) => new
+    {
+        id = i.Image.Id,
+        kind = i.Image.Kind,
+        originalFileName = i.OriginalFileName,
+        source = i.Source,
+        width = i.Image.Width,
+        height = i.Image.Height,
+        format = i.Image.Format,
+        setId = Field(i.SetId),
+        dateTaken = Field(i.DateTaken),
+        labelHints = i.LabelHints,
+        nearDuplicateCluster = i.NearDuplicateClusterId,
+        ingestedAt = i.Image.IngestedAt,
+    };
+
+    private static object ToJson(ImageDetails d) => new
+    {
+        id = d.Image.Id,
+        kind = d.Image.Kind,
+        parentId = d.Image.ParentId,
+        byteSize = d.Image.ByteSize,
+        format = d.Image.Format,
+        width = d.Image.Width,
+        height = d.Image.Height,
+        exifOrientation = d.Image.ExifOrientation,
+        perceptualHash = d.Image.PerceptualHash.ToString("x16"),
+        ingestedAt = d.Image.IngestedAt,
+        setId = Field(d.Effective(Fields.SetId)),
+        dateTaken = Field(d.Effective(Fields.DateTaken)),
+        occurrences = d.Occurrences.Select(o => new { source = o.Source, originalPath = o.OriginalPath, originalFileName = o.OriginalFileName, runId = o.RunId, seenAt = o.SeenAt }),
+        fieldHistory = d.FieldHistory.Select(Field),
+        labels = d.Labels.Select(l => new { label = l.Label, status = l.Status, provenance = l.Provenance.ToWire(), actor = l.Actor, recordedAt = l.RecordedAt }),
+        nearDuplicates = d.NearDuplicates.Select(n => new { imageId = n.OtherImageId, distance = n.Distance }),
+        nearDuplicateCluster = d.NearDuplicateClusterId,
+    };
+
+    private static object? Field(FieldValue? f) => f is null ? null : new { field = f.Field, value = f.Value, provenance = f.Provenance.ToWire(), actor = f.Actor, recordedAt = f.RecordedAt };
+
+    private static void Render(CommandRun run, ImageDetails d)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("id", d.Image.Id);
+        Row("kind", d.Image.Kind.ToString().ToLowerInvariant() + (d.Image.ParentId is { } p ? $" of {p}" : ""));
+        Row("format", $"{d.Image.Format}, {d.Image.Width}x{d.Image.Height}, {d.Image.ByteSize:N0} bytes, EXIF orientation {d.Image.ExifOrientation}");
+        Row("perceptual hash", d.Image.PerceptualHash.ToString("x16"));
+        Row("ingested", d.Image.IngestedAt.ToString("u"));
+        Row("set id", d.Effective(Fields.SetId) is { } s ? $"{s.Value} ({s.Provenance.ToWire()}, {s.Actor})" : "(none)");
+        Row("date taken", d.Effective(Fields.DateTaken) is { } t ? $"{t.Value} ({t.Provenance.ToWire()}, {t.Actor})" : "(unknown)");
+        run.Console.Write(grid);
+        run.Console.WriteLine("Seen at:");
+        foreach (var o in d.Occurrences) run.Console.WriteLine($"  {o.Source}: {o.OriginalPath} ({o.SeenAt:u}, {o.RunId})");
+        run.Console.WriteLine("Labels:");
+        foreach (var l in d.Labels) run.Console.WriteLine($"  {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u})");
+        if (d.Labels.Count == 0) run.Console.WriteLine("  (none)");
+        run.Console.WriteLine("Field history:");
+        foreach (var f in d.FieldHistory) run.Console.WriteLine($"  {f.Field} = {f.Value} ({f.Provenance.ToWire()}, {f.Actor}, {f.RecordedAt:u})");
+        if (d.NearDuplicates.Count > 0)
+        {
+            run.Console.WriteLine($"Near-duplicates (cluster {d.NearDuplicateClusterId}):");
+            foreach (var n in d.NearDuplicates) run.Console.WriteLine($"  {n.OtherImageId} (distance {n.Distance})");
+        }
+    }
+}

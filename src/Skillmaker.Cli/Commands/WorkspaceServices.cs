@@ -1,0 +1,41 @@
+using Skillmaker.Blobs;
+using Skillmaker.Catalog;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Ingest;
+using Skillmaker.Storage;
+using Skillmaker.Vision.Imaging;
+using Skillmaker.Workspaces;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary>The open workspace with its engines: the composition root commands share.</summary>
+public sealed class WorkspaceServices : IAsyncDisposable
+{
+    private WorkspaceServices(Workspace workspace, ICatalog catalog, IBlobStore blobs)
+    {
+        Workspace = workspace;
+        Catalog = catalog;
+        Blobs = blobs;
+    }
+
+    public Workspace Workspace { get; }
+    public ICatalog Catalog { get; }
+    public IBlobStore Blobs { get; }
+
+    public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken)
+    {
+        var workspace = await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false);
+        return new WorkspaceServices(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace));
+    }
+
+    public IngestService CreateIngest(CommandRun run) =>
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
+
+    public ValueTask DisposeAsync() => Catalog.DisposeAsync();
+}
+
+internal static class LoggerFactoryExtensions
+{
+    public static Microsoft.Extensions.Logging.ILogger<T> CreateLogger<T>(this Microsoft.Extensions.Logging.ILoggerFactory factory) =>
+        new Microsoft.Extensions.Logging.Logger<T>(factory);
+}

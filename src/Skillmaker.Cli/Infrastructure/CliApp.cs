@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Reflection;
+using Skillmaker.Cli.Commands;
+using Skillmaker.Common;
+
+namespace Skillmaker.Cli.Infrastructure;
+
+/// <summary>Builds the command tree and runs one command line, mapping outcomes to exit codes:
+/// 0 done, 1 failed, 2 the command line is wrong.</summary>
+public static class CliApp
+{
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static RootCommand BuildRoot(CliHost host)
+    {
+        var options = new GlobalOptions();
+        var root = new RootCommand("Skillmaker: from raw photos to a gated, versioned, deployed image classifier.");
+        options.AddTo(root);
+        foreach (var command in new[]
+        {
+            InitCommand.Create(host, options),
+            IngestCommand.Create(host, options),
+            ImagesCommand.Create(host, options),
+            StatusCommand.Create(host, options),
+            DemoCommand.Create(host, options),
+        })
+            root.Subcommands.Add(command);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken)
+    {
+        var root = BuildRoot(host);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) host.Error.WriteLine($"error: {error.Message}");
+            host.Error.WriteLine($"Run 'skillmaker {string.Join(' ', CommandPath(parse.CommandResult.Command))} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
+            return ExitCodes.Usage;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = host.Out, Error = host.Error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Wraps a command body: user-facing errors become one clear line (and a JSON error object
+    /// with --json) instead of a stack trace.</summary>
+    public static Func<ParseResult, CancellationToken, Task<int>> Action(CliHost host, GlobalOptions options, Func<CommandRun, ParseResult, CancellationToken, Task<int>> body) =>
+        async (parse, cancellationToken) =>
+        {
+            using var run = new CommandRun(host, parse, options);
+            try
+            {
+                return await body(run, parse, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException ex)
+            {
+                return Fail(run, ex.Message, ExitCodes.Usage);
+            }
+            catch (SkillmakerException ex)
+            {
+                return Fail(run, ex.Message, ExitCodes.Failed);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Fail(run, "interrupted; everything recorded so far is complete, re-run the same command to finish", ExitCodes.Failed);
+            }
+        };
+
+    private static int Fail(CommandRun run, string message, int code)
+    {
+        if (run.IsJson) run.WriteJson(new { error = new { message, exitCode = code } });
+        run.Host.Error.WriteLine($"error: {message}");
+        return code;
+    }
+
+    private static IEnumerable<string> CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c && s is not RootCommand; s = c.Parents.FirstOrDefault())
+            names.Insert(0, c.Name);
+        return names;
+    }
+}

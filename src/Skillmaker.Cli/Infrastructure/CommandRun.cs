@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Skillmaker.Workspaces;
+
+namespace Skillmaker.Cli.Infrastructure;
+
+/// <summary>One command invocation: its output mode, workspace, logging and progress display.</summary>
+public sealed class CommandRun : IDisposable
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // Paths and reasons are read by people too: keep <, > and quotes as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly string? _workspaceOption;
+
+    public CommandRun(CliHost host, ParseResult parse, GlobalOptions options)
+    {
+        Host = host;
+        IsJson = parse.GetValue(options.Json);
+        _workspaceOption = parse.GetValue(options.Workspace);
+        var verbose = parse.GetValue(options.Verbose);
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(host.Out),
+            Ansi = host.InteractiveProgress ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = host.InteractiveProgress ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(host.Error),
+            Ansi = host.InteractiveProgress ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = host.InteractiveProgress ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = host.InteractiveProgress ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        Logging = LoggerFactory.Create(b => b
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    }
+
+    public CliHost Host { get; }
+    public bool IsJson { get; }
+    /// <summary>Human output on stdout.</summary>
+    public IAnsiConsole Console { get; }
+    /// <summary>Progress and notes on stderr, so stdout stays clean for --json.</summary>
+    public IAnsiConsole ErrorConsole { get; }
+    public ILoggerFactory Logging { get; }
+    public TimeProvider Time => Host.Time;
+
+    /// <summary>The folder the user meant: --workspace, else $SKILLMAKER_WORKSPACE, else the current folder.</summary>
+    public string WorkspacePath => Path.GetFullPath(_workspaceOption ?? Host.Environment(Workspace.EnvironmentVariable) ?? Host.CurrentDirectory, Host.CurrentDirectory);
+
+    public Task<Workspace> OpenWorkspaceAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(WorkspacePath, cancellationToken);
+
+    public string ResolvePath(string path) => Path.GetFullPath(path, Host.CurrentDirectory);
+
+    public void WriteJson<T>(T value) => Host.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    /// <summary>Runs long work with a progress bar on stderr (a live bar on a terminal, a line every
+    /// few seconds otherwise).</summary>
+    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<(int Done, int Total)>, Task<T>> work)
+    {
+        if (Host.InteractiveProgress)
+        {
+            return await ErrorConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask(title, maxValue: 1);
+                    var progress = new SynchronousProgress(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.Total);
+                        task.Value = p.Done;
+                    });
+                    var result = await work(progress).ConfigureAwait(false);
+                    task.Value = task.MaxValue;
+                    return result;
+                }).ConfigureAwait(false);
+        }
+
+        var last = TimeSpan.Zero;
+        var started = Time.GetTimestamp();
+        var lines = new SynchronousProgress(p =>
+        {
+            var elapsed = Time.GetElapsedTime(started);
+            if (p.Done != p.Total && elapsed - last < TimeSpan.FromSeconds(5)) return;
+            last = elapsed;
+            lock (Host.Error) Host.Error.WriteLine($"{title}: {p.Done}/{p.Total} ({(p.Total == 0 ? 100 : 100 * p.Done / p.Total)}%)");
+        });
+        return await work(lines).ConfigureAwait(false);
+    }
+
+    public void Dispose() => Logging.Dispose();
+
+    /// <summary>Reports on the caller's thread; Progress&lt;T&gt; would post to the thread pool and
+    /// could report after the work is done.</summary>
+    private sealed class SynchronousProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        private readonly Lock _gate = new();
+        public void Report((int Done, int Total) value)
+        {
+            lock (_gate) report(value);
+        }
+    }
+}

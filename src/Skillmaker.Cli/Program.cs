@@ -1,0 +1,3 @@
+using Skillmaker.Cli.Infrastructure;
+
+return await CliApp.RunAsync(args, CliHost.FromProcess(), CancellationToken.None);

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Skillmaker.Common;
+
+namespace Skillmaker.Workspaces;
+
+/// <summary>A folder that holds a <c>.skillmaker/</c> directory: catalog, blobs and config.</summary>
+public sealed class Workspace
+{
+    public const string DirectoryName = ".skillmaker";
+    public const string ConfigFileName = "config.json";
+    public const string EnvironmentVariable = "SKILLMAKER_WORKSPACE";
+
+    private Workspace(string root, WorkspaceConfig config)
+    {
+        Root = root;
+        Config = config;
+    }
+
+    public string Root { get; }
+    public string StateDirectory => Path.Combine(Root, DirectoryName);
+    public string ConfigPath => Path.Combine(StateDirectory, ConfigFileName);
+    public WorkspaceConfig Config { get; }
+
+    /// <summary>Resolves a path from the config: absolute as is, otherwise relative to <c>.skillmaker/</c>.</summary>
+    public string ResolveStatePath(string path) => Path.GetFullPath(Path.Combine(StateDirectory, path));
+
+    /// <summary>Creates a workspace; refuses to touch an existing one.</summary>
+    public static async Task<Workspace> InitAsync(string root, long? seed, CancellationToken cancellationToken)
+    {
+        root = Path.GetFullPath(root);
+        var stateDirectory = Path.Combine(root, DirectoryName);
+        if (File.Exists(Path.Combine(stateDirectory, ConfigFileName)))
+            throw new SkillmakerException($"A workspace already exists at {root} ({Path.Combine(stateDirectory, ConfigFileName)}); nothing was changed.");
+        if (File.Exists(root))
+            throw new SkillmakerException($"Cannot create a workspace at {root}: it is a file, expected a folder.");
+
+        Directory.CreateDirectory(stateDirectory);
+        var config = new WorkspaceConfig { Seed = seed ?? RandomNumberGenerator.GetInt32(1, int.MaxValue) };
+        await AtomicFile.WriteAllTextAsync(Path.Combine(stateDirectory, ConfigFileName), JsonSerializer.Serialize(config, WorkspaceJson.Options), cancellationToken).ConfigureAwait(false);
+        return new Workspace(root, config);
+    }
+
+    /// <summary>Opens the workspace at <paramref name="start"/> or the nearest parent folder that has one.</summary>
+    public static async Task<Workspace> OpenAsync(string start, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(start);
+        if (!Directory.Exists(full))
+            throw new SkillmakerException($"Workspace folder {full} does not exist. Create one with `skillmaker init {start}`.");
+        for (var dir = new DirectoryInfo(full); dir is not null; dir = dir.Parent)
+        {
+            var configPath = Path.Combine(dir.FullName, DirectoryName, ConfigFileName);
+            if (File.Exists(configPath))
+                return new Workspace(dir.FullName, await ReadConfigAsync(configPath, cancellationToken).ConfigureAwait(false));
+        }
+        throw new SkillmakerException($"No Skillmaker workspace at {full} or its parents (looked for {DirectoryName}/{ConfigFileName}). Create one with `skillmaker init {start}`, or pass --workspace DIR or set {EnvironmentVariable}.");
+    }
+
+    private static async Task<WorkspaceConfig> ReadConfigAsync(string path, CancellationToken cancellationToken)
+    {
+        WorkspaceConfig? config;
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            config = await JsonSerializer.DeserializeAsync<WorkspaceConfig>(stream, WorkspaceJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            throw new SkillmakerException($"Workspace config {path} is not valid: {ex.Message}", ex);
+        }
+        if (config is null)
+            throw new SkillmakerException($"Workspace config {path} is empty; expected a JSON object with at least \"seed\".");
+        if (config.FormatVersion != WorkspaceConfig.CurrentFormatVersion)
+            throw new SkillmakerException($"Workspace config {path} has formatVersion {config.FormatVersion}; this Skillmaker reads version {WorkspaceConfig.CurrentFormatVersion}.");
+        if (config.Ingest.NearDuplicateMaxDistance is < 0 or > 64)
+            throw new SkillmakerException($"Workspace config {path}: ingest.nearDuplicateMaxDistance is {config.Ingest.NearDuplicateMaxDistance}; expected 0..64 bits.");
+        if (config.Ingest.MaxPixels <= 0)
+            throw new SkillmakerException($"Workspace config {path}: ingest.maxPixels must be positive.");
+        return config;
+    }
+}

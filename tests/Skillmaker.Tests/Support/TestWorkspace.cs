@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Skillmaker.Blobs;
+using Skillmaker.Catalog;
+using Skillmaker.Ingest;
+using Skillmaker.Storage;
+using Skillmaker.Vision.Imaging;
+using Skillmaker.Workspaces;
+
+namespace Skillmaker.Tests.Support;
+
+/// <summary>A real workspace (SQLite catalog, file blobs) in a temporary folder, owned by one test.</summary>
+public sealed class TestWorkspace : IAsyncDisposable
+{
+    private readonly TempDir _dir;
+
+    private TestWorkspace(TempDir dir, Workspace workspace, ICatalog catalog, IBlobStore blobs)
+    {
+        _dir = dir;
+        Workspace = workspace;
+        Catalog = catalog;
+        Blobs = blobs;
+    }
+
+    public Workspace Workspace { get; }
+    public ICatalog Catalog { get; }
+    public IBlobStore Blobs { get; }
+    public string Root => Workspace.Root;
+    public TempDir Scratch => _dir;
+
+    public static async Task<TestWorkspace> CreateAsync(long seed = 42)
+    {
+        var dir = new TempDir("ws");
+        var workspace = await Workspace.InitAsync(Path.Combine(dir.Path, "ws"), seed, CancellationToken.None);
+        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
+        return new TestWorkspace(dir, workspace, catalog, WorkspaceStorage.OpenBlobs(workspace));
+    }
+
+    public IngestService Ingest(IngestSettings? settings = null, TimeProvider? time = null) =>
+        new(Catalog, Blobs, new SkiaImageProbe(), settings ?? Workspace.Config.Ingest, time ?? TimeProvider.System, NullLogger<IngestService>.Instance);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Catalog.DisposeAsync();
+        _dir.Dispose();
+    }
+}
