@@ -16,6 +16,7 @@ public static class CsvReader
         var line = 1;
         var recordLine = 1;
         var fieldStarted = false;
+        if (reader.Peek() == '\uFEFF') reader.Read();
         int c;
         while ((c = reader.Read()) != -1)
         {
