@@ -39,7 +39,14 @@ public static class CliApp
             host.Error.WriteLine($"Run 'skillmaker {string.Join(' ', CommandPath(parse.CommandResult.Command))} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = host.Out, Error = host.Error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        return await parse.InvokeAsync(new InvocationConfiguration
+        {
+            Output = host.Out,
+            Error = host.Error,
+            EnableDefaultExceptionHandler = false,
+            // Ctrl-C cancels the command's token; it gets this long to finish the writes under way.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(15),
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Wraps a command body: user-facing errors become one clear line (and a JSON error object

@@ -33,6 +33,8 @@ public sealed class CommandRun : IDisposable
             ColorSystem = host.InteractiveProgress ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
+        // Redirected output has no terminal width; 80 columns would wrap paths and reasons.
+        if (!host.InteractiveProgress) Console.Profile.Width = 200;
         ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(host.Error),

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Skillmaker.Common;
+
+namespace Skillmaker.Bench;
+
+/// <summary>Shared measuring helpers: assets, medians, and a sampler of the managed heap's peak.</summary>
+internal static class BenchSupport
+{
+    public static string Assets()
+    {
+        var (found, looked) = AssetLocator.Locate(Environment.GetEnvironmentVariable, AppContext.BaseDirectory, Environment.CurrentDirectory);
+        return found ?? throw new InvalidOperationException($"Assets not found; looked in {string.Join("; ", looked)}. Set {AssetLocator.EnvironmentVariable}.");
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    public static async Task<TimeSpan> TimeAsync(Func<Task> work)
+    {
+        var watch = Stopwatch.StartNew();
+        await work();
+        return watch.Elapsed;
+    }
+}
+
+/// <summary>Samples the managed heap every few milliseconds and keeps the largest value seen.</summary>
+internal sealed class PeakMemorySampler : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _peak;
+
+    public PeakMemorySampler()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Baseline = GC.GetTotalMemory(forceFullCollection: true);
+        _loop = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                _peak = Math.Max(_peak, GC.GetTotalMemory(false));
+                try { await Task.Delay(5, _stop.Token); } catch (OperationCanceledException) { }
+            }
+        });
+    }
+
+    public long Baseline { get; }
+    public long PeakAboveBaseline => Math.Max(0, _peak - Baseline);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _loop.Wait();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Skillmaker.Tests.Support;
+
+namespace Skillmaker.Tests.Cli;
+
+public sealed class InterruptTests
+{
+    [Fact]
+    public async Task Ingest_CtrlCInRealProcess_RecordsInterruptedRunAndRerunCompletes()
+    {
+        using var dir = new TempDir("sigint");
+        Assert.Equal(0, (await CliRunner.RunAsync(dir.Path, "init", "--seed", "1")).ExitCode);
+        // One file at a time, so the signal lands while work is still queued.
+        var configPath = Path.Combine(dir.Path, ".skillmaker", "config.json");
+        var config = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(configPath))!;
+        config["ingest"] = new System.Text.Json.Nodes.JsonObject { ["parallelism"] = 1 };
+        await File.WriteAllTextAsync(configPath, config.ToJsonString());
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "skillmaker.dll"), "ingest", TestAssets.Cars, TestAssets.Scenes, "-s", "x", "--json" })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var catalog = Path.Combine(dir.Path, ".skillmaker", "catalog.db");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await CountImagesAsync(catalog) < 20 && !process.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+        Assert.False(process.HasExited, "the ingest finished before it could be interrupted");
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) await kill.WaitForExitAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(1, process.ExitCode);
+        var summary = JsonDocument.Parse(await stdout).RootElement;
+        Assert.True(summary.GetProperty("interrupted").GetBoolean(), await stderr);
+        var added = summary.GetProperty("added").GetInt32();
+        Assert.InRange(added, 20, 388);
+        Assert.Equal(added, await CountImagesAsync(catalog));
+
+        var rerun = await CliRunner.RunAsync(dir.Path, "ingest", TestAssets.Cars, TestAssets.Scenes, "-s", "x", "--json");
+
+        Assert.Equal(0, rerun.ExitCode);
+        Assert.Equal(389 - added, rerun.Json.GetProperty("added").GetInt32());
+        Assert.Equal(added, rerun.Json.GetProperty("duplicates").GetInt32());
+        Assert.Equal(389, await CountImagesAsync(catalog));
+        var status = (await CliRunner.RunAsync(dir.Path, "status", "--json")).Json;
+        Assert.Equal(["interrupted", "completed"], status.GetProperty("ingestRuns").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+    }
+
+    private static async Task<long> CountImagesAsync(string catalog)
+    {
+        if (!File.Exists(catalog)) return 0;
+        try
+        {
+            await using var connection = new SqliteConnection($"Data Source={catalog};Mode=ReadOnly;Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM images";
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // schema not created yet
+        }
+    }
+}
