@@ -22,6 +22,13 @@ public static class WorkspaceStorage
         return catalog;
     }
 
+    /// <summary>The dataset store that lives beside the given catalog.</summary>
+    public static Datasets.IDatasetStore DatasetStore(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteDatasetStore(sqlite),
+        _ => throw new SkillmakerException($"No dataset store for the catalog at {catalog.Location}."),
+    };
+
     public static IBlobStore OpenBlobs(Workspace workspace)
     {
         var location = workspace.Config.Blobs;

@@ -31,6 +31,9 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
 
+    public Datasets.DatasetService CreateDatasets(CommandRun run) =>
+        new(WorkspaceStorage.DatasetStore(Catalog), Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), run.Time, run.Logging.CreateLogger<Datasets.DatasetService>());
+
     public ValueTask DisposeAsync() => Catalog.DisposeAsync();
 }
 

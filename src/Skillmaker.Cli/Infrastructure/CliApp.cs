@@ -23,6 +23,9 @@ public static class CliApp
             IngestCommand.Create(host, options),
             ImagesCommand.Create(host, options),
             StatusCommand.Create(host, options),
+            DatasetCommands.Extract(host, options),
+            DatasetCommands.Splits(host, options),
+            DatasetCommands.Manifests(host, options),
             DemoCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
@@ -70,6 +73,12 @@ public static class CliApp
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return Fail(run, "interrupted; everything recorded so far is complete, re-run the same command to finish", ExitCodes.Failed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug or an environment fault: say what and where, keep the trace for --verbose.
+                if (parse.GetValue(options.Verbose)) run.Host.Error.WriteLine(ex.ToString());
+                return Fail(run, $"unexpected {ex.GetType().Name}: {ex.Message} (run with --verbose for the stack trace)", ExitCodes.Failed);
             }
         };
 

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using Spectre.Console;
+using Skillmaker.Catalog;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Datasets;
+using Skillmaker.Storage;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary><c>extract DEF.json</c>, <c>splits audit</c>, <c>manifests list|show</c>.</summary>
+public static class DatasetCommands
+{
+    public static Command Extract(CliHost host, GlobalOptions options)
+    {
+        var definition = new Argument<string>("DEF.json") { Description = "Dataset definition (see docs/datasets.md)" };
+        var fraction = new Option<double?>("--test-fraction") { Description = "Target test share for new groups, in (0,1) (default: the definition's testFraction, else 0.2). Earlier test groups stay test", HelpName = "F" };
+        var command = new Command("extract", "Build an immutable dataset manifest with sticky, group-aware train/test splits") { definition, fraction };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            if (parse.GetValue(fraction) is { } f && !(f > 0 && f < 1))
+                throw new UsageException($"--test-fraction {f} is outside (0, 1); e.g. 0.2");
+            var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var result = await services.CreateDatasets(run).ExtractAsync(def, parse.GetValue(fraction), ct).ConfigureAwait(false);
+            var m = result.Manifest;
+            if (run.IsJson)
+            {
+                run.WriteJson(new
+                {
+                    manifestId = m.Id,
+                    created = result.Created,
+                    name = m.Name,
+                    json = result.JsonPath,
+                    csv = result.CsvPath,
+                    items = m.Items.Count,
+                    train = m.Items.Count(i => i.Split == Split.Train),
+                    test = m.Items.Count(i => i.Split == Split.Test),
+                    classes = m.Classes,
+                    countsBefore = m.CountsBefore,
+                    countsAfter = m.CountsAfter,
+                    droppedClasses = m.DroppedClasses,
+                    classWeights = m.ClassWeights,
+                    excluded = m.Excluded,
+                    movedToTest = result.MovedToTest,
+                });
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumns("Class", "Train (before)", "Test (before)", "Train (after)", "Test (after)");
+            var after = m.CountsAfter.ToDictionary(c => c.Class);
+            foreach (var b in m.CountsBefore)
+                table.AddRow(Markup.Escape(b.Class), b.Train.ToString(), b.Test.ToString(),
+                    after.TryGetValue(b.Class, out var a) ? a.Train.ToString() : "[yellow]dropped[/]", after.TryGetValue(b.Class, out a) ? a.Test.ToString() : "");
+            run.Console.Write(table);
+            foreach (var d in m.DroppedClasses) run.Console.MarkupLineInterpolated($"[yellow]dropped[/] class {d.Class}: {d.Reason}");
+            foreach (var (reason, count) in m.Excluded) run.Console.WriteLine($"excluded {count}: {reason}");
+            if (result.MovedToTest.Count > 0) run.Console.WriteLine($"{result.MovedToTest.Count} groups moved from train to test (they joined a test group).");
+            run.Console.WriteLine($"Manifest {m.Id} ({(result.Created ? "new" : "unchanged, already extracted")}): {m.Items.Count} items, {m.Items.Count(i => i.Split == Split.Test)} test");
+            run.Console.WriteLine($"  {result.JsonPath}\n  {result.CsvPath}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Splits(CliHost host, GlobalOptions options)
+    {
+        var audit = new Command("audit", "Prove the splits leak nothing: groups and near-duplicates on one side, test stays test. Exit 1 if any check fails");
+        audit.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var store = WorkspaceStorage.DatasetStore(services.Catalog);
+            var manifests = await store.GetAllManifestsAsync(ct).ConfigureAwait(false);
+            var ledger = await store.GetLedgerAsync(ct).ConfigureAwait(false);
+            var atoms = new Dictionary<string, SplitItem>();
+            foreach (var kind in new[] { ImageKind.Original, ImageKind.Crop })
+                foreach (var c in await store.GetCandidatesAsync(kind, ct).ConfigureAwait(false))
+                    atoms[c.ImageId] = new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters);
+            var report = SplitAudit.Run(manifests, ledger, atoms);
+            if (run.IsJson)
+                run.WriteJson(new { passed = report.Passed, manifests = report.Manifests, ledgerEntries = report.LedgerEntries, checks = report.Checks });
+            else
+            {
+                foreach (var check in report.Checks)
+                {
+                    run.Console.MarkupLine($"{(check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(check.Name)}: {Markup.Escape(check.Description)}");
+                    foreach (var o in check.Offending) run.Console.WriteLine($"    {o}");
+                }
+                run.Console.WriteLine($"{report.Manifests} manifests, {report.LedgerEntries} ledger entries audited.");
+            }
+            return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        var command = new Command("splits", "Inspect and audit the sticky train/test splits");
+        command.Subcommands.Add(audit);
+        return command;
+    }
+
+    public static Command Manifests(CliHost host, GlobalOptions options)
+    {
+        var list = new Command("list", "List dataset manifests, oldest first");
+        list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var manifests = await WorkspaceStorage.DatasetStore(services.Catalog).ListManifestsAsync(ct).ConfigureAwait(false);
+            if (run.IsJson) { run.WriteJson(new { manifests }); return ExitCodes.Ok; }
+            var table = new Table().AddColumns("Id", "Name", "Created", "Items", "Train", "Test", "Classes");
+            foreach (var m in manifests)
+                table.AddRow(m.Id[..12], Markup.Escape(m.Name), m.CreatedAt.ToString("u"), m.Items.ToString(), m.Train.ToString(), m.Test.ToString(), m.Classes.ToString());
+            run.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+        var id = new Argument<string>("ID") { Description = "Manifest id or unique prefix" };
+        var show = new Command("show", "Print a manifest (JSON)") { id };
+        show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var manifest = await WorkspaceStorage.DatasetStore(services.Catalog).GetManifestAsync(parse.GetValue(id)!, ct).ConfigureAwait(false)
+                ?? throw new Common.SkillmakerException($"No manifest with id {parse.GetValue(id)} in {services.Catalog.Location}; see `skillmaker manifests list`.");
+            run.Host.Out.WriteLine(manifest.ToJson());
+            return ExitCodes.Ok;
+        }));
+        var command = new Command("manifests", "List and show dataset manifests");
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(show);
+        return command;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Data;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Skillmaker.Catalog;
+using Skillmaker.Common;
+using Skillmaker.Datasets;
+
+namespace Skillmaker.Storage.Sqlite;
+
+/// <summary>Dataset candidates, split ledger and manifests in the workspace's SQLite catalog.</summary>
+public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
+{
+    public async Task<IReadOnlyList<DatasetCandidate>> GetCandidatesAsync(ImageKind kind, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var images = (await connection.QueryAsync<(string Id, string? ParentId, long Width, long Height, string? Cluster)>(new CommandDefinition(
+            "SELECT id, parent_id, width, height, near_dup_cluster FROM images WHERE kind = @kind ORDER BY id",
+            new { kind = SqliteCatalog.KindName(kind) }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        var parents = (await connection.QueryAsync<(string Id, string? Cluster)>(new CommandDefinition(
+            "SELECT p.id, p.near_dup_cluster FROM images p WHERE p.id IN (SELECT parent_id FROM images WHERE kind = @kind AND parent_id IS NOT NULL)",
+            new { kind = SqliteCatalog.KindName(kind) }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(p => p.Id, p => p.Cluster);
+        var setFields = (await connection.QueryAsync<(string ImageId, string Value, string Provenance, string Actor, string RecordedAt)>(new CommandDefinition(
+            "SELECT image_id, value, provenance, actor, recorded_at FROM image_fields WHERE field = @field ORDER BY id",
+            new { field = Fields.SetId }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .Select(r => new FieldValue
+            {
+                ImageId = r.ImageId, Field = Fields.SetId, Value = r.Value, Provenance = ProvenanceExtensions.ParseProvenance(r.Provenance), Actor = r.Actor,
+                RecordedAt = DateTimeOffset.Parse(r.RecordedAt, CultureInfo.InvariantCulture),
+            }).ToLookup(f => f.ImageId);
+        var labels = (await connection.QueryAsync<(string ImageId, string Label, string Status, string Provenance, string RecordedAt, long Id)>(new CommandDefinition(
+            "SELECT image_id, label, status, provenance, recorded_at, id FROM labels ORDER BY id", cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .ToLookup(l => l.ImageId);
+
+        var result = new List<DatasetCandidate>(images.Count);
+        foreach (var image in images)
+        {
+            var owner = image.ParentId ?? image.Id;
+            var setId = FieldResolution.Effective(setFields[owner], Fields.SetId)?.Value ?? $"single:{owner[..16]}";
+            // The latest decision by the most trusted kind of person wins; undo is a newer decision.
+            var decision = labels[image.Id].Where(l => l.Status is "confirmed" or "rejected")
+                .OrderByDescending(l => ProvenanceExtensions.ParseProvenance(l.Provenance).Trust()).ThenByDescending(l => l.Id).FirstOrDefault();
+            var hints = labels[image.Id].Concat(image.ParentId is { } p ? labels[p] : []).Where(l => l.Status == "hint").Select(l => l.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+            var clusters = new List<string>();
+            if (image.Cluster is { } c) clusters.Add(c);
+            if (image.ParentId is { } pid && parents.TryGetValue(pid, out var pc) && pc is not null) clusters.Add(pc);
+            result.Add(new DatasetCandidate
+            {
+                ImageId = image.Id,
+                Kind = kind,
+                ParentId = image.ParentId,
+                Width = (int)image.Width,
+                Height = (int)image.Height,
+                SetId = setId,
+                NearDuplicateClusters = [.. clusters.Distinct()],
+                ConfirmedLabel = decision.Status == "confirmed" ? decision.Label : null,
+                Rejected = decision.Status == "rejected",
+                LabelHints = hints,
+            });
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string Atom, string Split, string Reason, string ManifestId, string RecordedAt)>(new CommandDefinition(
+            "SELECT atom, split, reason, manifest_id, recorded_at FROM split_ledger ORDER BY seq", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new LedgerEntry(r.Atom, ParseSplit(r.Split), r.Reason, r.ManifestId, DateTimeOffset.Parse(r.RecordedAt, CultureInfo.InvariantCulture)))];
+    }
+
+    public async Task<IReadOnlySet<string>> GetImagesEverInTestAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT image_id FROM manifest_items WHERE split = 'test'", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToHashSet(StringComparer.Ordinal);
+    }
+
+    public async Task<bool> SaveManifestAsync(DatasetManifest manifest, IReadOnlyList<LedgerEntry> newEntries, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM manifests WHERE id = @Id", new { manifest.Id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        if (exists) return false;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO manifests (id, name, created_at, body) VALUES (@Id, @Name, @createdAt, @body)",
+            new { manifest.Id, manifest.Name, createdAt = SqliteCatalog.Iso(manifest.CreatedAt), body = JsonSerializer.Serialize(manifest with { Items = [] }, DatasetManifest.JsonOptions) },
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO manifest_items (manifest_id, image_id, class, split, grp) VALUES (@manifestId, @ImageId, @Class, @split, @Group)",
+            manifest.Items.Select(i => new { manifestId = manifest.Id, i.ImageId, i.Class, split = SplitName(i.Split), i.Group }),
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO split_ledger (atom, split, reason, manifest_id, recorded_at) VALUES (@Atom, @split, @Reason, @ManifestId, @recordedAt)",
+            newEntries.Select(e => new { e.Atom, split = SplitName(e.Split), e.Reason, e.ManifestId, recordedAt = SqliteCatalog.Iso(e.RecordedAt) }),
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<DatasetManifest?> GetManifestAsync(string idOrPrefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var ids = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM manifests WHERE id >= @p AND id < @upper LIMIT 2", new { p = idOrPrefix, upper = idOrPrefix + "\uffff" }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        return ids.Count switch
+        {
+            0 => null,
+            1 => await LoadAsync(connection, ids[0], cancellationToken).ConfigureAwait(false),
+            _ => throw new SkillmakerException($"Manifest id prefix {idOrPrefix} is ambiguous; give more characters."),
+        };
+    }
+
+    public async Task<IReadOnlyList<DatasetManifest>> GetAllManifestsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await connection.QueryAsync<string>(new CommandDefinition("SELECT id FROM manifests ORDER BY created_at, rowid", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var result = new List<DatasetManifest>();
+        foreach (var id in ids) result.Add(await LoadAsync(connection, id, cancellationToken).ConfigureAwait(false));
+        return result;
+    }
+
+    public async Task<IReadOnlyList<ManifestInfo>> ListManifestsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string Id, string Name, string CreatedAt, long Items, long Train, long Test, long Classes)>(new CommandDefinition(
+            """
+            SELECT m.id, m.name, m.created_at, COUNT(i.image_id), SUM(i.split = 'train'), SUM(i.split = 'test'), COUNT(DISTINCT i.class)
+            FROM manifests m LEFT JOIN manifest_items i ON i.manifest_id = m.id
+            GROUP BY m.id ORDER BY m.created_at, m.rowid
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new ManifestInfo(r.Id, r.Name, DateTimeOffset.Parse(r.CreatedAt, CultureInfo.InvariantCulture), (int)r.Items, (int)r.Train, (int)r.Test, (int)r.Classes))];
+    }
+
+    private static async Task<DatasetManifest> LoadAsync(SqliteConnection connection, string id, CancellationToken cancellationToken)
+    {
+        var body = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT body FROM manifests WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var manifest = JsonSerializer.Deserialize<DatasetManifest>(body!, DatasetManifest.JsonOptions)!;
+        var items = await connection.QueryAsync<(string ImageId, string? ParentId, string Class, string Split, string Group)>(new CommandDefinition(
+            "SELECT i.image_id, im.parent_id, i.class, i.split, i.grp FROM manifest_items i JOIN images im ON im.id = i.image_id WHERE i.manifest_id = @id ORDER BY i.image_id",
+            new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return manifest with { Items = [.. items.Select(i => new ManifestItem(i.ImageId, i.ParentId, i.Class, ParseSplit(i.Split), i.Group))] };
+    }
+
+    private static string SplitName(Split split) => split == Split.Test ? "test" : "train";
+    private static Split ParseSplit(string value) => value == "test" ? Split.Test : Split.Train;
+}
