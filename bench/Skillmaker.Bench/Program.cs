@@ -4,6 +4,7 @@ using Skillmaker.Bench;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["ingest"] = IngestBenchmark.RunAsync,
+    ["augment"] = AugmentBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

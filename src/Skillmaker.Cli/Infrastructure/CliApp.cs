@@ -26,6 +26,7 @@ public static class CliApp
             DatasetCommands.Extract(host, options),
             DatasetCommands.Splits(host, options),
             DatasetCommands.Manifests(host, options),
+            AugmentCommand.Create(host, options),
             DemoCommand.Create(host, options),
         })
             root.Subcommands.Add(command);

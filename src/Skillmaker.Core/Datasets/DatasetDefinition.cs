@@ -33,6 +33,10 @@ public sealed record DatasetDefinition
     public double TestFraction { get; init; } = 0.2;
 
     public BalancePolicy Balance { get; init; } = new();
+
+    /// <summary>Augmentation steps for previews (a skill config may set its own for training).
+    /// Default: <see cref="Augmentation.AugmentationSteps.Defaults"/>.</summary>
+    public IReadOnlyList<Augmentation.AugmentationStep>? Augmentations { get; init; }
 }
 
 public sealed record ClassDefinition
@@ -85,6 +89,7 @@ public static class DatasetDefinitionLoader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     public static string Serialize(DatasetDefinition definition) => JsonSerializer.Serialize(definition, Options);
@@ -141,6 +146,7 @@ public static class DatasetDefinitionLoader
                 errors.Add($"filters.crowdQuality[{i}]: '{d.Filters.CrowdQuality[i]}' is not an answer; allowed: {string.Join(", ", CrowdQualityValues)}");
         if (d.Filters.MinWidth < 0) errors.Add($"filters.minWidth: {d.Filters.MinWidth} must be 0 or more");
         if (d.Filters.MinHeight < 0) errors.Add($"filters.minHeight: {d.Filters.MinHeight} must be 0 or more");
+        if (d.Augmentations is { } steps) errors.AddRange(Augmentation.AugmentationSteps.Validate(steps));
         if (d.Balance.MinPerClass < 1) errors.Add($"balance.minPerClass: {d.Balance.MinPerClass} must be 1 or more");
         if (d.Balance.MaxPerClass is { } max && max < d.Balance.MinPerClass)
             errors.Add($"balance.maxPerClass: {max} is below balance.minPerClass {d.Balance.MinPerClass}");

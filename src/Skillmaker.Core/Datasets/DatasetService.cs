@@ -61,7 +61,7 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
             Id = "",
             Name = definition.Name,
             CreatedAt = time.GetUtcNow(),
-            DefinitionJson = DatasetDefinitionLoader.Serialize(definition with { TestFraction = testFraction }),
+            DefinitionJson = DatasetDefinitionLoader.Serialize(definition with { TestFraction = testFraction, Augmentations = null }),
             Seed = seed,
             TestFraction = testFraction,
             Classes = [.. after.Select(a => a.Class)],
