@@ -29,6 +29,13 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No dataset store for the catalog at {catalog.Location}."),
     };
 
+    /// <summary>The alias registry that lives beside the given catalog.</summary>
+    public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteAliasRegistry(sqlite),
+        _ => throw new SkillmakerException($"No alias registry for the catalog at {catalog.Location}."),
+    };
+
     public static IBlobStore OpenBlobs(Workspace workspace)
     {
         var location = workspace.Config.Blobs;

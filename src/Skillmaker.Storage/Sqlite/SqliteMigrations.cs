@@ -14,6 +14,7 @@ public static class SqliteSchema
     [
         CatalogSchema.Module,
         DatasetSchema.Module,
+        RegistrySchema.Module,
     ];
 }
 
