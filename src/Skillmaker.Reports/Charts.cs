@@ -10,7 +10,8 @@ internal static class Charts
     private const string FontName = "DejaVu Sans";
     private static readonly Lazy<bool> FontRegistered = new(() =>
     {
-        var path = ReportFonts.RegularPath;
+        var path = Vision.Imaging.Fonts.SansPath
+            ?? throw new Common.SkillmakerException("No font for charts: install Debian's fonts-dejavu-core (apt-get install fonts-dejavu-core).");
         ScottPlot.Fonts.AddFontFile(FontName, path);
         ScottPlot.Fonts.Default = FontName;
         return true;
@@ -52,13 +53,13 @@ internal static class Charts
         plot.Font.Set(FontName);
         var heat = plot.Add.Heatmap(values);
         heat.Colormap = new ScottPlot.Colormaps.Viridis();
-        heat.FlipVertically = true;
         var ticks = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
         plot.Axes.Bottom.SetTicks(ticks, [.. classes.Select(Short)]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 140;
-        plot.Axes.Left.SetTicks(ticks, [.. classes.Select(Short)]);
+        // Row i is drawn at height n-1-i, so the first class is the top row.
+        plot.Axes.Left.SetTicks([.. ticks.Select(t => n - 1 - t)], [.. classes.Select(Short)]);
         plot.XLabel("predicted");
         plot.YLabel("true");
         for (var i = 0; i < n; i++)

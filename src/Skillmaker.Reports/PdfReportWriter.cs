@@ -1,7 +1,7 @@
 using System.Globalization;
-using PdfSharp.Drawing;
-using PdfSharp.Pdf;
+using SkiaSharp;
 using Skillmaker.Common;
+using Skillmaker.Vision.Imaging;
 
 namespace Skillmaker.Reports;
 
@@ -11,12 +11,34 @@ public static class PdfReportWriter
 {
     public static async Task WriteAsync(ModelReport report, string path, CancellationToken cancellationToken)
     {
-        ReportFonts.EnsureInstalled();
-        using var document = new PdfDocument();
-        document.Info.Title = $"{report.Skill} v{report.Version} model report";
-        document.Info.Creator = $"Skillmaker {report.CodeVersion}";
-        var layout = new Layout(document);
+        var temp = AtomicFile.TempSibling(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            using (var stream = new SKFileWStream(temp))
+            using (var document = SKDocument.CreatePdf(stream, new SKDocumentPdfMetadata
+            {
+                Title = $"{report.Skill} v{report.Version} model report",
+                Creator = $"Skillmaker {report.CodeVersion}",
+                Producer = "Skillmaker",
+            }))
+            using (var layout = new Layout(document))
+            {
+                Render(report, layout);
+                layout.Finish();
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
+    private static void Render(ModelReport report, Layout layout)
+    {
         layout.Title($"Model report: {report.Skill} v{report.Version}");
         layout.Text($"Generated {report.CreatedAt:yyyy-MM-dd HH:mm} UTC by Skillmaker. Every number below was measured, not written by hand.");
 
@@ -30,7 +52,7 @@ public static class PdfReportWriter
             ["Backbone sha256", report.BackboneSha256],
             ["Backbone file", Path.GetFileName(report.BackbonePath)],
             ["Head", report.Head],
-        ], [130, 385]);
+        ], [130f, 385f]);
 
         layout.Heading("2. Data used");
         var counts = report.ClassCounts;
@@ -41,7 +63,7 @@ public static class PdfReportWriter
         if (report.Sources.Count > 0)
             layout.Text("Sources: " + string.Join(", ", report.Sources.Select(s => $"{s.Source} ({s.Images})")) + ".");
         layout.Image(Charts.ClassBalance(counts), 515, "Class balance (train and test images per class)");
-        layout.Table(["Class", "Train", "Test", "Total"], [.. counts.Select(c => new[] { c.Class, N(c.Train), N(c.Test), N(c.Total) })], [295, 70, 70, 80]);
+        layout.Table(["Class", "Train", "Test", "Total"], [.. counts.Select(c => new[] { c.Class, N(c.Train), N(c.Test), N(c.Total) })], [295f, 70f, 70f, 80f]);
 
         var e = report.Evaluation;
         layout.Heading("3. Metrics");
@@ -53,8 +75,8 @@ public static class PdfReportWriter
             .. e.TopK.Skip(1).Select((v, i) => new[] { $"Top-{i + 2} accuracy", Pct(v) }),
             ["Calibration error (ECE)", e.CalibrationError.ToString("0.000", CultureInfo.InvariantCulture)],
             ["Latency p50 / p95 per image", $"{e.LatencyP50Ms:0.0} ms / {e.LatencyP95Ms:0.0} ms"],
-        ], [200, 315]);
-        layout.Table(["Class", "Precision", "Recall", "F1", "Support"], [.. e.PerClass.Select(c => new[] { c.Class, Pct(c.Precision), Pct(c.Recall), Pct(c.F1), N(c.Support) })], [235, 70, 70, 70, 70]);
+        ], [200f, 315f]);
+        layout.Table(["Class", "Precision", "Recall", "F1", "Support"], [.. e.PerClass.Select(c => new[] { c.Class, Pct(c.Precision), Pct(c.Recall), Pct(c.F1), N(c.Support) })], [235f, 70f, 70f, 70f, 70f]);
 
         layout.Heading("4. Confusion matrix");
         layout.Image(Charts.ConfusionMatrix(e.Classes, e.ConfusionMatrix), 470, "Rows: true class; columns: predicted class; colour: share of the row; numbers: images.");
@@ -75,56 +97,52 @@ public static class PdfReportWriter
         {
             layout.Text((gate.Passed ? "PASSED. " : "NOT PROMOTED. ") + gate.Reason);
             if (gate.Checks.Count > 0)
-                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Passed ? "pass" : "fail", c.Explanation })], [80, 45, 390]);
+                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
         }
         else layout.Text("This version has not been through the promotion gate yet (run `skillmaker promote`).");
 
-        var temp = AtomicFile.TempSibling(path);
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            await using (var stream = File.Create(temp)) await document.SaveAsync(stream).ConfigureAwait(false);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private static string Pct(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
     private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A top-to-bottom flow over A4 pages with automatic page breaks.</summary>
-    private sealed class Layout(PdfDocument document)
+    /// <summary>A top-to-bottom flow over A4 pages (in points) with automatic page breaks, drawn with
+    /// SkiaSharp's PDF backend (text stays selectable and searchable).</summary>
+    private sealed class Layout : IDisposable
     {
-        private const double Margin = 40;
-        private readonly XFont _body = new("DejaVu Sans", 9.5);
-        private readonly XFont _small = new("DejaVu Sans", 8);
-        private readonly XFont _bold = new("DejaVu Sans", 9.5, XFontStyleEx.Bold);
-        private readonly XFont _heading = new("DejaVu Sans", 13, XFontStyleEx.Bold);
-        private readonly XFont _title = new("DejaVu Sans", 18, XFontStyleEx.Bold);
-        private XGraphics? _gfx;
-        private PdfPage? _page;
-        private double _y;
+        private const float PageWidth = 595, PageHeight = 842, Margin = 40;
+        private readonly SKDocument _document;
+        private readonly SKFont _body = new(Fonts.Sans, 9.5f);
+        private readonly SKFont _small = new(Fonts.Sans, 8f);
+        private readonly SKFont _bold = new(Fonts.SansBold, 9.5f);
+        private readonly SKFont _heading = new(Fonts.SansBold, 13f);
+        private readonly SKFont _title = new(Fonts.SansBold, 18f);
+        private readonly SKPaint _ink = new() { Color = SKColors.Black, IsAntialias = true };
+        private readonly SKPaint _accent = new() { Color = new SKColor(0x2F, 0x3E, 0x7A), IsAntialias = true };
+        private readonly SKPaint _line = new() { Color = SKColors.Gray, Style = SKPaintStyle.Stroke, StrokeWidth = 0.5f };
+        private readonly SKPaint _shade = new() { Color = new SKColor(0xE4, 0xE4, 0xE4) };
+        private SKCanvas? _canvas;
+        private float _y;
 
-        private double Width => _page!.Width.Point - 2 * Margin;
+        public Layout(SKDocument document) => _document = document;
 
-        private void Ensure(double height)
+        private static float Width => PageWidth - 2 * Margin;
+
+        private void Ensure(float height)
         {
-            if (_gfx is not null && _y + height <= _page!.Height.Point - Margin) return;
-            _gfx?.Dispose();
-            _page = document.AddPage();
-            _page.Size = PdfSharp.PageSize.A4;
-            _gfx = XGraphics.FromPdfPage(_page);
+            if (_canvas is not null && _y + height <= PageHeight - Margin) return;
+            if (_canvas is not null) _document.EndPage();
+            _canvas = _document.BeginPage(PageWidth, PageHeight);
             _y = Margin;
         }
+
+        private void Draw(string text, SKFont font, SKPaint paint, float x, float top) =>
+            _canvas!.DrawText(text, x, top + font.Size, SKTextAlign.Left, font, paint);
 
         public void Title(string text)
         {
             Ensure(30);
-            _gfx!.DrawString(text, _title, XBrushes.Black, new XRect(Margin, _y, Width, 24), XStringFormats.TopLeft);
+            Draw(text, _title, _ink, Margin, _y);
             _y += 30;
         }
 
@@ -132,30 +150,30 @@ public static class PdfReportWriter
         {
             Ensure(60);
             _y += 8;
-            _gfx!.DrawString(text, _heading, XBrushes.DarkSlateBlue, new XRect(Margin, _y, Width, 18), XStringFormats.TopLeft);
+            Draw(text, _heading, _accent, Margin, _y);
             _y += 22;
         }
 
-        public void Text(string text, XFont? font = null)
+        public void Text(string text, SKFont? font = null)
         {
             font ??= _body;
             foreach (var line in Wrap(text, font, Width))
             {
                 Ensure(13);
-                _gfx!.DrawString(line, font, XBrushes.Black, new XRect(Margin, _y, Width, 13), XStringFormats.TopLeft);
+                Draw(line, font, _ink, Margin, _y);
                 _y += 13;
             }
             _y += 4;
         }
 
-        public void Table(string[] header, IReadOnlyList<string[]> rows, double[] widths)
+        public void Table(string[] header, IReadOnlyList<string[]> rows, float[] widths)
         {
-            Row(header, widths, _bold, XBrushes.LightGray);
-            foreach (var row in rows) Row(row, widths, _body, null);
+            Row(header, widths, _bold, shaded: true);
+            foreach (var row in rows) Row(row, widths, _body, shaded: false);
             _y += 6;
         }
 
-        private void Row(string[] cells, double[] widths, XFont font, XBrush? background)
+        private void Row(string[] cells, float[] widths, SKFont font, bool shaded)
         {
             var wrapped = cells.Select((c, i) => Wrap(c, font, widths[i] - 6).ToList()).ToList();
             var height = wrapped.Max(w => w.Count) * 12 + 4;
@@ -163,61 +181,65 @@ public static class PdfReportWriter
             var x = Margin;
             for (var i = 0; i < cells.Length; i++)
             {
-                var rect = new XRect(x, _y, widths[i], height);
-                if (background is not null) _gfx!.DrawRectangle(background, rect);
-                _gfx!.DrawRectangle(XPens.Gray, rect);
-                for (var l = 0; l < wrapped[i].Count; l++)
-                    _gfx.DrawString(wrapped[i][l], font, XBrushes.Black, new XRect(x + 3, _y + 2 + l * 12, widths[i] - 6, 12), XStringFormats.TopLeft);
+                var rect = new SKRect(x, _y, x + widths[i], _y + height);
+                if (shaded) _canvas!.DrawRect(rect, _shade);
+                _canvas!.DrawRect(rect, _line);
+                for (var l = 0; l < wrapped[i].Count; l++) Draw(wrapped[i][l], font, _ink, x + 3, _y + 1 + l * 12);
                 x += widths[i];
             }
             _y += height;
         }
 
-        public void Image(byte[] png, double width, string caption)
+        public void Image(byte[] png, float width, string caption)
         {
-            using var image = XImage.FromStream(new MemoryStream(png));
-            var height = width * image.PixelHeight / image.PixelWidth;
+            using var image = SKImage.FromEncodedData(png) ?? throw new InvalidOperationException("chart image did not decode");
+            var height = width * image.Height / image.Width;
             Ensure(height + 16);
-            _gfx!.DrawImage(image, Margin, _y, width, height);
+            _canvas!.DrawImage(image, new SKRect(Margin, _y, Margin + width, _y + height), new SKSamplingOptions(SKFilterMode.Linear));
             _y += height + 2;
             Text(caption, _small);
         }
 
         public void ImagePair(byte[] left, byte[]? right, string caption)
         {
-            const double cellHeight = 130;
+            const float cellHeight = 130;
             Ensure(cellHeight + 30);
             var x = Margin;
             foreach (var png in new[] { left, right })
             {
                 if (png is null) continue;
-                using var image = XImage.FromStream(new MemoryStream(png));
-                var w = Math.Min(Width / 2 - 6, cellHeight * image.PixelWidth / image.PixelHeight);
-                var h = w * image.PixelHeight / image.PixelWidth;
-                _gfx!.DrawImage(image, x, _y, w, h);
+                using var image = SKImage.FromEncodedData(png) ?? throw new InvalidOperationException("failure image did not decode");
+                var w = Math.Min(Width / 2 - 6, cellHeight * image.Width / image.Height);
+                var h = w * image.Height / image.Width;
+                _canvas!.DrawImage(image, new SKRect(x, _y, x + w, _y + h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
                 x += w + 12;
             }
             _y += cellHeight + 2;
             Text(caption, _small);
         }
 
-        private IEnumerable<string> Wrap(string text, XFont font, double width)
+        public void Finish()
         {
-            Ensure(0);
+            if (_canvas is not null) _document.EndPage();
+            _document.Close();
+        }
+
+        private static IEnumerable<string> Wrap(string text, SKFont font, float width)
+        {
             foreach (var paragraph in text.Split('\n'))
             {
                 var line = "";
                 foreach (var word in paragraph.Split(' '))
                 {
                     var candidate = line.Length == 0 ? word : line + " " + word;
-                    if (_gfx!.MeasureString(candidate, font).Width <= width || line.Length == 0)
+                    if (font.MeasureText(candidate) <= width || line.Length == 0)
                     {
                         line = candidate;
                         // A single word wider than the column is cut so it cannot overflow.
-                        while (_gfx.MeasureString(line, font).Width > width && line.Length > 8)
+                        while (font.MeasureText(line) > width && line.Length > 8)
                         {
                             var cut = line.Length - 1;
-                            while (cut > 1 && _gfx.MeasureString(line[..cut], font).Width > width) cut--;
+                            while (cut > 1 && font.MeasureText(line[..cut]) > width) cut--;
                             yield return line[..cut];
                             line = line[cut..];
                         }
@@ -230,6 +252,11 @@ public static class PdfReportWriter
                 }
                 yield return line;
             }
+        }
+
+        public void Dispose()
+        {
+            foreach (var d in new IDisposable[] { _body, _small, _bold, _heading, _title, _ink, _accent, _line, _shade }) d.Dispose();
         }
     }
 }
