@@ -16,7 +16,8 @@ public static class WorkspaceStorage
         ICatalog catalog = location switch
         {
             _ when location.StartsWith("sqlite:", StringComparison.Ordinal) => new SqliteCatalog(workspace.ResolveStatePath(location["sqlite:".Length..])),
-            _ => throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: catalog '{location}' is not supported; expected sqlite:PATH (PostgreSQL comes with the scale-out work)."),
+            _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location)),
+            _ => throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: catalog '{location}' is not supported; expected sqlite:PATH or postgres://user@host[:port]/database[?schema=name]."),
         };
         await catalog.MigrateAsync(cancellationToken).ConfigureAwait(false);
         return catalog;
@@ -25,14 +26,14 @@ public static class WorkspaceStorage
     /// <summary>The dataset store that lives beside the given catalog.</summary>
     public static Datasets.IDatasetStore DatasetStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteDatasetStore(sqlite),
+        SqlCatalog sql => new SqliteDatasetStore(sql),
         _ => throw new SkillmakerException($"No dataset store for the catalog at {catalog.Location}."),
     };
 
     /// <summary>The alias registry that lives beside the given catalog.</summary>
     public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteAliasRegistry(sqlite),
+        SqlCatalog sql => new SqliteAliasRegistry(sql),
         _ => throw new SkillmakerException($"No alias registry for the catalog at {catalog.Location}."),
     };
 

@@ -2,13 +2,13 @@ using System.Data;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Skillmaker.Evaluation;
 using Skillmaker.Registry;
 
 namespace Skillmaker.Storage.Sqlite;
 
-public sealed class SqliteAliasRegistry(SqliteCatalog catalog) : IAliasRegistry
+/// <summary>Aliases, history, statuses and evaluations beside the catalog, in portable SQL.</summary>
+public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -30,7 +30,8 @@ public sealed class SqliteAliasRegistry(SqliteCatalog catalog) : IAliasRegistry
     public async Task<AliasMove> MoveAliasAsync(string skill, string alias, int toVersion, string who, string why, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await catalog.Database.LockAsync(connection, tx, $"alias:{skill}:{alias}", cancellationToken).ConfigureAwait(false);
         var from = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
             "SELECT version FROM aliases WHERE skill = @skill AND alias = @alias", new { skill, alias }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var iso = SqliteCatalog.Iso(at);

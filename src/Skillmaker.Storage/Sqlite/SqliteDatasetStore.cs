@@ -2,15 +2,16 @@ using System.Data;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
 
 namespace Skillmaker.Storage.Sqlite;
 
-/// <summary>Dataset candidates, split ledger and manifests in the workspace's SQLite catalog.</summary>
-public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
+/// <summary>Dataset candidates, split ledger and manifests beside the workspace's catalog, in portable
+/// SQL (SQLite or PostgreSQL).</summary>
+public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
 {
     public async Task<IReadOnlyList<DatasetCandidate>> GetCandidatesAsync(ImageKind kind, CancellationToken cancellationToken)
     {
@@ -81,14 +82,13 @@ public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
     public async Task<bool> SaveManifestAsync(DatasetManifest manifest, IReadOnlyList<LedgerEntry> newEntries, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM manifests WHERE id = @Id", new { manifest.Id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
-        if (exists) return false;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO manifests (id, name, created_at, body) VALUES (@Id, @Name, @createdAt, @body)",
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await catalog.Database.LockAsync(connection, tx, "split-ledger", cancellationToken).ConfigureAwait(false);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO manifests (id, name, created_at, body) VALUES (@Id, @Name, @createdAt, @body) ON CONFLICT (id) DO NOTHING",
             new { manifest.Id, manifest.Name, createdAt = SqliteCatalog.Iso(manifest.CreatedAt), body = JsonSerializer.Serialize(manifest with { Items = [] }, DatasetManifest.JsonOptions) },
             tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (inserted == 0) return false;
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO manifest_items (manifest_id, image_id, class, split, grp) VALUES (@manifestId, @ImageId, @Class, @split, @Group)",
             manifest.Items.Select(i => new { manifestId = manifest.Id, i.ImageId, i.Class, split = SplitName(i.Split), i.Group }),
@@ -105,7 +105,7 @@ public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var ids = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM manifests WHERE id >= @p AND id < @upper LIMIT 2", new { p = idOrPrefix, upper = idOrPrefix + "\uffff" }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            "SELECT id FROM manifests WHERE substr(id, 1, @length) = @p ORDER BY id LIMIT 2", new { p = idOrPrefix, length = idOrPrefix.Length }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         return ids.Count switch
         {
             0 => null,
@@ -117,7 +117,7 @@ public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
     public async Task<IReadOnlyList<DatasetManifest>> GetAllManifestsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var ids = await connection.QueryAsync<string>(new CommandDefinition("SELECT id FROM manifests ORDER BY created_at, rowid", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var ids = await connection.QueryAsync<string>(new CommandDefinition("SELECT id FROM manifests ORDER BY created_at, id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         var result = new List<DatasetManifest>();
         foreach (var id in ids) result.Add(await LoadAsync(connection, id, cancellationToken).ConfigureAwait(false));
         return result;
@@ -128,14 +128,14 @@ public sealed class SqliteDatasetStore(SqliteCatalog catalog) : IDatasetStore
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(string Id, string Name, string CreatedAt, long Items, long Train, long Test, long Classes)>(new CommandDefinition(
             """
-            SELECT m.id, m.name, m.created_at, COUNT(i.image_id), SUM(i.split = 'train'), SUM(i.split = 'test'), COUNT(DISTINCT i.class)
+            SELECT m.id, m.name, m.created_at, COUNT(i.image_id), SUM(CASE WHEN i.split = 'train' THEN 1 ELSE 0 END), SUM(CASE WHEN i.split = 'test' THEN 1 ELSE 0 END), COUNT(DISTINCT i.class)
             FROM manifests m LEFT JOIN manifest_items i ON i.manifest_id = m.id
-            GROUP BY m.id ORDER BY m.created_at, m.rowid
+            GROUP BY m.id, m.name, m.created_at ORDER BY m.created_at, m.id
             """, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new ManifestInfo(r.Id, r.Name, DateTimeOffset.Parse(r.CreatedAt, CultureInfo.InvariantCulture), (int)r.Items, (int)r.Train, (int)r.Test, (int)r.Classes))];
     }
 
-    private static async Task<DatasetManifest> LoadAsync(SqliteConnection connection, string id, CancellationToken cancellationToken)
+    private static async Task<DatasetManifest> LoadAsync(DbConnection connection, string id, CancellationToken cancellationToken)
     {
         var body = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT body FROM manifests WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var manifest = JsonSerializer.Deserialize<DatasetManifest>(body!, DatasetManifest.JsonOptions)!;

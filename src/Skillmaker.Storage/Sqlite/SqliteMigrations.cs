@@ -1,13 +1,7 @@
 namespace Skillmaker.Storage.Sqlite;
 
-/// <summary>A feature's part of the schema, one numbered step at a time. Steps are append-only: a
-/// released step is never edited, a change is a new step. Each feature owns its module, so features
-/// evolve their tables independently.</summary>
-public sealed record SchemaModule(string Name, IReadOnlyList<SchemaStep> Steps);
-
-public sealed record SchemaStep(int Version, string Description, string Sql);
-
-/// <summary>All modules, in the order they are applied (a module may reference tables of earlier ones).</summary>
+/// <summary>All SQLite modules, in the order they are applied (a module may reference tables of earlier
+/// ones). PostgreSQL has the same modules in its own dialect (Postgres/PostgresSchema.cs).</summary>
 public static class SqliteSchema
 {
     public static readonly IReadOnlyList<SchemaModule> Modules =

@@ -32,9 +32,10 @@ public sealed class InterruptTests
         using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) await kill.WaitForExitAsync();
         await process.WaitForExitAsync();
 
-        Assert.Equal(1, process.ExitCode);
-        var summary = JsonDocument.Parse(await stdout).RootElement;
-        Assert.True(summary.GetProperty("interrupted").GetBoolean(), await stderr);
+        var (output, errors) = (await stdout, await stderr);
+        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}, expected 1 (interrupted)\nstdout: {output}\nstderr: {errors}");
+        var summary = JsonDocument.Parse(output).RootElement;
+        Assert.True(summary.GetProperty("interrupted").GetBoolean(), errors);
         var added = summary.GetProperty("added").GetInt32();
         Assert.InRange(added, 20, 388);
         Assert.Equal(added, await CountImagesAsync(catalog));

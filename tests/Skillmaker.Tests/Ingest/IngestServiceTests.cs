@@ -324,3 +324,11 @@ public sealed class IngestServiceOnS3Tests(S3rverFixture s3) : IngestServiceCont
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"));
 }
+
+/// <summary>The same ingest behaviour on the scale-out engines: PostgreSQL catalog and S3 blobs.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class IngestServiceOnPostgresAndS3Tests(PostgresFixture postgres, S3rverFixture s3) : IngestServiceContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+}

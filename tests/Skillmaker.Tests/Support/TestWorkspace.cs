@@ -28,10 +28,18 @@ public sealed class TestWorkspace : IAsyncDisposable
     public TempDir Scratch => _dir;
 
     /// <param name="blobs">Another blob store than the workspace's folder (e.g. S3).</param>
-    public static async Task<TestWorkspace> CreateAsync(long seed = 42, IBlobStore? blobs = null)
+    /// <param name="catalogLocation">Another catalog than SQLite, written into the workspace config as a user would.</param>
+    public static async Task<TestWorkspace> CreateAsync(long seed = 42, IBlobStore? blobs = null, string? catalogLocation = null)
     {
         var dir = new TempDir("ws");
         var workspace = await Workspace.InitAsync(Path.Combine(dir.Path, "ws"), seed, CancellationToken.None);
+        if (catalogLocation is not null)
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(workspace.ConfigPath))!;
+            config["catalog"] = catalogLocation;
+            await File.WriteAllTextAsync(workspace.ConfigPath, config.ToJsonString());
+            workspace = await Workspace.OpenAsync(workspace.Root, CancellationToken.None);
+        }
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
         return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace));
     }
