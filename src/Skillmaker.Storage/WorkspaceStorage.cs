@@ -29,4 +29,11 @@ public static class WorkspaceStorage
             throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: blobs '{location}' is not supported; expected a folder path.");
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
+
+    /// <summary>The detection store that lives beside the catalog (same database).</summary>
+    public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteDetectionStore(sqlite),
+        _ => throw new SkillmakerException($"Catalog {catalog.Location} has no detection store in this version; expected a sqlite: catalog."),
+    };
 }

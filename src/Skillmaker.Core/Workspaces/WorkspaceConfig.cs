@@ -23,6 +23,8 @@ public sealed record WorkspaceConfig
 
     public IngestSettings Ingest { get; init; } = new();
 
+    public Detection.DetectorSettings Detector { get; init; } = new();
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }

@@ -13,6 +13,7 @@ public static class SqliteSchema
     public static readonly IReadOnlyList<SchemaModule> Modules =
     [
         CatalogSchema.Module,
+        DetectionSchema.Module,
     ];
 }
 
