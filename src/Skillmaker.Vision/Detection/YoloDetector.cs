@@ -25,6 +25,7 @@ public sealed partial class YoloDetector : IObjectDetector
     private readonly string _outputName;
     private readonly YoloLayout _layout;
     private readonly ConcurrentBag<float[]> _buffers = [];
+    private readonly RunOptions _runOptions = new();
 
     private YoloDetector(InferenceSession session, DetectorModel model, string inputName, string outputName, YoloLayout layout)
     {
@@ -162,7 +163,7 @@ public sealed partial class YoloDetector : IObjectDetector
     internal IReadOnlyList<DetectedObject> Infer(float[] input, Letterbox letterbox, DetectionThresholds thresholds)
     {
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, Model.InputHeight, Model.InputWidth]);
-        using var results = _session.Run(null, [_inputName], [tensor], [_outputName]);
+        using var results = _session.Run(_runOptions, [_inputName], [tensor], [_outputName]);
         var output = results[0];
         var shape = output.GetTensorTypeAndShape().Shape;
         var anchors = (int)(_layout == YoloLayout.V8 ? shape[2] : shape[1]);
@@ -178,10 +179,14 @@ public sealed partial class YoloDetector : IObjectDetector
     internal void RunBare(float[] input)
     {
         using var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, Model.InputHeight, Model.InputWidth]);
-        using var results = _session.Run(null, [_inputName], [tensor], [_outputName]);
+        using var results = _session.Run(_runOptions, [_inputName], [tensor], [_outputName]);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 
     private static (string Name, int Width, int Height) CheckInput(InferenceSession session, string path)
     {
