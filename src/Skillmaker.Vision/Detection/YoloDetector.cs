@@ -95,14 +95,23 @@ public sealed partial class YoloDetector : IObjectDetector
         try
         {
             var (inputName, inputWidth, inputHeight) = CheckInput(session, path);
-            var outputs = session.OutputMetadata.Select(o => (o.Key, Shape: o.Value.IsTensor ? o.Value.Dimensions.Select(d => (long)d).ToArray() : [])).ToList();
-            var (names, namesSource) = ClassNames.Resolve(session.ModelMetadata.CustomMetadataMap, path, labelsPath,
-                countFromShape: outputs.Select(o => YoloOutputDecoder.Classify(o.Shape, null, out _)).FirstOrDefault(c => c is not null)?.ClassCount);
-
+            var outputs = session.OutputMetadata
+                .Select(o => (o.Key, Shape: o.Value.IsTensor && o.Value.ElementDataType == TensorElementType.Float ? o.Value.Dimensions.Select(d => (long)d).ToArray() : []))
+                .ToList();
+            // The shapes alone must look like a detector's before class names are looked for.
             var problems = new List<string>();
+            int? countFromShape = null;
             foreach (var (name, shape) in outputs)
             {
-                if (session.OutputMetadata[name].ElementDataType != TensorElementType.Float) { problems.Add($"{name}: not float32"); continue; }
+                if (YoloOutputDecoder.Classify(shape, null, out var problem) is { } guess) { countFromShape ??= guess.ClassCount; continue; }
+                problems.Add($"{name}: {(shape.Length == 0 ? "not a float32 tensor" : problem)}");
+            }
+            if (countFromShape is null) throw NotADetector(path, outputs, problems);
+
+            var (names, namesSource) = ClassNames.Resolve(session.ModelMetadata.CustomMetadataMap, path, labelsPath, countFromShape);
+            problems.Clear();
+            foreach (var (name, shape) in outputs)
+            {
                 if (YoloOutputDecoder.Classify(shape, names.Count, out var problem) is { } layout)
                 {
                     var model = new DetectorModel
@@ -112,10 +121,9 @@ public sealed partial class YoloDetector : IObjectDetector
                     };
                     return new YoloDetector(session, model, inputName, name, layout.Layout);
                 }
-                problems.Add($"{name}: {problem}");
+                problems.Add($"{name}: {problem} ({namesSource})");
             }
-            throw new SkillmakerException(
-                $"Detector model {path} does not have a detector's outputs: expected {YoloOutputDecoder.ExpectedShapes}, found {DescribeShapes(outputs)} ({string.Join("; ", problems)}).");
+            throw NotADetector(path, outputs, problems);
         }
         catch
         {
@@ -202,6 +210,9 @@ public sealed partial class YoloDetector : IObjectDetector
         var width = d[3] > 0 ? d[3] : DefaultInputSize;
         return (name, width, height);
     }
+
+    private static SkillmakerException NotADetector(string path, IEnumerable<(string Name, long[] Shape)> outputs, IEnumerable<string> problems) =>
+        new($"Detector model {path} does not have a detector's outputs: expected {YoloOutputDecoder.ExpectedShapes}, found {DescribeShapes(outputs)} ({string.Join("; ", problems)}).");
 
     private static string DescribeShapes(IEnumerable<(string Name, long[] Shape)> outputs) =>
         string.Join(", ", outputs.Select(o => $"{o.Name} [{string.Join(",", o.Shape.Select(d => Dim((int)d)))}]"));
