@@ -1,0 +1,16 @@
+using Skillmaker.Bench;
+
+// Each benchmark is one file with a static RunAsync(args); add a line here to register another.
+var benchmarks = new SortedDictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
+{
+    ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
+};
+
+if (args.Length == 0 || args[0] is "-h" or "--help" || !benchmarks.TryGetValue(args[0], out var chosen))
+{
+    if (args.Length > 0 && args[0] is not ("-h" or "--help")) Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Skillmaker.Bench -- BENCHMARK [options]");
+    foreach (var (name, (description, _)) in benchmarks) Console.Error.WriteLine($"  {name,-10} {description}");
+    return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
+}
+return await chosen.Run(args[1..]);
