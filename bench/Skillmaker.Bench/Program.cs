@@ -1,15 +1,18 @@
 using Skillmaker.Bench;
 
-// Each benchmark compares a Skillmaker stage with its bare engine in the same run and prints the ratio.
-var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+// Each benchmark is one file with a static RunAsync(args); add a line here to register another.
+var benchmarks = new SortedDictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
-    ["ingest"] = IngestBenchmark.RunAsync,
-    ["augment"] = AugmentBenchmark.RunAsync,
+    ["augment"] = ("Seeded augmentation pipeline versus bare SkiaSharp decode", AugmentBenchmark.RunAsync),
+    ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
+    ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
 };
 
-if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+if (args.Length == 0 || args[0] is "-h" or "--help" || !benchmarks.TryGetValue(args[0], out var chosen))
 {
-    Console.Error.WriteLine($"usage: dotnet run -c Release --project bench/Skillmaker.Bench -- <{string.Join("|", benchmarks.Keys)}> [options]");
-    return 2;
+    if (args.Length > 0 && args[0] is not ("-h" or "--help")) Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Skillmaker.Bench -- BENCHMARK [options]");
+    foreach (var (name, (description, _)) in benchmarks) Console.Error.WriteLine($"  {name,-10} {description}");
+    return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
 }
-return await run(args[1..]);
+return await chosen.Run(args[1..]);

@@ -58,4 +58,11 @@ public static class WorkspaceStorage
             throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: blobs '{location}' is not supported; expected a folder path or s3://bucket/prefix.");
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
+
+    /// <summary>The detection store that lives beside the catalog (same database).</summary>
+    public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqliteDetectionStore(sql),
+        _ => throw new SkillmakerException($"No detection store for the catalog at {catalog.Location}."),
+    };
 }

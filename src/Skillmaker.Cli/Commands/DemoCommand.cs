@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
+using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Storage;
 using Skillmaker.Workspaces;
@@ -16,7 +17,7 @@ public static class DemoCommand
 
     /// <summary>Stages of the line after ingest, in order, that this build does not run yet.</summary>
     public static readonly IReadOnlyList<string> MissingStages =
-        ["detect", "crowd labelling", "extract (sticky splits)", "train", "evaluate", "report", "promote", "serve"];
+        ["crowd labelling", "extract (sticky splits)", "train", "evaluate", "report", "promote", "serve"];
 
     public static Command Create(CliHost host, GlobalOptions options)
     {
@@ -45,6 +46,15 @@ public static class DemoCommand
             var scenesSummary = await run.WithProgressAsync("Ingest scenes", p => ingest.RunAsync(
                 new IngestRequest { Paths = [scenes], Source = "scenes" }, new IngestProgressAdapter(p), ct)).ConfigureAwait(false);
             steps.Add(new { stage = "ingest", source = "scenes", scenesSummary.Added, scenesSummary.Duplicates, scenesSummary.NearDuplicates, rejected = scenesSummary.Rejected.Count });
+
+            var detector = Vision.Detection.YoloDetector.Shared(Path.Combine(assetsDir, DetectCommand.DefaultModelInAssets), null, workspace.Config.Detector.Threads);
+            var detect = new DetectService(WorkspaceStorage.OpenDetectionStore(catalog), blobs, detector, workspace.Config.Detector, run.Time, run.Logging.CreateLogger<DetectService>());
+            var detected = await run.WithProgressAsync("Detect vehicles", p => detect.RunAsync(new DetectRequest(), new DetectProgressAdapter(p), ct)).ConfigureAwait(false);
+            steps.Add(new
+            {
+                stage = "detect", model = detector.Model.Path, modelSha256 = detector.Model.Sha256, detected.Processed, detected.NoVehicle, detected.OneVehicle,
+                detected.SeveralVehicles, detected.CropsCreated, failed = detected.Failed.Count,
+            });
             var counts = await catalog.CountAsync(ct).ConfigureAwait(false);
 
             if (run.IsJson)
@@ -63,13 +73,14 @@ public static class DemoCommand
             var table = new Table().AddColumns("Stage", "Result");
             table.AddRow("ingest cars", $"{carsSummary.Added} added, {carsSummary.Duplicates} duplicates, {carsSummary.NearDuplicates} near-duplicates, {carsSummary.Rejected.Count} rejected (label hints from folders)");
             table.AddRow("ingest scenes", $"{scenesSummary.Added} added, {scenesSummary.Duplicates} duplicates, {scenesSummary.NearDuplicates} near-duplicates, {scenesSummary.Rejected.Count} rejected");
+            table.AddRow("detect vehicles", $"{detected.Processed} images: {detected.NoVehicle} without a vehicle, {detected.OneVehicle} with one, {detected.SeveralVehicles} with several; {detected.CropsCreated} crops, {detected.Failed.Count} failed");
             foreach (var stage in MissingStages) table.AddRow(Markup.Escape(stage), "[grey]not built yet[/]");
             run.Console.Write(table);
             run.Console.WriteLine("Artefacts:");
             run.Console.WriteLine($"  workspace  {workspace.Root}");
-            run.Console.WriteLine($"  catalog    {catalog.Location} ({counts.Originals} images, {counts.NearDuplicateClusters} near-duplicate clusters)");
+            run.Console.WriteLine($"  catalog    {catalog.Location} ({counts.Originals} images, {counts.Crops} vehicle crops, {counts.NearDuplicateClusters} near-duplicate clusters)");
             run.Console.WriteLine($"  blobs      {blobs.Location}");
-            run.Console.WriteLine($"Try: ./skillmaker images list --workspace {workspace.Root}");
+            run.Console.WriteLine($"Try: ./skillmaker images list --kind crop --workspace {workspace.Root}");
             return ExitCodes.Ok;
         }));
         return command;
@@ -99,6 +110,11 @@ public static class DemoCommand
         var workspace = await Workspace.InitAsync(root, seed: 20261123, ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(state, DemoMarker), "Created by `skillmaker demo`; the next demo run may delete this workspace.\n", ct).ConfigureAwait(false);
         return workspace;
+    }
+
+    private sealed class DetectProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<DetectProgress>
+    {
+        public void Report(DetectProgress value) => inner.Report((value.Completed, value.Total));
     }
 
     private sealed class IngestProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<IngestProgress>

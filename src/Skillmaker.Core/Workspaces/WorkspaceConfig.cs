@@ -27,6 +27,8 @@ public sealed record WorkspaceConfig
     /// come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.</summary>
     public S3Settings? S3 { get; init; }
 
+    public Detection.DetectorSettings Detector { get; init; } = new();
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }

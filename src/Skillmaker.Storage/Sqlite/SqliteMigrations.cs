@@ -9,6 +9,7 @@ public static class SqliteSchema
         CatalogSchema.Module,
         DatasetSchema.Module,
         RegistrySchema.Module,
+        DetectionSchema.Module,
     ];
 }
 

@@ -1,0 +1,188 @@
+using System.Data;
+using System.Globalization;
+using Dapper;
+using Skillmaker.Catalog;
+using Skillmaker.Detection;
+
+namespace Skillmaker.Storage.Sqlite;
+
+/// <summary>Detections in the catalog's database (SQLite or PostgreSQL), beside the images they belong to; crops go into
+/// the catalog's <c>images</c> table in the same transaction as the detections that cut them.</summary>
+public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
+{
+    public async Task<IReadOnlyList<PendingImage>> ListPendingAsync(string modelSha256, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string Id, long Width, long Height, string? FileName)>(new CommandDefinition(
+            """
+            SELECT i.id, i.width, i.height,
+                   (SELECT o.original_file_name FROM image_occurrences o WHERE o.image_id = i.id ORDER BY o.seen_at, o.source, o.original_path LIMIT 1)
+            FROM images i
+            WHERE i.kind = 'original'
+              AND NOT EXISTS (SELECT 1 FROM detection_results r WHERE r.image_id = i.id AND r.model_sha256 = @modelSha256)
+            ORDER BY i.ingested_at, i.id
+            """, new { modelSha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new PendingImage(r.Id, (int)r.Width, (int)r.Height, r.FileName))];
+    }
+
+    public async Task<int> CountProcessedAsync(string modelSha256, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM detection_results WHERE model_sha256 = @modelSha256", new { modelSha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task StartRunAsync(DetectRun run, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO detect_runs (run_id, model_sha256, model_path, settings, started_at, status)
+            VALUES (@RunId, @ModelSha256, @ModelPath, @SettingsJson, @startedAt, 'running')
+            """,
+            new { run.RunId, run.ModelSha256, run.ModelPath, run.SettingsJson, startedAt = SqlCatalog.Iso(run.StartedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> RecordAsync(ImageDetectionWrite write, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        // Two workers on the same image: the second waits, then sees the result and writes nothing.
+        await catalog.Database.LockAsync(connection, tx, $"detect:{write.ImageId}", cancellationToken).ConfigureAwait(false);
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM detection_results WHERE image_id = @ImageId AND model_sha256 = @ModelSha256",
+            new { write.ImageId, write.ModelSha256 }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        if (exists) return false;
+
+        foreach (var crop in write.Crops)
+        {
+            if (crop.Kind != ImageKind.Crop || crop.ParentId != write.ImageId)
+                throw new ArgumentException($"Crop {crop.Id} must be of kind Crop with parent {write.ImageId}.", nameof(write));
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO images (id, kind, parent_id, byte_size, format, width, height, exif_orientation, phash, ingested_at)
+                VALUES (@Id, 'crop', @ParentId, @ByteSize, @Format, @Width, @Height, @ExifOrientation, @Phash, @IngestedAt)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                new
+                {
+                    crop.Id, crop.ParentId, crop.ByteSize, crop.Format, crop.Width, crop.Height, crop.ExifOrientation,
+                    Phash = unchecked((long)crop.PerceptualHash), IngestedAt = SqlCatalog.Iso(crop.IngestedAt),
+                }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO detection_results (image_id, model_sha256, run_id, outcome, vehicle_count, error, processed_at)
+            VALUES (@ImageId, @ModelSha256, @RunId, @outcome, @vehicles, @Error, @processedAt)
+            """,
+            new
+            {
+                write.ImageId, write.ModelSha256, write.RunId, outcome = write.Outcome.ToWire(),
+                vehicles = write.Detections.Count(d => d.Role == DetectionRole.Vehicle && d.CropId is not null),
+                write.Error, processedAt = SqlCatalog.Iso(write.ProcessedAt),
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        foreach (var d in write.Detections)
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO detections (image_id, model_sha256, rank, class_id, class_name, score, x1, y1, x2, y2, role, crop_x, crop_y, crop_width, crop_height, crop_id)
+                VALUES (@ImageId, @ModelSha256, @Rank, @ClassId, @ClassName, @Score, @X1, @Y1, @X2, @Y2, @role, @cropX, @cropY, @cropWidth, @cropHeight, @CropId)
+                """,
+                new
+                {
+                    write.ImageId, write.ModelSha256, d.Rank, d.ClassId, d.ClassName, Score = (double)d.Score,
+                    X1 = (double)d.Box.X1, Y1 = (double)d.Box.Y1, X2 = (double)d.Box.X2, Y2 = (double)d.Box.Y2, role = RoleName(d.Role),
+                    cropX = d.CropRect?.X, cropY = d.CropRect?.Y, cropWidth = d.CropRect?.Width, cropHeight = d.CropRect?.Height, d.CropId,
+                }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task FinishRunAsync(DetectRunResult result, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE detect_runs SET finished_at = @finishedAt, status = @status, processed = @Processed, vehicles = @Vehicles, failed = @Failed
+            WHERE run_id = @RunId
+            """,
+            new { finishedAt = SqlCatalog.Iso(result.FinishedAt), status = result.Status.ToString().ToLowerInvariant(), result.Processed, result.Vehicles, result.Failed, result.RunId },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<ImageDetectionResult?> GetResultAsync(string imageId, string modelSha256, CancellationToken cancellationToken) =>
+        (await QueryResultsAsync("r.image_id = @imageId AND r.model_sha256 = @modelSha256", new { imageId, modelSha256 }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    public Task<IReadOnlyList<ImageDetectionResult>> ListResultsAsync(string? modelSha256, CancellationToken cancellationToken) =>
+        QueryResultsAsync("(@modelSha256 IS NULL OR r.model_sha256 = @modelSha256)", new { modelSha256 }, cancellationToken);
+
+    private async Task<IReadOnlyList<ImageDetectionResult>> QueryResultsAsync(string where, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var results = (await connection.QueryAsync<(string ImageId, string Model, string RunId, string Outcome, long Vehicles, string? Error, string ProcessedAt)>(new CommandDefinition(
+            $"SELECT r.image_id, r.model_sha256, r.run_id, r.outcome, r.vehicle_count, r.error, r.processed_at FROM detection_results r WHERE {where} ORDER BY r.image_id, r.model_sha256",
+            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        if (results.Count == 0) return [];
+        var detections = (await connection.QueryAsync<DetectionRow>(new CommandDefinition(
+            $"SELECT d.* FROM detections d JOIN detection_results r ON r.image_id = d.image_id AND r.model_sha256 = d.model_sha256 WHERE {where} ORDER BY d.rank",
+            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToLookup(d => (d.image_id, d.model_sha256));
+        return [.. results.Select(r => new ImageDetectionResult
+        {
+            ImageId = r.ImageId,
+            ModelSha256 = r.Model,
+            RunId = r.RunId,
+            Outcome = DetectionOutcomes.Parse(r.Outcome),
+            VehicleCount = (int)r.Vehicles,
+            Error = r.Error,
+            ProcessedAt = DateTimeOffset.Parse(r.ProcessedAt, CultureInfo.InvariantCulture),
+            Detections = [.. detections[(r.ImageId, r.Model)].Select(d => d.ToStored())],
+        })];
+    }
+
+    internal static string RoleName(DetectionRole role) => role switch
+    {
+        DetectionRole.Vehicle => "vehicle",
+        DetectionRole.OtherClass => "other_class",
+        DetectionRole.SameVehicle => "same_vehicle",
+        DetectionRole.TooSmall => "too_small",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    private static DetectionRole ParseRole(string role) => Enum.GetValues<DetectionRole>().Single(r => RoleName(r) == role);
+
+#pragma warning disable IDE1006, CA1707 // Column-named rows for Dapper.
+    private sealed class DetectionRow
+    {
+        public string image_id { get; set; } = "";
+        public string model_sha256 { get; set; } = "";
+        public long rank { get; set; }
+        public long class_id { get; set; }
+        public string class_name { get; set; } = "";
+        public double score { get; set; }
+        public double x1 { get; set; }
+        public double y1 { get; set; }
+        public double x2 { get; set; }
+        public double y2 { get; set; }
+        public string role { get; set; } = "";
+        public long? crop_x { get; set; }
+        public long? crop_y { get; set; }
+        public long? crop_width { get; set; }
+        public long? crop_height { get; set; }
+        public string? crop_id { get; set; }
+
+        public StoredDetection ToStored() => new()
+        {
+            Rank = (int)rank,
+            ClassId = (int)class_id,
+            ClassName = class_name,
+            Score = (float)score,
+            Box = new BoundingBox((float)x1, (float)y1, (float)x2, (float)y2),
+            Role = ParseRole(role),
+            CropRect = crop_x is { } x ? new PixelRect((int)x, (int)crop_y!, (int)crop_width!, (int)crop_height!) : null,
+            CropId = crop_id,
+        };
+    }
+#pragma warning restore IDE1006, CA1707
+}
