@@ -14,6 +14,8 @@ public static class SqliteSchema
     [
         CatalogSchema.Module,
         DatasetSchema.Module,
+        CrowdSchema.Module,
+        UsersSchema.Module,
     ];
 }
 

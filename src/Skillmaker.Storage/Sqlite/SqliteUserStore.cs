@@ -1,0 +1,65 @@
+using System.Data;
+using System.Globalization;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Skillmaker.Common;
+using Skillmaker.Users;
+
+namespace Skillmaker.Storage.Sqlite;
+
+public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
+{
+    public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "INSERT INTO users (name, role, token_sha256, created_at) VALUES (@name, @role, @tokenHash, @at) RETURNING id",
+                new { name, role = role.ToWire(), tokenHash, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new User(id, name, role, now);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            throw new SkillmakerException($"User '{name}' already exists; nothing was changed.", ex);
+        }
+    }
+
+    public Task<User?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken) =>
+        FindAsync("token_sha256 = @value", tokenHash, cancellationToken);
+
+    public Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        FindAsync("name = @value", name, cancellationToken);
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt)>(new CommandDefinition(
+            "SELECT id, name, role, created_at FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(ToUser)];
+    }
+
+    public async Task<byte[]> GetOrCreateSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO server_secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+            new { name, value = RandomNumberGenerator.GetBytes(32) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var value = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("SELECT value FROM server_secrets WHERE name = @name",
+            new { name }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return value!;
+    }
+
+    private async Task<User?> FindAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt)?>(new CommandDefinition(
+            $"SELECT id, name, role, created_at FROM users WHERE {where}", new { value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is { } r ? ToUser(r) : null;
+    }
+
+    private static User ToUser((long Id, string Name, string Role, string CreatedAt) r) =>
+        new(r.Id, r.Name, UserRoles.Parse(r.Role), DateTimeOffset.Parse(r.CreatedAt, CultureInfo.InvariantCulture));
+}
