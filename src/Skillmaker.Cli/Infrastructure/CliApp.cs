@@ -28,6 +28,7 @@ public static class CliApp
             DatasetCommands.Manifests(host, options),
             AugmentCommand.Create(host, options),
             DemoCommand.Create(host, options),
+            ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
         return root;
