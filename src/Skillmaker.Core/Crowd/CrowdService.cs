@@ -97,7 +97,7 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
                 Quality = q.Answer, QualityConfidence = q.Confidence, Answers = byTask[t.Id].Count(), Outcome = outcome, ConsolidatedAt = now,
             };
         }).ToList();
-        await store.SaveConsolidationAsync(results, options.Overlap, cancellationToken).ConfigureAwait(false);
+        await store.SaveConsolidationAsync(results, cancellationToken).ConfigureAwait(false);
         LogConsolidated(logger, results.Count, method);
         return results;
     }

@@ -28,8 +28,8 @@ public interface ICrowdStore
     /// <summary>All answers (for consolidation, which learns workers from everything they answered).</summary>
     Task<IReadOnlyList<CrowdAnswer>> GetAnswersAsync(CancellationToken cancellationToken);
 
-    /// <summary>Writes results, closes their tasks, and queues the next round for those sent back.</summary>
-    Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, int overlap, CancellationToken cancellationToken);
+    /// <summary>Writes results, closes their tasks, and queues the next round (same overlap) for those sent back.</summary>
+    Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, CancellationToken cancellationToken);
 
     /// <summary>The latest consolidated result per crop.</summary>
     Task<IReadOnlyList<CrowdResult>> GetLatestResultsAsync(CancellationToken cancellationToken);

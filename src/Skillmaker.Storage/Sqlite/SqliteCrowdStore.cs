@@ -191,7 +191,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
         })];
     }
 
-    public async Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, int overlap, CancellationToken cancellationToken)
+    public async Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -210,8 +210,8 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     INSERT INTO crowd_tasks (image_id, round, overlap, status, created_at)
-                    VALUES (@ImageId, (SELECT MAX(round) + 1 FROM crowd_tasks WHERE image_id = @ImageId), @overlap, 'open', @at)
-                    """, new { r.ImageId, overlap, at = SqliteCatalog.Iso(r.ConsolidatedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    VALUES (@ImageId, (SELECT MAX(round) + 1 FROM crowd_tasks WHERE image_id = @ImageId), (SELECT overlap FROM crowd_tasks WHERE id = @TaskId), 'open', @at)
+                    """, new { r.ImageId, r.TaskId, at = SqliteCatalog.Iso(r.ConsolidatedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
