@@ -23,7 +23,9 @@ public static class Crops
             .GroupBy(p => Path.GetFileName(Path.GetDirectoryName(p))!, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal).Take(classes)
             .SelectMany(g => g.Take(perClass).Select(p => (Path: p, Label: g.Key))).ToList();
-        var summary = await ws.Ingest().RunAsync(new IngestRequest { Paths = [.. photos.Select(p => p.Path)], Source = "cars", LabelsFromFolders = true }, null, CancellationToken.None);
+        var manifest = ws.Scratch.File($"feeds/{Guid.NewGuid():N}.csv");
+        await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p.Path},{p.Label}")]);
+        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "cars" }, null, CancellationToken.None);
         Assert.Empty(summary.Rejected);
 
         var probe = new SkiaImageProbe();
