@@ -35,6 +35,7 @@ public static class Assets
         input[type=text], input[type=password] { font:inherit; padding:.4rem .5rem; border:1px solid var(--line); border-radius:6px; }
         button, .button { font:inherit; padding:.4rem .9rem; border:1px solid var(--line); border-radius:6px; background:#fff; cursor:pointer; text-decoration:none; color:var(--fg); }
         button.primary, .button.primary { background:var(--accent); border-color:var(--accent); color:#fff; }
+        button.primary kbd { background:transparent; color:#fff; border-color:rgba(255,255,255,.7); }
         button.danger { color:var(--bad); border-color:var(--bad); }
         button.link { border:none; background:none; color:var(--accent); padding:0; text-decoration:underline; }
         :focus-visible { outline:3px solid #f59e0b; outline-offset:2px; }
@@ -51,13 +52,12 @@ public static class Assets
         .groups a { display:inline-block; padding:.2rem .6rem; border:1px solid var(--line); border-radius:999px; text-decoration:none; }
         .groups a[aria-current=page] { background:var(--accent); color:#fff; border-color:var(--accent); }
         .toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; position:sticky; top:0; background:#fff; padding:.5rem 0; border-bottom:1px solid var(--line); z-index:2; }
-        .grid { display:grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap:.8rem; margin-top:.8rem; }
+        .grid { display:grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap:.8rem; margin-top:.8rem; }
         .cell { border:2px solid var(--line); border-radius:8px; padding:.4rem; display:grid; gap:.3rem; }
         .cell:has(input:checked) { border-color:var(--accent); background:#f0f7ff; }
         .cell .pics { display:grid; grid-template-columns:1fr 1fr; gap:.3rem; }
-        .cell img { width:100%; height:130px; object-fit:contain; background:var(--bg); border-radius:4px; }
-        .parent { position:relative; }
-        .parent .box { position:absolute; border:2px solid #f59e0b; box-shadow:0 0 0 1px #000; pointer-events:none; }
+        .cell .pics.single { grid-template-columns:1fr; }
+        .cell img { width:100%; height:170px; object-fit:contain; background:var(--bg); border-radius:4px; }
         .cell small { color:var(--muted); }
         .badge { display:inline-block; font-size:12px; padding:0 .4em; border-radius:4px; background:var(--bg); border:1px solid var(--line); }
         .badge.confirmed { color:var(--ok); border-color:var(--ok); }

@@ -6,6 +6,7 @@ using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
+using Skillmaker.Review;
 using Skillmaker.Vision.Imaging;
 
 namespace Skillmaker.Server;
@@ -34,23 +35,38 @@ public static class ImageEndpoints
             return Results.Bytes(bytes, ContentType(image.Image.Format));
         });
 
-        app.MapGet("/img/parent/{cropId}/thumb", async (string cropId, ICatalog catalog, IBlobStore blobs, CancellationToken ct) =>
+        // The box is drawn into the thumbnail: it is right at any size, and the page needs no inline styles.
+        app.MapGet("/img/parent/{cropId}/thumb", async (string cropId, ICatalog catalog, IBlobStore blobs, ICropBoxSource boxes, HttpContext ctx, CancellationToken ct) =>
         {
             var crop = await catalog.GetImageAsync(cropId, ct).ConfigureAwait(false);
             if (crop is null || crop.Image.Kind != ImageKind.Crop || crop.Image.ParentId is null)
                 return Results.Problem("No such crop, or it has no parent photo.", statusCode: StatusCodes.Status404NotFound);
             var bytes = await blobs.ReadAllBytesAsync(crop.Image.ParentId, ct).ConfigureAwait(false);
-            return Results.Bytes(Thumbnail(bytes, crop.Image.ParentId, 360), "image/jpeg");
+            var box = await boxes.GetBoxAsync(cropId, ct).ConfigureAwait(false);
+            ctx.Response.Headers.CacheControl = "private, max-age=600";
+            return Results.Bytes(Thumbnail(bytes, crop.Image.ParentId, 480, box), "image/jpeg");
         }).RequireAuthorization(Roles.ReviewPolicy);
         return app;
     }
 
-    internal static byte[] Thumbnail(byte[] bytes, string what, int maxSide)
+    internal static byte[] Thumbnail(byte[] bytes, string what, int maxSide, CropBox? box)
     {
         using var bitmap = ImageDecoding.DecodeOriented(bytes, what);
         var scale = Math.Min(1.0, (double)maxSide / Math.Max(bitmap.Width, bitmap.Height));
         var info = new SKImageInfo(Math.Max(1, (int)Math.Round(bitmap.Width * scale)), Math.Max(1, (int)Math.Round(bitmap.Height * scale)));
         using var resized = bitmap.Resize(info, new SKSamplingOptions(SKCubicResampler.Mitchell)) ?? throw new SkillmakerException($"Could not resize {what}.");
+        if (box is not null)
+        {
+            // Box coordinates are in the parent's oriented pixels, as recorded by detection.
+            var sx = (float)info.Width / box.ParentWidth;
+            var sy = (float)info.Height / box.ParentHeight;
+            var rect = new SKRect(box.X * sx, box.Y * sy, (box.X + box.Width) * sx, (box.Y + box.Height) * sy);
+            using var canvas = new SKCanvas(resized);
+            using var dark = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 5, IsAntialias = true };
+            using var bright = new SKPaint { Color = new SKColor(0xF5, 0x9E, 0x0B), Style = SKPaintStyle.Stroke, StrokeWidth = 3, IsAntialias = true };
+            canvas.DrawRect(rect, dark);
+            canvas.DrawRect(rect, bright);
+        }
         using var image = SKImage.FromBitmap(resized);
         using var data = image.Encode(SKEncodedImageFormat.Jpeg, 80);
         return data.ToArray();

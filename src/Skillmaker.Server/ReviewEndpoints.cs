@@ -109,12 +109,8 @@ public static class ReviewEndpoints
 
     private static string Cell(ReviewItem item, string cropPath, CropBox? box)
     {
-        var parent = item.ParentId is null ? "" : box is null
-            ? ""
-            : $"""
-              <div class="parent"><img src="/img/parent/{E(item.CropId)}/thumb" alt="The photo the crop was cut from, with its box" loading="lazy">
-              <span class="box" style="left:{Pct(box.X, box.ParentWidth)}%;top:{Pct(box.Y, box.ParentHeight)}%;width:{Pct(box.Width, box.ParentWidth)}%;height:{Pct(box.Height, box.ParentHeight)}%"></span></div>
-              """;
+        var parent = item.ParentId is null || box is null ? ""
+            : $"""<img src="/img/parent/{E(item.CropId)}/thumb" alt="The photo the crop {item.CropId[..12]} was cut from, its box outlined" class="parent" loading="lazy">""";
         var decision = item.Decision is null ? ""
             : item.Decision.Status == LabelStatus.Rejected ? """<span class="badge rejected">rejected</span>"""
             : $"""<span class="badge confirmed">✓ {E(item.Decision.Label)}</span>""";
@@ -123,11 +119,10 @@ public static class ReviewEndpoints
         return $"""
             <div class="cell">
               <label><input type="checkbox" name="crop" value="{E(item.CropId)}" aria-label="Select crop {shortId}"> <small>{shortId} · {item.Width}×{item.Height}</small></label>
-              <div class="pics"><img src="{E(cropPath)}" alt="Crop {shortId}" loading="lazy">{parent}</div>
+              <div class="pics{(parent.Length == 0 ? " single" : "")}"><img src="{E(cropPath)}" alt="Crop {shortId}" loading="lazy">{parent}</div>
               {decision} {crowd}
             </div>
             """;
     }
 
-    private static string Pct(int value, int of) => (100.0 * value / Math.Max(1, of)).ToString("0.##", CultureInfo.InvariantCulture);
 }

@@ -37,8 +37,17 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
 
         Assert.EndsWith("/review", page.Url);
         Assert.Equal(3, await page.Locator(".cell").CountAsync());
-        Assert.Equal(3, await page.Locator(".parent .box").CountAsync());
+        Assert.Equal(3, await page.Locator("img.parent").CountAsync());
         Assert.True(await page.Locator(".cell img").EvaluateAllAsync<bool>("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)"), "a crop or thumbnail did not load");
+        // The parent thumbnail has the crop's box drawn where the crop was cut.
+        var thumb = await context.APIRequest.GetAsync($"{server.BaseUrl}/img/parent/{inGroup[0].CropId}/thumb");
+        Assert.Equal(200, thumb.Status);
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(await thumb.BodyAsync()))
+        {
+            var box = inGroup[0].Box;
+            var edge = bitmap.GetPixel((int)Math.Round((double)box.X * bitmap.Width / box.ParentWidth), (int)((box.Y + box.Height / 2.0) * bitmap.Height / box.ParentHeight));
+            Assert.True(edge.Red > 200 && edge.Green is > 120 and < 200 && edge.Blue < 90, $"box edge pixel is {edge}");
+        }
         await page.ClickAsync("#select-all");
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "review-grid.png"), FullPage = true });
         await page.ClickAsync("#select-none");
