@@ -46,7 +46,9 @@ public static class SkillmakerServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = workspace.Root, ApplicationName = "Skillmaker.Server" });
         builder.WebHost.UseUrls(options.Urls);
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel);
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel)
+            // Keys sit in the workspace next to the catalog they protect; the "unencrypted" warning is expected.
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         var users = WorkspaceStorage.UserStore(catalog);
         var secret = await users.GetOrCreateSecretAsync("image-links", cancellationToken).ConfigureAwait(false);

@@ -96,6 +96,16 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         var page = await SignInAsync(context, server, token);
         Assert.EndsWith("/crowd", page.Url.TrimEnd('/'));
 
+        // An unknown token is refused with a clear message.
+        await using (var strangerContext = await browser.Browser.NewContextAsync())
+        {
+            var stranger = await strangerContext.NewPageAsync();
+            await stranger.GotoAsync($"{server.BaseUrl}/login?token=smk_not-a-real-token");
+            var login = await stranger.RunAndWaitForResponseAsync(() => stranger.ClickAsync("#sign-in"), r => r.Request.Method == "POST");
+            Assert.Equal(401, login.Status);
+            Assert.Contains("unknown or no longer valid", await stranger.InnerTextAsync(".error"));
+        }
+
         var review = await page.GotoAsync($"{server.BaseUrl}/review");
         Assert.Equal(403, review!.Status);
         Assert.Contains("Not allowed", await page.InnerTextAsync("h1"));
