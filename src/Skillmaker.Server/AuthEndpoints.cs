@@ -22,9 +22,14 @@ public static class AuthEndpoints
 
         app.MapPost("/login", async (HttpContext ctx, [Microsoft.AspNetCore.Mvc.FromForm] string? token, UserService users, ServerOptions options, CancellationToken ct) =>
         {
-            var user = await users.AuthenticateAsync(token, ct).ConfigureAwait(false);
-            if (user is null)
-                return LoginPage(ctx, null, "This token is unknown or no longer valid. Ask your administrator for a new login link.", StatusCodes.Status401Unauthorized);
+            var (outcome, user) = await users.SignInAsync(token, ct).ConfigureAwait(false);
+            if (outcome != SignInOutcome.SignedIn || user is null)
+                return LoginPage(ctx, null, outcome switch
+                {
+                    SignInOutcome.Expired => $"This login token expired on {user!.TokenExpiresAt!.Value.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Ask your administrator for a new login link.",
+                    SignInOutcome.Revoked => "This account was revoked. Ask your administrator if this is a mistake.",
+                    _ => "This token is unknown or no longer valid. Ask your administrator for a new login link.",
+                }, StatusCodes.Status401Unauthorized);
             var identity = new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role.ToWire()), new Claim("uid", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],
                 CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);

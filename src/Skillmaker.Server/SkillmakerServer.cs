@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -75,6 +76,16 @@ public static class SkillmakerServer
             o.ExpireTimeSpan = options.SessionLifetime;
             o.SlidingExpiration = false;
             o.LoginPath = "/login";
+            // A revoked user is signed out at their next request, not when the cookie runs out.
+            o.Events.OnValidatePrincipal = async ctx =>
+            {
+                var users = ctx.HttpContext.RequestServices.GetRequiredService<UserService>();
+                if (!long.TryParse(ctx.Principal?.FindFirstValue("uid"), out var uid) || !await users.SessionStillValidAsync(uid, ctx.HttpContext.RequestAborted).ConfigureAwait(false))
+                {
+                    ctx.RejectPrincipal();
+                    await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+                }
+            };
             o.Events.OnRedirectToLogin = ctx =>
             {
                 // Pages send people to the login form; images and POSTs just get 401.

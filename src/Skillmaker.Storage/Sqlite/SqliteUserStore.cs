@@ -10,15 +10,17 @@ namespace Skillmaker.Storage.Sqlite;
 
 public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
 {
-    public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    private const string Columns = "id, name, role, created_at, token_expires_at, revoked_at";
+
+    public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset? tokenExpiresAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "INSERT INTO users (name, role, token_sha256, created_at) VALUES (@name, @role, @tokenHash, @at) RETURNING id",
-                new { name, role = role.ToWire(), tokenHash, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return new User(id, name, role, now);
+                "INSERT INTO users (name, role, token_sha256, token_expires_at, created_at) VALUES (@name, @role, @tokenHash, @expires, @at) RETURNING id",
+                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqliteCatalog.Iso(e) : null, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new User(id, name, role, now) { TokenExpiresAt = tokenExpiresAt };
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
         {
@@ -32,11 +34,22 @@ public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
     public Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
         FindAsync("name = @value", name, cancellationToken);
 
+    public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
+        FindAsync("id = @value", id, cancellationToken);
+
+    public async Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var n = await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET revoked_at = COALESCE(revoked_at, @at) WHERE name = @name",
+            new { name, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return n > 0;
+    }
+
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt)>(new CommandDefinition(
-            "SELECT id, name, role, created_at FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)>(new CommandDefinition(
+            $"SELECT {Columns} FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(ToUser)];
     }
 
@@ -52,14 +65,16 @@ public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
         return value!;
     }
 
-    private async Task<User?> FindAsync(string where, string value, CancellationToken cancellationToken)
+    private async Task<User?> FindAsync(string where, object value, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt)?>(new CommandDefinition(
-            $"SELECT id, name, role, created_at FROM users WHERE {where}", new { value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)?>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE {where}", new { value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row is { } r ? ToUser(r) : null;
     }
 
-    private static User ToUser((long Id, string Name, string Role, string CreatedAt) r) =>
-        new(r.Id, r.Name, UserRoles.Parse(r.Role), DateTimeOffset.Parse(r.CreatedAt, CultureInfo.InvariantCulture));
+    private static User ToUser((long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked) r) =>
+        new(r.Id, r.Name, UserRoles.Parse(r.Role), Parse(r.CreatedAt)) { TokenExpiresAt = r.Expires is null ? null : Parse(r.Expires), RevokedAt = r.Revoked is null ? null : Parse(r.Revoked) };
+
+    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture);
 }

@@ -10,6 +10,8 @@ internal static class UsersSchema
                 name TEXT NOT NULL UNIQUE,
                 role TEXT NOT NULL CHECK (role IN ('crowd', 'expert', 'admin')),
                 token_sha256 TEXT NOT NULL UNIQUE,
+                token_expires_at TEXT NULL,
+                revoked_at TEXT NULL,
                 created_at TEXT NOT NULL
             );
             CREATE TABLE server_secrets (

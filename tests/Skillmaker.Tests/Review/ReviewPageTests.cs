@@ -133,5 +133,10 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         var forged = await context.APIRequest.PostAsync($"{server.BaseUrl}/crowd/answer", new() { Form = context.APIRequest.CreateFormData().Set("task", "1").Set("content", "exterior").Set("quality", "good") });
         Assert.Equal(400, forged.Status);
         Assert.Empty(await WorkspaceStorage.CrowdStore(ws.Catalog).GetAnswersAsync(CancellationToken.None));
+
+        // Revoking the user ends their session at the next request.
+        await new UserService(WorkspaceStorage.UserStore(ws.Catalog), TimeProvider.System).RevokeAsync("carl", CancellationToken.None);
+        await page.GotoAsync($"{server.BaseUrl}/crowd");
+        Assert.EndsWith("/login", page.Url);
     }
 }
