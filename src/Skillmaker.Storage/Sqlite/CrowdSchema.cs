@@ -13,10 +13,12 @@ internal static class CrowdSchema
                 gold_content TEXT NULL,
                 gold_quality TEXT NULL,
                 status TEXT NOT NULL CHECK (status IN ('open', 'consolidated')),
+                -- Kept by the store with every answer, so the next task is an index walk, not a count.
+                answer_count INTEGER NOT NULL DEFAULT 0,
                 created_at TEXT NOT NULL,
                 UNIQUE (image_id, round)
             );
-            CREATE INDEX ix_crowd_tasks_status ON crowd_tasks(status);
+            CREATE INDEX ix_crowd_tasks_next ON crowd_tasks(status, answer_count DESC, round DESC, id);
 
             CREATE TABLE crowd_locks (
                 task_id INTEGER NOT NULL REFERENCES crowd_tasks(id),
@@ -39,6 +41,8 @@ internal static class CrowdSchema
                 -- One answer per worker per task: a double submit is refused, never counted twice.
                 UNIQUE (task_id, worker)
             );
+            CREATE INDEX ix_crowd_answers_worker ON crowd_answers(worker);
+            CREATE INDEX ix_crowd_locks_worker ON crowd_locks(worker, expires_at);
 
             CREATE TABLE crowd_results (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,

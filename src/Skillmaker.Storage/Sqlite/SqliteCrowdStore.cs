@@ -85,23 +85,23 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
             return new CrowdAssignment(heldTask!, worker, Parse(h.LockedAt), Parse(h.ExpiresAt));
         }
 
-        var answered = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM crowd_answers WHERE worker = @worker", new { worker }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var wantGold = goldEvery > 0 && (answered + 1) % goldEvery == 0;
-        // Tasks closest to complete first, so consolidated results arrive early.
-        var candidates = (await connection.QueryAsync<(long Id, long IsGold)>(new CommandDefinition(
-            """
-            SELECT t.id, t.gold_content IS NOT NULL FROM crowd_tasks t
-            WHERE t.status = 'open'
+        var wantGold = goldEvery > 0 && (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM crowd_answers WHERE worker = @worker", new { worker }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) + 1) % goldEvery == 0;
+        // Tasks closest to complete first, so consolidated results arrive early; the index walk stops
+        // at the first task this worker may take.
+        const string next = """
+            SELECT t.id FROM crowd_tasks t
+            WHERE t.status = 'open' AND (t.gold_content IS NOT NULL) = @gold
               AND NOT EXISTS (SELECT 1 FROM crowd_answers a WHERE a.task_id = t.id AND a.worker = @worker)
-              AND (t.gold_content IS NOT NULL OR
-                   (SELECT COUNT(*) FROM crowd_answers a WHERE a.task_id = t.id)
-                 + (SELECT COUNT(*) FROM crowd_locks l WHERE l.task_id = t.id AND l.worker <> @worker AND l.expires_at > @nowText
-                        AND NOT EXISTS (SELECT 1 FROM crowd_answers a2 WHERE a2.task_id = t.id AND a2.worker = l.worker)) < t.overlap)
-            ORDER BY (SELECT COUNT(*) FROM crowd_answers a WHERE a.task_id = t.id) DESC, t.round DESC, t.id
-            """, new { worker, nowText }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-        var pick = candidates.Where(c => (c.IsGold != 0) == wantGold).Select(c => (long?)c.Id).FirstOrDefault()
-            ?? candidates.Where(c => c.IsGold == 0).Select(c => (long?)c.Id).FirstOrDefault();
+              AND (t.gold_content IS NOT NULL OR t.answer_count
+                 + (SELECT COUNT(*) FROM crowd_locks l WHERE l.task_id = t.id AND l.worker <> @worker AND l.expires_at > @nowText) < t.overlap)
+            ORDER BY t.status, t.answer_count DESC, t.round DESC, t.id
+            LIMIT 1
+            """;
+        long? pick = null;
+        if (wantGold)
+            pick = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(next, new { worker, nowText, gold = true }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        pick ??= await connection.ExecuteScalarAsync<long?>(new CommandDefinition(next, new { worker, nowText, gold = false }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (pick is not { } taskId)
         {
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +139,8 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
             INSERT INTO crowd_answers (task_id, worker, content, quality, seconds, channel, external_id, answered_at)
             VALUES (@taskId, @worker, @content, @quality, @seconds, 'web', NULL, @now)
             """, new { taskId, worker, content, quality, seconds = Math.Max(0, (now - Parse(lockedAt)).TotalSeconds), now = SqliteCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @taskId",
+            new { taskId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM crowd_locks WHERE task_id = @taskId AND worker = @worker",
             new { taskId, worker }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -158,7 +160,13 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 VALUES (@TaskId, @Worker, @Content, @Quality, @Seconds, @Channel, @ExternalId, @at)
                 ON CONFLICT DO NOTHING
                 """, new { a.TaskId, a.Worker, a.Content, a.Quality, a.Seconds, a.Channel, a.ExternalId, at = SqliteCatalog.Iso(a.AnsweredAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (n == 1) recorded++; else duplicates++;
+            if (n == 1)
+            {
+                recorded++;
+                await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @TaskId",
+                    new { a.TaskId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+            else duplicates++;
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (recorded, duplicates);
