@@ -36,6 +36,7 @@ internal static class Html
             <nav aria-label="Main">
               <a href="/crowd">Crowd tasks</a>
               {(role is "expert" or "admin" ? """<a href="/review">Review</a>""" : "")}
+              {(role is "admin" ? """<a href="/admin">Admin</a>""" : "")}
               <span class="who">Signed in as <b>{E(user.Identity!.Name)}</b> ({E(role)})</span>
               <form method="post" action="/logout" class="inline">{Antiforgery(context)}<button type="submit" class="link">Sign out</button></form>
             </nav>

@@ -132,6 +132,7 @@ public static class SkillmakerServer
         app.MapImages();
         app.MapCrowd();
         app.MapReview();
+        app.MapAdmin();
         return app;
     }
 }

@@ -69,6 +69,19 @@ public class CrowdPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             Assert.Contains("answered 4 tasks", await page.InnerTextAsync("#no-tasks"));
         }
 
+        // The admin overview shows each worker's answers.
+        var (_, adminToken) = await users.AddAsync("boss", UserRole.Admin, CancellationToken.None);
+        await using (var adminContext = await browser.Browser.NewContextAsync())
+        {
+            var admin = await adminContext.NewPageAsync();
+            await admin.GotoAsync($"{server.BaseUrl}/login?token={adminToken}");
+            await admin.ClickAsync("#sign-in");
+            Assert.Equal(200, (await admin.GotoAsync($"{server.BaseUrl}/admin"))!.Status);
+            var rows = await admin.Locator("#workers tbody tr").AllInnerTextsAsync();
+            Assert.Equal(["worker1\t4\t0\t–\t–", "worker2\t4\t0\t–\t–", "worker3\t4\t0\t–\t–"], rows);
+            Assert.Contains("4 open tasks need 0 more answers", await admin.InnerTextAsync("#queue"));
+        }
+
         var answers = await WorkspaceStorage.CrowdStore(ws.Catalog).GetAnswersAsync(CancellationToken.None);
         Assert.Equal(12, answers.Count);
         Assert.All(answers, a => Assert.Equal("web", a.Channel));

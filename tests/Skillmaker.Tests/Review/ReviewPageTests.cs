@@ -83,6 +83,7 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         Assert.All(inGroup, c => Assert.Equal(c.CropId == relabelled ? other : null, candidates[c.CropId].ConfirmedLabel));
         Assert.Single((await ws.Catalog.GetImageAsync(inGroup[0].CropId, CancellationToken.None))!.Labels, l => l.Status == LabelStatus.Confirmed);
         Assert.Equal(2, await page.Locator(".cell").CountAsync());
+        Assert.Equal(403, (await page.GotoAsync($"{server.BaseUrl}/admin"))!.Status);
     }
 
     [Fact]
@@ -109,6 +110,7 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         var review = await page.GotoAsync($"{server.BaseUrl}/review");
         Assert.Equal(403, review!.Status);
         Assert.Contains("Not allowed", await page.InnerTextAsync("h1"));
+        Assert.Equal(403, (await page.GotoAsync($"{server.BaseUrl}/admin"))!.Status);
         Assert.Equal(403, (await context.APIRequest.GetAsync($"{server.BaseUrl}/img/parent/{crops[0].CropId}/thumb")).Status);
 
         // No session, no signature: nothing.
