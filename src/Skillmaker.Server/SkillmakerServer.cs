@@ -127,6 +127,9 @@ public static class SkillmakerServer
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        // For container health checks (`skillmaker healthcheck --url .../healthz`): the catalog answers.
+        app.MapGet("/healthz", async (ICatalog catalog, CancellationToken ct) =>
+            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct).ConfigureAwait(false) }));
         app.MapAuth();
         app.MapSkillmakerAssets();
         app.MapImages();

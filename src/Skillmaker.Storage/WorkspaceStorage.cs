@@ -47,11 +47,32 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
     };
 
-    public static IBlobStore OpenBlobs(Workspace workspace)
+    /// <summary>The alias registry that lives beside the given catalog.</summary>
+    public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteAliasRegistry(sqlite),
+        _ => throw new SkillmakerException($"No alias registry for the catalog at {catalog.Location}."),
+    };
+
+    public static IBlobStore OpenBlobs(Workspace workspace) => OpenBlobs(workspace, Environment.GetEnvironmentVariable);
+
+    /// <summary>A folder (default) or <c>s3://bucket/prefix</c>; S3 credentials come from the environment.</summary>
+    public static IBlobStore OpenBlobs(Workspace workspace, Func<string, string?> environment)
     {
         var location = workspace.Config.Blobs;
+        if (location.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            var s3 = workspace.Config.S3 ?? new S3Settings();
+            var endpoint = s3.Endpoint ?? environment("SKILLMAKER_S3_ENDPOINT");
+            var key = environment("AWS_ACCESS_KEY_ID");
+            var secret = environment("AWS_SECRET_ACCESS_KEY");
+            if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret))
+                throw new SkillmakerException($"Workspace config {workspace.ConfigPath} stores blobs in {location}, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set.");
+            return new S3.S3BlobStore(location, endpoint, s3.Region ?? environment("AWS_REGION") ?? "us-east-1", s3.ForcePathStyle ?? endpoint is not null,
+                new Amazon.Runtime.BasicAWSCredentials(key, secret));
+        }
         if (location.Contains("://", StringComparison.Ordinal))
-            throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: blobs '{location}' is not supported; expected a folder path.");
+            throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: blobs '{location}' is not supported; expected a folder path or s3://bucket/prefix.");
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
 }

@@ -27,6 +27,7 @@ public static class CliApp
             DatasetCommands.Splits(host, options),
             DatasetCommands.Manifests(host, options),
             AugmentCommand.Create(host, options),
+            HealthcheckCommand.Create(host, options),
             DemoCommand.Create(host, options),
             ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
         })

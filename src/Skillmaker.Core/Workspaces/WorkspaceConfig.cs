@@ -23,6 +23,10 @@ public sealed record WorkspaceConfig
 
     public IngestSettings Ingest { get; init; } = new();
 
+    /// <summary>S3 connection for <c>blobs: s3://bucket/prefix</c>. Credentials never live here: they
+    /// come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.</summary>
+    public S3Settings? S3 { get; init; }
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
@@ -43,6 +47,20 @@ public sealed record IngestSettings
 
     /// <summary>Files probed at once. Default 0 = one per core.</summary>
     public int Parallelism { get; init; }
+}
+
+public sealed record S3Settings
+{
+    /// <summary>Endpoint URL for S3-compatible servers (MinIO, s3rver, Ceph). Default: AWS, or
+    /// $SKILLMAKER_S3_ENDPOINT.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Region. Default us-east-1, or $AWS_REGION.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>Path-style addressing (bucket in the path), which S3-compatible servers need. Default:
+    /// true when an endpoint is set.</summary>
+    public bool? ForcePathStyle { get; init; }
 }
 
 public static class WorkspaceJson

@@ -16,6 +16,7 @@ public static class SqliteSchema
         DatasetSchema.Module,
         CrowdSchema.Module,
         UsersSchema.Module,
+        RegistrySchema.Module,
     ];
 }
 

@@ -115,6 +115,7 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
 
         // No session, no signature: nothing.
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(server.BaseUrl) };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await http.GetAsync("/review")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/img/parent/{crops[0].CropId}/thumb")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/img/crop/{crops[0].CropId}")).StatusCode);

@@ -27,12 +27,13 @@ public sealed class TestWorkspace : IAsyncDisposable
     public string Root => Workspace.Root;
     public TempDir Scratch => _dir;
 
-    public static async Task<TestWorkspace> CreateAsync(long seed = 42)
+    /// <param name="blobs">Another blob store than the workspace's folder (e.g. S3).</param>
+    public static async Task<TestWorkspace> CreateAsync(long seed = 42, IBlobStore? blobs = null)
     {
         var dir = new TempDir("ws");
         var workspace = await Workspace.InitAsync(Path.Combine(dir.Path, "ws"), seed, CancellationToken.None);
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-        return new TestWorkspace(dir, workspace, catalog, WorkspaceStorage.OpenBlobs(workspace));
+        return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace));
     }
 
     public IngestService Ingest(IngestSettings? settings = null, TimeProvider? time = null) =>
