@@ -53,7 +53,7 @@ public static class Assets
         .groups a[aria-current=page] { background:var(--accent); color:#fff; border-color:var(--accent); }
         .toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; position:sticky; top:0; background:#fff; padding:.5rem 0; border-bottom:1px solid var(--line); z-index:2; }
         .grid { display:grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap:.8rem; margin-top:.8rem; }
-        .cell { border:2px solid var(--line); border-radius:8px; padding:.4rem; display:grid; gap:.3rem; }
+        .cell { border:2px solid var(--line); border-radius:8px; padding:.4rem; display:grid; gap:.3rem; cursor:pointer; }
         .cell:has(input:checked) { border-color:var(--accent); background:#f0f7ff; }
         .cell .pics { display:grid; grid-template-columns:1fr 1fr; gap:.3rem; }
         .cell .pics.single { grid-template-columns:1fr; }

@@ -51,7 +51,7 @@ public static class ReviewEndpoints
                   <div class="toolbar" role="toolbar" aria-label="Decide selected crops">
                     <button type="button" id="select-all">Select all</button>
                     <button type="button" id="select-none">Select none</button>
-                    <button type="submit" name="action" value="confirm" class="primary" id="confirm">Confirm selected as “{E(current)}”</button>
+                    {(current == Storage.Sqlite.SqliteReviewStore.NoHintGroup ? "" : $"""<button type="submit" name="action" value="confirm" class="primary" id="confirm">Confirm selected as “{E(current)}”</button>""")}
                     <label for="label">Relabel as</label>
                     <input type="text" id="label" name="label" list="known-labels" autocomplete="off" placeholder="type a label">
                     <button type="submit" name="action" value="relabel" id="relabel">Relabel selected</button>
@@ -117,11 +117,11 @@ public static class ReviewEndpoints
         var crowd = item.CrowdContent is null ? "" : $"""<small>crowd: {E(item.CrowdContent)}, {E(item.CrowdQuality)}{(item.CrowdEscalated ? " (unsure, for you)" : "")}</small>""";
         var shortId = item.CropId[..12];
         return $"""
-            <div class="cell">
-              <label><input type="checkbox" name="crop" value="{E(item.CropId)}" aria-label="Select crop {shortId}"> <small>{shortId} · {item.Width}×{item.Height}</small></label>
-              <div class="pics{(parent.Length == 0 ? " single" : "")}"><img src="{E(cropPath)}" alt="Crop {shortId}" loading="lazy">{parent}</div>
-              {decision} {crowd}
-            </div>
+            <label class="cell">
+              <span><input type="checkbox" name="crop" value="{E(item.CropId)}"> <small>Crop {shortId} · {item.Width}×{item.Height}</small></span>
+              <span class="pics{(parent.Length == 0 ? " single" : "")}"><img src="{E(cropPath)}" alt="Crop {shortId}" loading="lazy">{parent}</span>
+              <span>{decision} {crowd}</span>
+            </label>
             """;
     }
 

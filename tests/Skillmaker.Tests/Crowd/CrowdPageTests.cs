@@ -40,7 +40,7 @@ public class CrowdPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             var answered = 0;
             while (await page.Locator("#answer").CountAsync() > 0)
             {
-                Assert.True(await page.Locator(".crop img").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the crop image did not load");
+                await page.WaitForFunctionAsync("() => { const i = document.querySelector('.crop img'); return i && i.complete && i.naturalWidth > 0; }", null, new() { Timeout = 15000 });
                 var taskId = await page.InputValueAsync("input[name=task]");
                 var (content, quality) = truth[imageOfTask[long.Parse(taskId)]];
                 // Worker 3 disagrees once on each question; the other two outvote them.

@@ -38,7 +38,8 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         Assert.EndsWith("/review", page.Url);
         Assert.Equal(3, await page.Locator(".cell").CountAsync());
         Assert.Equal(3, await page.Locator("img.parent").CountAsync());
-        Assert.True(await page.Locator(".cell img").EvaluateAllAsync<bool>("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)"), "a crop or thumbnail did not load");
+        // Every crop and thumbnail loads (polled: lazy images arrive a little after the page).
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.cell img')].every(i => i.complete && i.naturalWidth > 0)", null, new() { Timeout = 15000 });
         // The parent thumbnail has the crop's box drawn where the crop was cut.
         var thumb = await context.APIRequest.GetAsync($"{server.BaseUrl}/img/parent/{inGroup[0].CropId}/thumb");
         Assert.Equal(200, thumb.Status);
