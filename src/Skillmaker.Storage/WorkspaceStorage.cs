@@ -30,6 +30,24 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No dataset store for the catalog at {catalog.Location}."),
     };
 
+    public static Crowd.ICrowdStore CrowdStore(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteCrowdStore(sqlite),
+        _ => throw new SkillmakerException($"No crowd store for the catalog at {catalog.Location}."),
+    };
+
+    public static Users.IUserStore UserStore(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteUserStore(sqlite),
+        _ => throw new SkillmakerException($"No user store for the catalog at {catalog.Location}."),
+    };
+
+    public static Review.IReviewStore ReviewStore(ICatalog catalog) => catalog switch
+    {
+        SqliteCatalog sqlite => new SqliteReviewStore(sqlite),
+        _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The alias registry that lives beside the given catalog.</summary>
     public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
     {

@@ -34,6 +34,9 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public Datasets.DatasetService CreateDatasets(CommandRun run) =>
         new(WorkspaceStorage.DatasetStore(Catalog), Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), run.Time, run.Logging.CreateLogger<Datasets.DatasetService>());
 
+    public Crowd.CrowdService CreateCrowd(CommandRun run, Crowd.CrowdOptions? options = null) =>
+        new(WorkspaceStorage.CrowdStore(Catalog), Catalog, options ?? new Crowd.CrowdOptions(), run.Time, run.Logging.CreateLogger<Crowd.CrowdService>());
+
     public ValueTask DisposeAsync() => Catalog.DisposeAsync();
 }
 

@@ -30,6 +30,7 @@ public static class CliApp
             AugmentCommand.Create(host, options),
             HealthcheckCommand.Create(host, options),
             DemoCommand.Create(host, options),
+            ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
         return root;

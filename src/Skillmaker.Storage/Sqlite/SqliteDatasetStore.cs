@@ -31,8 +31,12 @@ public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
                 RecordedAt = DateTimeOffset.Parse(r.RecordedAt, CultureInfo.InvariantCulture),
             }).ToLookup(f => f.ImageId);
         var labels = (await connection.QueryAsync<(string ImageId, string Label, string Status, string Provenance, string RecordedAt, long Id)>(new CommandDefinition(
-            "SELECT image_id, label, status, provenance, recorded_at, id FROM labels ORDER BY id", cancellationToken: cancellationToken)).ConfigureAwait(false))
+            "SELECT image_id, label, status, provenance, recorded_at, id FROM labels WHERE id NOT IN (SELECT label_id FROM label_retractions) ORDER BY id", cancellationToken: cancellationToken)).ConfigureAwait(false))
             .ToLookup(l => l.ImageId);
+        // Latest consolidated crowd answer per crop; an unsure one is no answer.
+        var crowd = (await connection.QueryAsync<(string ImageId, string Content, string Quality)>(new CommandDefinition(
+            "SELECT image_id, content, quality FROM crowd_results WHERE id IN (SELECT MAX(id) FROM crowd_results GROUP BY image_id)", cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .ToDictionary(c => c.ImageId, StringComparer.Ordinal);
 
         var result = new List<DatasetCandidate>(images.Count);
         foreach (var image in images)
@@ -58,6 +62,8 @@ public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
                 ConfirmedLabel = decision.Status == "confirmed" ? decision.Label : null,
                 Rejected = decision.Status == "rejected",
                 LabelHints = hints,
+                CrowdContent = crowd.TryGetValue(image.Id, out var cr) && cr.Content != Crowd.CrowdQuestions.Unsure ? cr.Content : null,
+                CrowdQuality = crowd.TryGetValue(image.Id, out var cq) ? cq.Quality : null,
             });
         }
         return result;

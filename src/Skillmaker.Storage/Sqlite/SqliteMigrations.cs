@@ -8,6 +8,8 @@ public static class SqliteSchema
     [
         CatalogSchema.Module,
         DatasetSchema.Module,
+        CrowdSchema.Module,
+        UsersSchema.Module,
         RegistrySchema.Module,
         DetectionSchema.Module,
     ];

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Skillmaker.Catalog;
+using Skillmaker.Crowd;
+using Skillmaker.Storage.Sqlite;
+
+namespace Skillmaker.Bench;
+
+/// <summary>Crowd answers per second through the task queue (reserve + answer, each a transaction on
+/// the real SQLite catalog) against bare single-row SQLite insert transactions on the same machine;
+/// and Dawid–Skene against majority vote on the answers collected.</summary>
+internal static class CrowdBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var crops = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 1000;
+        const int overlap = 3, workers = 30;
+        var dir = Path.Combine(Path.GetTempPath(), $"sm-bench-crowd-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            await using var catalog = new SqliteCatalog(Path.Combine(dir, "catalog.db"));
+            await catalog.MigrateAsync(CancellationToken.None);
+            var now = DateTimeOffset.UtcNow;
+            var ids = new List<string>();
+            for (var i = 0; i < crops; i++)
+            {
+                var id = Common.Sha256Hex.Of(BitConverter.GetBytes(i));
+                ids.Add(id);
+                await catalog.RecordIngestAsync(new IngestWrite
+                {
+                    ImageId = id,
+                    NewImage = new ImageRecord { Id = id, Kind = ImageKind.Crop, ByteSize = 1, Format = "jpeg", Width = 64, Height = 64, ExifOrientation = 1, PerceptualHash = (ulong)i, IngestedAt = now },
+                    Occurrence = new ImageOccurrence { ImageId = id, Source = "bench", OriginalPath = id, OriginalFileName = "c.jpg", RunId = "bench", SeenAt = now },
+                }, CancellationToken.None);
+            }
+            var store = new SqliteCrowdStore(catalog);
+            var crowd = new CrowdService(store, catalog, new CrowdOptions { Overlap = overlap, GoldEvery = 0 }, TimeProvider.System, NullLogger<CrowdService>.Instance);
+            await crowd.EnqueueAllCropsAsync(overlap, CancellationToken.None);
+
+            var random = new Random(17);
+            var contents = CrowdQuestions.Content.Select(o => o.Value).ToArray();
+            var watch = Stopwatch.StartNew();
+            var answers = 0;
+            for (var round = 0; ; round++)
+            {
+                var progressed = false;
+                for (var w = 0; w < workers; w++)
+                {
+                    var a = await crowd.NextTaskAsync($"w{w}", CancellationToken.None);
+                    if (a is null) continue;
+                    await crowd.SubmitAsync(a.Task.Id, $"w{w}", contents[random.Next(contents.Length)], "good", CancellationToken.None);
+                    answers++;
+                    progressed = true;
+                }
+                if (!progressed) break;
+            }
+            var queueRate = answers / watch.Elapsed.TotalSeconds;
+
+            // Bare engine: the same number of single-row insert transactions, same pragmas.
+            await using (var bare = new SqliteConnection($"Data Source={Path.Combine(dir, "bare.db")};Pooling=True"))
+            {
+                await bare.OpenAsync();
+                await using (var setup = bare.CreateCommand())
+                {
+                    setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t (id INTEGER PRIMARY KEY, task INTEGER, worker TEXT, content TEXT);";
+                    await setup.ExecuteNonQueryAsync();
+                }
+                watch.Restart();
+                for (var i = 0; i < answers; i++)
+                {
+                    await using var tx = (SqliteTransaction)await bare.BeginTransactionAsync();
+                    await using var insert = bare.CreateCommand();
+                    insert.Transaction = tx;
+                    insert.CommandText = "INSERT INTO t (task, worker, content) VALUES ($t, $w, $c)";
+                    insert.Parameters.AddWithValue("$t", i);
+                    insert.Parameters.AddWithValue("$w", "w");
+                    insert.Parameters.AddWithValue("$c", "exterior");
+                    await insert.ExecuteNonQueryAsync();
+                    await tx.CommitAsync();
+                }
+            }
+            var bareRate = answers / watch.Elapsed.TotalSeconds;
+
+            var all = await store.GetAnswersAsync(CancellationToken.None);
+            var votes = all.Select(a => new Vote(a.TaskId.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Worker, a.Content)).ToList();
+            watch.Restart();
+            MajorityVote.Consolidate(votes);
+            var majorityMs = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            var ds = DawidSkene.Consolidate(votes, contents);
+            var dsMs = watch.Elapsed.TotalMilliseconds;
+
+            Console.WriteLine($"crowd benchmark: {crops} crops x overlap {overlap}, {workers} workers, {answers} answers, one thread");
+            Console.WriteLine($"  bare SQLite insert transactions: {bareRate,8:F0} /s");
+            Console.WriteLine($"  reserve + answer (2 transactions): {queueRate,8:F0} answers/s  (ratio {bareRate / queueRate:F1}x the bare insert cost)");
+            Console.WriteLine($"  majority vote:  {majorityMs,8:F1} ms");
+            Console.WriteLine($"  Dawid-Skene:    {dsMs,8:F1} ms ({ds.Iterations} EM iterations, {dsMs / Math.Max(0.001, majorityMs):F0}x majority)");
+            return 0;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using Spectre.Console;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Common;
+using Skillmaker.Crowd;
+using Skillmaker.Storage;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary><c>skillmaker crowd ...</c>: queue crops, estimate cost, MTurk files, consolidate.</summary>
+public static class CrowdCommand
+{
+    /// <summary>Default hourly rate for estimates (currency of your choice).</summary>
+    public const double DefaultHourlyRate = 15.0;
+    /// <summary>Seconds per task assumed until answers have been measured.</summary>
+    public const double DefaultSecondsPerTask = 20.0;
+
+    public static Command Create(CliHost host, GlobalOptions options)
+    {
+        var command = new Command("crowd", "Crowd labelling: queue crops, estimate cost, MTurk export/import, consolidate answers");
+        foreach (var sub in new[] { Queue(host, options), Gold(host, options), Status(host, options), Cost(host, options), Export(host, options), Import(host, options), Consolidate(host, options) })
+            command.Subcommands.Add(sub);
+        return command;
+    }
+
+    private static Option<int?> OverlapOption(string description) => new("--overlap") { Description = description, HelpName = "N" };
+
+    private static Command Queue(CliHost host, GlobalOptions options)
+    {
+        var overlap = OverlapOption("Distinct workers per task (default 3)");
+        var command = new Command("queue", "Queue every crop that was never queued as a crowd task") { overlap };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var crowd = services.CreateCrowd(run);
+            var added = await crowd.EnqueueAllCropsAsync(parse.GetValue(overlap), ct).ConfigureAwait(false);
+            var counts = await crowd.CountAsync(ct).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(new { queued = added, counts });
+            else run.Console.WriteLine($"Queued {added} crops; {counts.OpenTasks} open tasks need {counts.AssignmentsLeft} more answers.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Gold(CliHost host, GlobalOptions options)
+    {
+        var crop = new Argument<string>("CROP") { Description = "Crop image id (or unique prefix)" };
+        var content = new Option<string>("--content") { Description = $"Known content: {string.Join(", ", CrowdQuestions.Content.Select(o => o.Value))}", Required = true };
+        var quality = new Option<string>("--quality") { Description = $"Known quality: {string.Join(", ", CrowdQuestions.Quality.Select(o => o.Value))}", Required = true };
+        var command = new Command("gold", "Make a crop a gold task with a known answer; workers are scored on gold tasks") { crop, content, quality };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var prefix = parse.GetValue(crop)!;
+            var ids = await services.Catalog.FindImageIdsByPrefixAsync(prefix, 2, ct).ConfigureAwait(false);
+            if (ids.Count != 1) throw new SkillmakerException(ids.Count == 0 ? $"No image with id {prefix}." : $"Image id prefix {prefix} is ambiguous; give more characters.");
+            var task = await services.CreateCrowd(run).SetGoldAsync(ids[0], parse.GetValue(content)!, parse.GetValue(quality)!, ct).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(new { task = task.PublicId, imageId = task.ImageId, task.GoldContent, task.GoldQuality });
+            else run.Console.WriteLine($"{task.PublicId} is a gold task: {task.GoldContent}, {task.GoldQuality}.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Status(CliHost host, GlobalOptions options)
+    {
+        var command = new Command("status", "Queue counts and each worker's score on gold tasks");
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var crowd = services.CreateCrowd(run);
+            var counts = await crowd.CountAsync(ct).ConfigureAwait(false);
+            var workers = await crowd.ScoreWorkersAsync(ct).ConfigureAwait(false);
+            if (run.IsJson) { run.WriteJson(new { counts, workers }); return ExitCodes.Ok; }
+            run.Console.WriteLine($"{counts.OpenTasks} open tasks ({counts.AssignmentsLeft} answers to go), {counts.GoldTasks} gold, {counts.Answers} answers, {counts.ConsolidatedTasks} consolidated.");
+            var table = new Table().AddColumns("Worker", "Answers", "Gold answered", "Gold content ok", "Gold quality ok");
+            foreach (var w in workers)
+                table.AddRow(Markup.Escape(w.Worker), w.Answers.ToString(), w.GoldAnswers.ToString(), Pct(w.GoldContentAccuracy), Pct(w.GoldQualityAccuracy));
+            run.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Cost(CliHost host, GlobalOptions options)
+    {
+        var seconds = new Option<double?>("--seconds-per-task") { Description = $"Seconds one answer takes (default: median of measured answers, else {DefaultSecondsPerTask})", HelpName = "S" };
+        var rate = new Option<double>("--hourly-rate") { Description = $"Pay per worker hour (default {DefaultHourlyRate})", HelpName = "R", DefaultValueFactory = _ => DefaultHourlyRate };
+        var overlap = OverlapOption("Workers per task for the estimate (default: each task's own overlap)");
+        var command = new Command("cost", "Estimate money and hours for the queued crowd work") { seconds, rate, overlap };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var estimate = await services.CreateCrowd(run).EstimateCostAsync(parse.GetValue(seconds), parse.GetValue(rate), parse.GetValue(overlap), DefaultSecondsPerTask, ct).ConfigureAwait(false);
+            if (run.IsJson) { run.WriteJson(estimate); return ExitCodes.Ok; }
+            run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go × {estimate.SecondsPerTask:0.#} s ({estimate.SecondsBasis})");
+            run.Console.WriteLine($"= {estimate.Hours:0.##} worker hours × {estimate.HourlyRate:0.##}/h = {estimate.Cost:0.##} (before platform fees)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Export(CliHost host, GlobalOptions options)
+    {
+        var format = new Option<string>("--format") { Description = "Export format (mturk)", Required = true };
+        format.AcceptOnlyFromAmong("mturk");
+        var output = new Option<string>("--out") { Description = "Folder for input.csv and question.html", Required = true, HelpName = "DIR" };
+        var baseUrl = new Option<string>("--base-url") { Description = "Public address of `skillmaker serve` (default http://127.0.0.1:5080)", HelpName = "URL", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var hours = new Option<double>("--expires-hours") { Description = "How long the signed image links work (default 72)", HelpName = "H", DefaultValueFactory = _ => 72 };
+        var command = new Command("export", "Write an MTurk batch (input CSV with signed, expiring crop links + HTML question layout)") { format, output, baseUrl, hours };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var validFor = parse.GetValue(hours);
+            if (validFor is <= 0 or > 24 * 30) throw new UsageException($"--expires-hours {validFor} is out of range; expected more than 0 and at most 720.");
+            var root = parse.GetValue(baseUrl)!.TrimEnd('/');
+            if (!Uri.TryCreate(root, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new UsageException($"--base-url '{root}' is not an http(s) address.");
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var links = new SignedImageLinks(await WorkspaceStorage.UserStore(services.Catalog).GetOrCreateSecretAsync("image-links", ct).ConfigureAwait(false), run.Time);
+            var tasks = await WorkspaceStorage.CrowdStore(services.Catalog).GetTasksAsync(null, openOnly: true, ct).ConfigureAwait(false);
+            var dir = run.ResolvePath(parse.GetValue(output)!);
+            Directory.CreateDirectory(dir);
+            var rows = tasks.Select(t => (t.PublicId, root + links.PathFor(t.ImageId, TimeSpan.FromHours(validFor)))).ToList();
+            await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "input.csv"), MTurk.InputCsv(rows), ct).ConfigureAwait(false);
+            await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "question.html"), MTurk.QuestionLayout(), ct).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(new { tasks = rows.Count, input = Path.Combine(dir, "input.csv"), layout = Path.Combine(dir, "question.html"), linksExpire = run.Time.GetUtcNow().AddHours(validFor) });
+            else run.Console.WriteLine($"Wrote {rows.Count} tasks to {Path.Combine(dir, "input.csv")} and the layout to {Path.Combine(dir, "question.html")}; image links expire in {validFor:0.#} h.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Import(CliHost host, GlobalOptions options)
+    {
+        var file = new Argument<string>("RESULTS.csv") { Description = "MTurk batch results CSV (AssignmentId, WorkerId, WorkTimeInSeconds, Input.task_id, Answer.content, Answer.quality)" };
+        var command = new Command("import", "Import MTurk batch results; all or nothing, answers already imported are skipped") { file };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var path = run.ResolvePath(parse.GetValue(file)!);
+            if (!File.Exists(path)) throw new SkillmakerException($"Results file {path} does not exist.");
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var store = WorkspaceStorage.CrowdStore(services.Catalog);
+            var known = (await store.GetTasksAsync(null, openOnly: false, ct).ConfigureAwait(false)).Select(t => t.Id).ToHashSet();
+            IReadOnlyList<CrowdAnswer> answers;
+            using (var reader = new StreamReader(path))
+                answers = MTurk.ReadResults(reader, Path.GetFileName(path), known, run.Time.GetUtcNow());
+            var (recorded, duplicates) = await store.ImportAnswersAsync(answers, ct).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(new { recorded, duplicates });
+            else run.Console.WriteLine($"Recorded {recorded} answers; {duplicates} were already recorded (same assignment, or the worker had answered that task) and were skipped.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Consolidate(CliHost host, GlobalOptions options)
+    {
+        var method = new Option<string>("--method") { Description = "majority (ties end unsure) or dawid-skene (learns each worker's confusion; default)", DefaultValueFactory = _ => "dawid-skene" };
+        method.AcceptOnlyFromAmong("majority", "dawid-skene");
+        var command = new Command("consolidate", "Turn complete tasks' answers into one answer per crop; unsure ones go back to the queue or to the expert") { method };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var m = parse.GetValue(method) == "majority" ? ConsolidationMethod.Majority : ConsolidationMethod.DawidSkene;
+            var results = await services.CreateCrowd(run).ConsolidateAsync(m, ct).ConfigureAwait(false);
+            var summary = results.GroupBy(r => r.Outcome).ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count());
+            if (run.IsJson)
+            {
+                run.WriteJson(new { method = parse.GetValue(method), consolidated = results.Count, outcomes = summary, results });
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumns("Crop", "Content", "Conf.", "Quality", "Conf.", "Answers", "Outcome");
+            foreach (var r in results)
+                table.AddRow(r.ImageId[..12], r.Content, $"{r.ContentConfidence:0.00}", r.Quality, $"{r.QualityConfidence:0.00}", r.Answers.ToString(), r.Outcome.ToString().ToLowerInvariant());
+            run.Console.Write(table);
+            run.Console.WriteLine($"{results.Count} tasks consolidated with {parse.GetValue(method)}: {string.Join(", ", summary.Select(kv => $"{kv.Value} {kv.Key}"))}.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string Pct(double? value) => value is { } v ? $"{v:P0}" : "-";
+}

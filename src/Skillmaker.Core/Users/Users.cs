@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Skillmaker.Common;
+
+namespace Skillmaker.Users;
+
+/// <summary>Crowd workers answer tasks; experts also review; admins also manage.</summary>
+public enum UserRole { Crowd, Expert, Admin }
+
+public sealed record User(long Id, string Name, UserRole Role, DateTimeOffset CreatedAt)
+{
+    /// <summary>After this the login token no longer signs in; null = no expiry.</summary>
+    public DateTimeOffset? TokenExpiresAt { get; init; }
+    public DateTimeOffset? RevokedAt { get; init; }
+}
+
+public enum SignInOutcome { SignedIn, Unknown, Expired, Revoked }
+
+/// <summary>Users and the workspace's server secrets. Tokens are stored only as SHA-256 hashes.</summary>
+public interface IUserStore
+{
+    /// <summary>Adds a user; throws when the name is taken.</summary>
+    Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset? tokenExpiresAt, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken);
+    /// <summary>Revokes the user's token and sessions; false when there is no such user.</summary>
+    Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<User?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
+    Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken);
+    Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>A random secret of the workspace, created on first use and then stable.</summary>
+    Task<byte[]> GetOrCreateSecretAsync(string name, CancellationToken cancellationToken);
+}
+
+public static partial class UserRoles
+{
+    public static string ToWire(this UserRole role) => role.ToString().ToLowerInvariant();
+
+    public static UserRole Parse(string value) =>
+        Enum.TryParse<UserRole>(value, ignoreCase: true, out var r) && Enum.IsDefined(r) ? r
+            : throw new SkillmakerException($"Unknown role '{value}'; expected crowd, expert or admin.");
+
+    public static bool CanReview(this UserRole role) => role is UserRole.Expert or UserRole.Admin;
+}
+
+/// <summary>Creates users with a login token, and signs them in by token.</summary>
+public sealed partial class UserService(IUserStore store, TimeProvider time)
+{
+    public const string TokenPrefix = "smk_";
+
+    public async Task<(User User, string Token)> AddAsync(string name, UserRole role, CancellationToken cancellationToken, TimeSpan? tokenLifetime = null)
+    {
+        if (tokenLifetime is { } l && l <= TimeSpan.Zero) throw new SkillmakerException($"Token lifetime must be positive; got {l}.");
+        if (!NamePattern().IsMatch(name))
+            throw new SkillmakerException($"User name '{name}' is not valid; expected 1-64 letters, digits, '.', '_', '-' or '@'.");
+        if (await store.FindByNameAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+            throw new SkillmakerException($"User '{name}' already exists; nothing was changed.");
+        var token = TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = time.GetUtcNow();
+        var user = await store.AddAsync(name, role, HashToken(token), tokenLifetime is { } life ? now + life : null, now, cancellationToken).ConfigureAwait(false);
+        return (user, token);
+    }
+
+    /// <summary>Checks a login token: unknown, expired, revoked, or the user it belongs to.</summary>
+    public async Task<(SignInOutcome Outcome, User? User)> SignInAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(token) || !token.Trim().StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 200) return (SignInOutcome.Unknown, null);
+        var user = await store.FindByTokenHashAsync(HashToken(token.Trim()), cancellationToken).ConfigureAwait(false);
+        return user switch
+        {
+            null => (SignInOutcome.Unknown, null),
+            { RevokedAt: not null } => (SignInOutcome.Revoked, user),
+            { TokenExpiresAt: { } e } when e <= time.GetUtcNow() => (SignInOutcome.Expired, user),
+            _ => (SignInOutcome.SignedIn, user),
+        };
+    }
+
+    /// <summary>True while a signed-in session of the user may go on (not revoked meanwhile).</summary>
+    public async Task<bool> SessionStillValidAsync(long userId, CancellationToken cancellationToken) =>
+        await store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) is { RevokedAt: null };
+
+    public async Task RevokeAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!await store.RevokeAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            throw new SkillmakerException($"There is no user '{name}'; see `skillmaker users list`.");
+    }
+
+    public static string HashToken(string token) => Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes(token));
+
+    [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,141 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Skillmaker.Blobs;
+using Skillmaker.Catalog;
+using Skillmaker.Crowd;
+using Skillmaker.Review;
+using Skillmaker.Storage;
+using Skillmaker.Users;
+using Skillmaker.Workspaces;
+
+namespace Skillmaker.Server;
+
+/// <summary>Server settings. Defaults suit one machine on a trusted network behind a TLS proxy.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Where Kestrel listens. Default http://127.0.0.1:5080; port 0 picks a free port.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+    /// <summary>How long a login lasts before the token must be used again. Default 8 hours.</summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(8);
+    /// <summary>How long an image link in a page stays valid. Default 30 minutes.</summary>
+    public TimeSpan PageImageLinkLifetime { get; init; } = TimeSpan.FromMinutes(30);
+    public CrowdOptions Crowd { get; init; } = new();
+    /// <summary>Where the review grid's boxes come from. Default: none (crops shown alone).</summary>
+    public ICropBoxSource? Boxes { get; init; }
+    /// <summary>Minimum level of the server's own log. Default Warning.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+}
+
+public static class Roles
+{
+    public const string ReviewPolicy = "review";
+    public const string AdminPolicy = "admin";
+}
+
+/// <summary>Builds the Skillmaker web host: one process, feature endpoint groups mapped onto it
+/// (<see cref="CrowdEndpoints.MapCrowd"/>, <see cref="ReviewEndpoints.MapReview"/>, later the inference API).</summary>
+public static class SkillmakerServer
+{
+    public static async Task<WebApplication> BuildAsync(Workspace workspace, ICatalog catalog, IBlobStore blobs, ServerOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = workspace.Root, ApplicationName = "Skillmaker.Server" });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel)
+            // Keys sit in the workspace next to the catalog they protect; the "unencrypted" warning is expected.
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+        var users = WorkspaceStorage.UserStore(catalog);
+        var secret = await users.GetOrCreateSecretAsync("image-links", cancellationToken).ConfigureAwait(false);
+        var services = builder.Services;
+        services.AddSingleton(workspace).AddSingleton(catalog).AddSingleton(blobs).AddSingleton(time).AddSingleton(options);
+        services.AddSingleton(users).AddSingleton(sp => new UserService(users, time));
+        services.AddSingleton(WorkspaceStorage.CrowdStore(catalog));
+        services.AddSingleton(sp => new CrowdService(sp.GetRequiredService<ICrowdStore>(), catalog, options.Crowd, time, sp.GetRequiredService<ILogger<CrowdService>>()));
+        services.AddSingleton(WorkspaceStorage.ReviewStore(catalog));
+        services.AddSingleton(sp => new ReviewService(sp.GetRequiredService<IReviewStore>(), time));
+        services.AddSingleton(options.Boxes ?? new NoCropBoxes());
+        services.AddSingleton(new SignedImageLinks(secret, time));
+
+        // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
+        services.AddDataProtection().SetApplicationName("skillmaker")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(workspace.StateDirectory, "server-keys")));
+        services.AddProblemDetails();
+        services.AddAntiforgery(o => o.Cookie.Name = "skillmaker.csrf");
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "skillmaker.session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.ExpireTimeSpan = options.SessionLifetime;
+            o.SlidingExpiration = false;
+            o.LoginPath = "/login";
+            // A revoked user is signed out at their next request, not when the cookie runs out.
+            o.Events.OnValidatePrincipal = async ctx =>
+            {
+                var users = ctx.HttpContext.RequestServices.GetRequiredService<UserService>();
+                if (!long.TryParse(ctx.Principal?.FindFirstValue("uid"), out var uid) || !await users.SessionStillValidAsync(uid, ctx.HttpContext.RequestAborted).ConfigureAwait(false))
+                {
+                    ctx.RejectPrincipal();
+                    await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+                }
+            };
+            o.Events.OnRedirectToLogin = ctx =>
+            {
+                // Pages send people to the login form; images and POSTs just get 401.
+                if (HttpMethods.IsGet(ctx.Request.Method) && !ctx.Request.Path.StartsWithSegments("/img")) ctx.Response.Redirect("/login");
+                else ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            };
+            o.Events.OnRedirectToAccessDenied = ctx =>
+            {
+                ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Html.WriteAsync(ctx.HttpContext, "Not allowed", """
+                    <h1>Not allowed</h1>
+                    <p>Your account cannot open this page. Reviewing and administration need an expert or admin account.</p>
+                    <p><a href="/crowd">Go to your crowd tasks</a></p>
+                    """, StatusCodes.Status403Forbidden);
+            };
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.ReviewPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Expert.ToWire(), UserRole.Admin.ToWire()))
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Admin.ToWire()));
+
+        var app = builder.Build();
+        app.UseExceptionHandler(handler => handler.Run(ctx =>
+        {
+            // A user-facing error keeps its message; anything else is a bug and says only that.
+            var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            return (error is Common.SkillmakerException
+                ? Results.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest, title: "Request not possible")
+                : Results.Problem("An unexpected error occurred; the server log has the details.", statusCode: StatusCodes.Status500InternalServerError)).ExecuteAsync(ctx);
+        }));
+        app.Use(async (ctx, next) =>
+        {
+            var h = ctx.Response.Headers;
+            h.ContentSecurityPolicy = "default-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+            h.XContentTypeOptions = "nosniff";
+            h["Referrer-Policy"] = "no-referrer";
+            await next(ctx).ConfigureAwait(false);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        // For container health checks (`skillmaker healthcheck --url .../healthz`): the catalog answers.
+        app.MapGet("/healthz", async (ICatalog catalog, CancellationToken ct) =>
+            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct).ConfigureAwait(false) }));
+        app.MapAuth();
+        app.MapSkillmakerAssets();
+        app.MapImages();
+        app.MapCrowd();
+        app.MapReview();
+        app.MapAdmin();
+        return app;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Data;
+using System.Globalization;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Skillmaker.Common;
+using Skillmaker.Users;
+
+namespace Skillmaker.Storage.Sqlite;
+
+public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
+{
+    private const string Columns = "id, name, role, created_at, token_expires_at, revoked_at";
+
+    public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset? tokenExpiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "INSERT INTO users (name, role, token_sha256, token_expires_at, created_at) VALUES (@name, @role, @tokenHash, @expires, @at) RETURNING id",
+                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqliteCatalog.Iso(e) : null, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new User(id, name, role, now) { TokenExpiresAt = tokenExpiresAt };
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            throw new SkillmakerException($"User '{name}' already exists; nothing was changed.", ex);
+        }
+    }
+
+    public Task<User?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken) =>
+        FindAsync("token_sha256 = @value", tokenHash, cancellationToken);
+
+    public Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        FindAsync("name = @value", name, cancellationToken);
+
+    public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
+        FindAsync("id = @value", id, cancellationToken);
+
+    public async Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var n = await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET revoked_at = COALESCE(revoked_at, @at) WHERE name = @name",
+            new { name, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return n > 0;
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)>(new CommandDefinition(
+            $"SELECT {Columns} FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(ToUser)];
+    }
+
+    public async Task<byte[]> GetOrCreateSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO server_secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+            new { name, value = RandomNumberGenerator.GetBytes(32) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var value = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("SELECT value FROM server_secrets WHERE name = @name",
+            new { name }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return value!;
+    }
+
+    private async Task<User?> FindAsync(string where, object value, CancellationToken cancellationToken)
+    {
+        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)?>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE {where}", new { value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is { } r ? ToUser(r) : null;
+    }
+
+    private static User ToUser((long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked) r) =>
+        new(r.Id, r.Name, UserRoles.Parse(r.Role), Parse(r.CreatedAt)) { TokenExpiresAt = r.Expires is null ? null : Parse(r.Expires), RevokedAt = r.Revoked is null ? null : Parse(r.Revoked) };
+
+    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture);
+}

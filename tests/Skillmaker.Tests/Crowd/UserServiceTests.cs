@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Time.Testing;
+using Skillmaker.Storage;
+using Skillmaker.Tests.Support;
+using Skillmaker.Users;
+
+namespace Skillmaker.Tests.Crowd;
+
+public class UserServiceTests
+{
+    [Fact]
+    public async Task SignIn_UnknownExpiredRevoked_AreToldApart()
+    {
+        await using var ws = await TestWorkspace.CreateAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z"));
+        var users = new UserService(WorkspaceStorage.UserStore(ws.Catalog), time);
+        var (ana, anaToken) = await users.AddAsync("ana", UserRole.Expert, CancellationToken.None, TimeSpan.FromDays(1));
+        var (_, boToken) = await users.AddAsync("bo", UserRole.Crowd, CancellationToken.None);
+
+        Assert.Equal(SignInOutcome.SignedIn, (await users.SignInAsync(anaToken, CancellationToken.None)).Outcome);
+        Assert.Equal(SignInOutcome.Unknown, (await users.SignInAsync(anaToken + "x", CancellationToken.None)).Outcome);
+        Assert.Equal(SignInOutcome.Unknown, (await users.SignInAsync("", CancellationToken.None)).Outcome);
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(SignInOutcome.Expired, (await users.SignInAsync(anaToken, CancellationToken.None)).Outcome);
+        Assert.True(await users.SessionStillValidAsync(ana.Id, CancellationToken.None));
+
+        await users.RevokeAsync("bo", CancellationToken.None);
+        var (outcome, bo) = await users.SignInAsync(boToken, CancellationToken.None);
+        Assert.Equal(SignInOutcome.Revoked, outcome);
+        Assert.False(await users.SessionStillValidAsync(bo!.Id, CancellationToken.None));
+        await Assert.ThrowsAsync<Common.SkillmakerException>(() => users.RevokeAsync("nobody", CancellationToken.None));
+        await Assert.ThrowsAsync<Common.SkillmakerException>(() => users.AddAsync("bad name!", UserRole.Crowd, CancellationToken.None));
+    }
+}
