@@ -77,6 +77,13 @@ public static class WorkspaceStorage
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
 
+    /// <summary>The inference API's clients, beside the catalog.</summary>
+    public static Serving.IApiKeyStore ApiKeyStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlApiKeyStore(sql),
+        _ => throw new SkillmakerException($"No API key store for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The detection store that lives beside the catalog (same database).</summary>
     public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
     {

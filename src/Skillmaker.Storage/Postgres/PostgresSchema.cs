@@ -214,5 +214,6 @@ public static class PostgresSchema
                 CREATE INDEX ix_detections_crop ON detections(crop_id);
                 """),
         ]),
+        ApiKeySchema.Module,
     ];
 }
