@@ -34,7 +34,29 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public Datasets.DatasetService CreateDatasets(CommandRun run) =>
         new(WorkspaceStorage.DatasetStore(Catalog), Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), run.Time, run.Logging.CreateLogger<Datasets.DatasetService>());
 
-    public ValueTask DisposeAsync() => Catalog.DisposeAsync();
+    /// <summary>What training, evaluation, promotion and reports need; one per command, so that
+    /// concurrent trainers of one command share the embedding cache.</summary>
+    public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= new Training.TrainingEnvironment
+    {
+        Workspace = Workspace,
+        Catalog = Catalog,
+        Blobs = Blobs,
+        Datasets = WorkspaceStorage.DatasetStore(Catalog),
+        Registry = WorkspaceStorage.AliasRegistry(Catalog),
+        Http = _http ??= new HttpClient(),
+        Time = run.Time,
+        Logging = run.Logging,
+        Environment = run.Host.Environment,
+    }.WithDefaults();
+
+    private Training.TrainingEnvironment? _training;
+    private HttpClient? _http;
+
+    public ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        return Catalog.DisposeAsync();
+    }
 }
 
 internal static class LoggerFactoryExtensions

@@ -27,6 +27,12 @@ public static class CliApp
             DatasetCommands.Splits(host, options),
             DatasetCommands.Manifests(host, options),
             AugmentCommand.Create(host, options),
+            TrainCommands.Train(host, options),
+            TrainCommands.TrainAll(host, options),
+            SkillCommands.Skills(host, options),
+            SkillCommands.Eval(host, options),
+            SkillCommands.Promote(host, options),
+            SkillCommands.Report(host, options),
             HealthcheckCommand.Create(host, options),
             DemoCommand.Create(host, options),
         })
