@@ -43,8 +43,8 @@ public sealed class ReportBuilder(ICatalog catalog, Func<string, CancellationTok
             ManifestId = info.ManifestId,
             BackboneSha256 = info.Backbone.Sha256,
             BackbonePath = info.Backbone.Path,
-            Head = $"{info.Head.Type} ({string.Join(", ", info.Head.Params.EnumerateObject().Select(p => $"{p.Name} {p.Value}"))}); " +
-                   $"{info.Training.TrainExamples} training rows ({info.Training.TrainImages} images, {info.Training.CopiesPerImage} augmented copies each)",
+            Head = $"{info.Head.Type} ({string.Join(", ", info.Head.Params.EnumerateObject().Select(p => $"{p.Name} {p.Value.GetRawText()}"))}); " +
+                   $"{info.Training.TrainExamples} training rows ({info.Training.TrainImages} images, each with {info.Training.CopiesPerImage} augmented cop{(info.Training.CopiesPerImage == 1 ? "y" : "ies")})",
             CreatedAt = time.GetUtcNow(),
             ClassCounts = manifest.CountsAfter,
             Sources = await SourcesAsync(manifest, cancellationToken).ConfigureAwait(false),

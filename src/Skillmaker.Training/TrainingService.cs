@@ -137,7 +137,8 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, new EmbedderOptions
         {
             BatchSize = prepared.Profile.BatchSize,
-            DecodeParallelism = Math.Max(1, prepared.Threads / 2),
+            // Decoding and resizing cost more than inference for this kind of backbone; both share the budget.
+            DecodeParallelism = prepared.Threads,
             AugmentationSteps = copies > 0 ? steps : null,
             Seed = seed,
         });

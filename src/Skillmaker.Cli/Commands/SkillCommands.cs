@@ -73,7 +73,7 @@ public static class SkillCommands
             table.AddRow("created", info.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
             table.AddRow("labels", Markup.Escape(string.Join(", ", info.Labels)));
             table.AddRow("head", $"{info.Head.Type} {Markup.Escape(info.Head.Params.GetRawText())}");
-            table.AddRow("backbone", $"{Markup.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {Markup.Escape(info.Backbone.Output)} [{info.Backbone.EmbeddingSize}])");
+            table.AddRow("backbone", $"{Markup.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {Markup.Escape(info.Backbone.Output)}, {info.Backbone.EmbeddingSize} dimensions)");
             table.AddRow("manifest", $"{info.ManifestId} ({Markup.Escape(info.Dataset)}; {info.Training.TrainImages} train images, {info.Training.TrainExamples} rows; {info.Metrics.TestImages} test images)");
             table.AddRow("metrics", $"top-1 {P(info.Metrics.Accuracy)}, {string.Join(", ", info.Metrics.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; p50 {F(info.Metrics.LatencyP50Ms)} ms, p95 {F(info.Metrics.LatencyP95Ms)} ms");
             table.AddRow("versions", $"code {Markup.Escape(info.CodeVersion)}, config {info.ConfigHash}");

@@ -79,9 +79,10 @@ public sealed record PreprocessingSpec
         return errors;
     }
 
-    /// <summary>Identifies the preprocessing in cache keys: any change gives new embeddings.</summary>
+    /// <summary>Identifies the preprocessing in cache keys: any change gives new embeddings. The version
+    /// prefix names the pixel pipeline (Vision's Preprocessor); it changes when that code does.</summary>
     public string Hash() => Sha256Hex.Of(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-        $"preprocessing-v1|{Width}|{Height}|{Resize}|{EffectiveResizeTo}|{Crop}|{PixelScale:R}|{string.Join(',', Mean.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))}|{string.Join(',', Std.Select(s => s.ToString("R", CultureInfo.InvariantCulture)))}|{ChannelOrder}|{Layout}")));
+        $"preprocessing-v2|{Width}|{Height}|{Resize}|{EffectiveResizeTo}|{Crop}|{PixelScale:R}|{string.Join(',', Mean.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))}|{string.Join(',', Std.Select(s => s.ToString("R", CultureInfo.InvariantCulture)))}|{ChannelOrder}|{Layout}")));
 }
 
 /// <summary>The frozen feature extractor: an ONNX file, which input to feed and which output is the

@@ -55,6 +55,9 @@ public sealed class Backbone : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Idle inference threads sleep instead of spinning: decoding runs beside inference on the same
+        // cores, and spinning threads would take its CPU time.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
         try
         {

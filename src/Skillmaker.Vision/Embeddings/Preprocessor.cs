@@ -9,7 +9,10 @@ namespace Skillmaker.Vision.Embeddings;
 public sealed class Preprocessor
 {
     private static readonly SKColor Pad = new(114, 114, 114);
-    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+    // Bilinear from the nearest mipmap level: antialiased when shrinking a large photo, and about five
+    // times faster in Skia's CPU backend than blending two levels (SKMipmapMode.Linear). Changing the
+    // pixel pipeline changes embeddings: bump the version in PreprocessingSpec.Hash with it.
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Nearest);
     // Per channel (in the tensor's order), the normalised value of each 8-bit pixel value.
     private readonly float[][] _lookup;
     private readonly int[] _sourceChannel;

@@ -10,9 +10,9 @@ public sealed record LogisticParams
 {
     /// <summary>lbfgs (default) or sdca.</summary>
     public string Trainer { get; init; } = "lbfgs";
-    /// <summary>L2 regularisation weight. Default 1 (flat between 0.1 and 10 in cross-validation on the
-    /// cars training split).</summary>
-    public double L2 { get; init; } = 1;
+    /// <summary>L2 regularisation weight. Default: 1 for lbfgs (cross-validation on the cars training
+    /// split was flat between 0.1 and 10); for sdca, ML.NET derives it from the data.</summary>
+    public double? L2 { get; init; }
     /// <summary>L1 regularisation weight (lbfgs only). Default 0.</summary>
     public double L1 { get; init; }
     /// <summary>Optimiser iterations (lbfgs) or passes over the data (sdca). Default 200.</summary>
@@ -90,13 +90,14 @@ public static class HeadParams
             var at = ex.Path is { Length: > 1 } path ? "." + path.TrimStart('$', '.') : "";
             return [$"{field}.params{at}: {SkillJson.Plain(ex)} ({head.Type} takes: {allowed})"];
         }
+        if (parsed is LogisticParams { Trainer: "lbfgs", L2: null } lbfgs) parsed = lbfgs with { L2 = 1 };
         var errors = new List<string>();
         var f = $"{field}.params";
         switch (parsed)
         {
             case LogisticParams l:
                 if (l.Trainer is not ("lbfgs" or "sdca")) errors.Add($"{f}.trainer: '{l.Trainer}' is not a trainer; allowed: lbfgs, sdca");
-                if (l.L2 < 0) errors.Add($"{f}.l2: {l.L2} must be 0 or more");
+                if (l.L2 is < 0) errors.Add($"{f}.l2: {l.L2} must be 0 or more");
                 if (l.L1 < 0) errors.Add($"{f}.l1: {l.L1} must be 0 or more");
                 if (l.MaxIterations is < 1 or > 100_000) errors.Add($"{f}.maxIterations: {l.MaxIterations} is outside 1..100000");
                 break;

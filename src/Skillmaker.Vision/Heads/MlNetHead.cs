@@ -52,12 +52,12 @@ internal sealed class MlNetHead : IHead
             LogisticParams { Trainer: "sdca" } p => Normalized(ml, p.Normalize).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
             {
                 LabelColumnName = label, FeatureColumnName = features, ExampleWeightColumnName = weight,
-                L2Regularization = (float)p.L2, MaximumNumberOfIterations = p.MaxIterations, NumberOfThreads = 1, Shuffle = true,
+                L2Regularization = (float?)p.L2, MaximumNumberOfIterations = p.MaxIterations, NumberOfThreads = 1, Shuffle = true,
             })),
             LogisticParams p => Normalized(ml, p.Normalize).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
                 LabelColumnName = label, FeatureColumnName = features, ExampleWeightColumnName = weight,
-                L2Regularization = (float)p.L2, L1Regularization = (float)p.L1, MaximumNumberOfIterations = p.MaxIterations, NumberOfThreads = 1,
+                L2Regularization = (float)p.L2!.Value, L1Regularization = (float)p.L1, MaximumNumberOfIterations = p.MaxIterations, NumberOfThreads = 1,
             })),
             LightGbmParams p => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
