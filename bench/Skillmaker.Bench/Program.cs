@@ -6,6 +6,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["augment"] = ("Seeded augmentation pipeline versus bare SkiaSharp decode", AugmentBenchmark.RunAsync),
     ["crowd"] = ("Crowd queue: next task, answer and consolidate at scale", CrowdBenchmark.RunAsync),
     ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
+    ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),
     ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
 };
 

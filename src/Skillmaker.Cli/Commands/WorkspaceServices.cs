@@ -37,7 +37,30 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public Crowd.CrowdService CreateCrowd(CommandRun run, Crowd.CrowdOptions? options = null) =>
         new(WorkspaceStorage.CrowdStore(Catalog), Catalog, options ?? new Crowd.CrowdOptions(), run.Time, run.Logging.CreateLogger<Crowd.CrowdService>());
 
-    public ValueTask DisposeAsync() => Catalog.DisposeAsync();
+
+    /// <summary>What training, evaluation, promotion and reports need; one per command, so that
+    /// concurrent trainers of one command share the embedding cache.</summary>
+    public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= new Training.TrainingEnvironment
+    {
+        Workspace = Workspace,
+        Catalog = Catalog,
+        Blobs = Blobs,
+        Datasets = WorkspaceStorage.DatasetStore(Catalog),
+        Registry = WorkspaceStorage.AliasRegistry(Catalog),
+        Http = _http ??= new HttpClient(),
+        Time = run.Time,
+        Logging = run.Logging,
+        Environment = run.Host.Environment,
+    }.WithDefaults();
+
+    private Training.TrainingEnvironment? _training;
+    private HttpClient? _http;
+
+    public ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        return Catalog.DisposeAsync();
+    }
 }
 
 internal static class LoggerFactoryExtensions

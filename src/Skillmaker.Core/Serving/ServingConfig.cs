@@ -12,11 +12,12 @@ public sealed record CascadeStage
     public string Skill { get; init; } = "";
 
     /// <summary>Below this top probability the stage abstains: it returns its options and the cascade
-    /// stops there, because the next stage would be chosen on a guess. Default 0.5.</summary>
-    public float Threshold { get; init; } = 0.5f;
+    /// stops there, because the next stage would be chosen on a guess. Default: the skill's own
+    /// <c>serving.abstainBelow</c> from its skill config.</summary>
+    public float? Threshold { get; init; }
 
-    /// <summary>How many options (label + probability) to return. Default 3.</summary>
-    public int TopK { get; init; } = 3;
+    /// <summary>How many options (label + probability) to return. Default: the skill's <c>serving.topK</c>.</summary>
+    public int? TopK { get; init; }
 
     /// <summary>The stage to run next for each label of this skill. A label not listed ends the cascade.</summary>
     public IReadOnlyDictionary<string, CascadeStage> Next { get; init; } = new Dictionary<string, CascadeStage>();
@@ -90,8 +91,8 @@ public sealed record ServingConfig
     {
         if (!SkillNames.IsValid(stage.Skill)) errors.Add($"{path}.skill is '{stage.Skill}'; expected a skill name (lower-case letters, digits, '-', '_')");
         else if (!above.Add(stage.Skill)) errors.Add($"{path}.skill '{stage.Skill}' already runs earlier on this branch; a cascade cannot loop");
-        if (!(stage.Threshold is >= 0 and <= 1)) errors.Add($"{path}.threshold is {stage.Threshold}; expected a probability 0..1");
-        if (stage.TopK is < 1 or > 50) errors.Add($"{path}.topK is {stage.TopK}; expected 1..50");
+        if (stage.Threshold is { } t && !(t is >= 0 and <= 1)) errors.Add($"{path}.threshold is {stage.Threshold}; expected a probability 0..1");
+        if (stage.TopK is { } k && k is < 1 or > 50) errors.Add($"{path}.topK is {stage.TopK}; expected 1..50");
         foreach (var (label, next) in stage.Next)
             Check(next, $"{path}.next[\"{label}\"]", errors, [.. above]);
     }

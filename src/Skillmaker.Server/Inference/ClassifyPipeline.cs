@@ -4,6 +4,7 @@ using Skillmaker.Detection;
 using Skillmaker.Serving;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Vision.Imaging;
+using Skillmaker.Vision.Skills;
 
 namespace Skillmaker.Server.Inference;
 
@@ -51,7 +52,7 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
         var vehicle = new VehicleAnswer(chosen is not null,
             [.. selected.Where(s => s.Role == DetectionRole.Vehicle).Select(s => new DetectionAnswer(s.Detection.ClassName, s.Detection.Score, s.Detection.Box, ReferenceEquals(s, chosen)))]);
         var cascade = chosen is null ? [] : RunCascade(image, chosen.CropRect!.Value);
-        return new ClassifyAnswer { Vehicle = vehicle, Cascade = cascade, CodeVersion = Common.CodeVersion.Current, DetectorSha256 = detector.Model.Sha256 };
+        return new ClassifyAnswer { Vehicle = vehicle, Cascade = cascade, CodeVersion = Common.BuildInfo.CodeVersion, DetectorSha256 = detector.Model.Sha256 };
     }
 
     private List<StageAnswer> RunCascade(SKBitmap image, PixelRect rect)
@@ -68,10 +69,10 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
             var probabilities = classifier.Classify(crop);
             metrics.ObserveSkill(classifier.Skill, classifier.Version, Stopwatch.GetElapsedTime(started));
             var top = probabilities[0];
-            var abstained = top.Probability < stage.Threshold;
+            var abstained = top.Probability < (stage.Threshold ?? classifier.AbstainBelow);
             answers.Add(new StageAnswer
             {
-                Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK)],
+                Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK ?? classifier.TopK)],
                 Abstained = abstained, SkillVersion = classifier.Version, CodeVersion = classifier.CodeVersion,
             });
             stage = abstained ? null : stage.Next.GetValueOrDefault(top.Label);

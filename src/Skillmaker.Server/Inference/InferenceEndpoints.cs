@@ -35,7 +35,7 @@ public static class InferenceEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
         app.MapGet("/readyz", (LiveSkills skills) => skills.IsReady
-                ? Results.Ok(new { status = "ready", skills = skills.Versions, codeVersion = Common.CodeVersion.Current })
+                ? Results.Ok(new { status = "ready", skills = skills.Versions, codeVersion = Common.BuildInfo.CodeVersion })
                 : Results.Problem("The models are still loading.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready"))
             .WithSummary("Ready when the detector and every skill of the cascade are loaded");
         app.MapGet("/metrics", (InferenceMetrics metrics, LiveSkills skills) =>
@@ -48,7 +48,7 @@ public static class InferenceEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var result = await AnswerAsync(context, pipeline, config, keys, skills).ConfigureAwait(false);
-        context.Response.Headers[CodeVersionHeader] = Common.CodeVersion.Current;
+        context.Response.Headers[CodeVersionHeader] = Common.BuildInfo.CodeVersion;
         if (result is IStatusCodeHttpResult { StatusCode: { } status }) metrics.CountRequest(status);
         metrics.ObserveRequest(Stopwatch.GetElapsedTime(started));
         return result;

@@ -24,7 +24,8 @@ public sealed class ServingConfigTests
 
         Assert.Equal(["make", "bmw-variant", "audi-variant"], config.Skills.OrderBy(s => s == "make" ? 0 : 1).ThenByDescending(s => s));
         Assert.Equal((0.6f, 5), (config.Cascade!.Threshold, config.Cascade.TopK));
-        Assert.Equal((0.5f, 3), (config.Cascade.Next["bmw"].Threshold, config.Cascade.Next["bmw"].TopK));
+        Assert.Equal(((float?)null, (int?)null), (config.Cascade.Next["bmw"].Threshold, config.Cascade.Next["bmw"].TopK));
+        Assert.Equal(0.4f, config.Cascade.Next["audi"].Threshold);
         Assert.Equal(1048576, config.MaxBytes);
         Assert.Equal(40_000_000, config.MaxPixels);
         Assert.True(config.RequireApiKey);
@@ -62,14 +63,5 @@ public sealed class ServingConfigTests
         Assert.Contains("maxbites", unknown.Message);
         Assert.Contains("\"cascade\"", unknown.Message);
         Assert.Contains("does not exist", missing.Message);
-    }
-
-    [Fact]
-    public void FromInformationalVersion_WithAndWithoutCommit_ReturnsCommitOrUnknown()
-    {
-        Assert.Equal("3f2a9c1e", CodeVersion.FromInformationalVersion("1.0.0+3f2a9c1e"));
-        Assert.Equal("unknown", CodeVersion.FromInformationalVersion("1.0.0"));
-        Assert.Equal("unknown", CodeVersion.FromInformationalVersion(null));
-        Assert.Matches("^[0-9a-f]{40}$", CodeVersion.Current);
     }
 }
