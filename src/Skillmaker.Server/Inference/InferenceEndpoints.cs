@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using Skillmaker.Detection;
 using Skillmaker.Serving;
 
@@ -25,8 +26,29 @@ public static class InferenceEndpoints
             .WithSummary("Classify the vehicle in a photo")
             .WithDescription("Send the photo as the raw body (image/jpeg, image/png, image/webp, application/octet-stream) or as the first file of a multipart/form-data form. "
                 + "The largest vehicle found is classified by each stage of the cascade; a stage whose top probability is below its threshold abstains and returns its top-k options.")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<byte[]>("image/jpeg", "image/png", "image/webp", "application/octet-stream")
+            // Described for OpenAPI only: Accepts metadata would make routing answer 415 itself,
+            // without the problem details that say what to send.
+            .AddOpenApiOperationTransformer((operation, context, ct) =>
+            {
+                var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "The photo: raw bytes, or the first file of a form.",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["image/jpeg"] = new() { Schema = binary },
+                        ["image/png"] = new() { Schema = binary },
+                        ["image/webp"] = new() { Schema = binary },
+                        ["application/octet-stream"] = new() { Schema = binary },
+                        ["multipart/form-data"] = new()
+                        {
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = new Dictionary<string, IOpenApiSchema> { ["image"] = binary }, Required = new HashSet<string> { "image" } },
+                        },
+                    },
+                };
+                return Task.CompletedTask;
+            })
             .Produces<ClassifyAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
