@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["ingest"] = IngestBenchmark.RunAsync,
     ["augment"] = AugmentBenchmark.RunAsync,
     ["embed"] = EmbedBenchmark.RunAsync,
+    ["train"] = TrainBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
