@@ -89,17 +89,7 @@ internal static class TrainBenchmark
         var classes = manifest.Classes.ToList();
         var trainItems = manifest.Items.Where(i => i.Split == Split.Train).OrderBy(i => i.ImageId, StringComparer.Ordinal).ToList();
         var testItems = manifest.Items.Where(i => i.Split == Split.Test).OrderBy(i => i.ImageId, StringComparer.Ordinal).ToList();
-        var copyPaste = package.Training.AugmentationSteps.Any(s => s.Op == "copy-paste");
-        var requests = new List<EmbeddingRequest>();
-        var labels = new List<int>();
-        for (var i = 0; i < trainItems.Count; i++)
-            for (var copy = 0; copy <= package.Training.CopiesPerImage; copy++)
-            {
-                var donor = (i + copy) % trainItems.Count;
-                if (donor == i) donor = (i + 1) % trainItems.Count;
-                requests.Add(new EmbeddingRequest(trainItems[i].ImageId, copy, copy > 0 && copyPaste ? trainItems[donor].ImageId : null));
-                labels.Add(classes.IndexOf(trainItems[i].Class));
-            }
+        var (requests, labels) = TrainingService.TrainingRows(trainItems, classes, package.Training.CopiesPerImage, package.Training.AugmentationSteps);
         var (train, stats) = await embedder.EmbedAsync(requests, null, CancellationToken.None);
         var (test, _) = await embedder.EmbedAsync([.. testItems.Select(t => new EmbeddingRequest(t.ImageId))], null, CancellationToken.None);
         if (stats.Computed > 0) throw new InvalidOperationException($"{stats.Computed} embeddings were not cached; the training requests differ from the bench's");
