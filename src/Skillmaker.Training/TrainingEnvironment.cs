@@ -43,12 +43,33 @@ public sealed record TrainingEnvironment
 
     public ReportBuilder CreateReportBuilder() => new(Catalog, ReadImageAsync, Time);
 
-    /// <summary>Sends a notification when a skill's notify section asks for it; never throws for delivery.</summary>
+    /// <summary>Sends a notification as the skill's notify section says, else as the workspace
+    /// config's <c>notify</c> section says; nothing when neither has one. Never throws for delivery.</summary>
     public async Task<IReadOnlyList<DeliveryResult>> NotifyAsync(NotificationSettings? settings, Notification notification, CancellationToken cancellationToken)
     {
+        if (settings is null)
+        {
+            var (fromWorkspace, error) = WorkspaceNotify();
+            // A broken notify section must not fail a run whose work is done: it is reported instead.
+            if (error is not null) return [new DeliveryResult("workspace config", false, 0, error)];
+            settings = fromWorkspace;
+        }
         if (settings is null) return [];
         var notifier = new Notifier(settings, Http, Time, Environment, new Logger<Notifier>(Logging));
         return await notifier.SendAsync(notification, cancellationToken).ConfigureAwait(false);
+    }
+
+    private (NotificationSettings? Settings, string? Error) WorkspaceNotify()
+    {
+        if (Workspace.Config.Extra?.TryGetValue("notify", out var section) != true) return (null, null);
+        try
+        {
+            return (System.Text.Json.JsonSerializer.Deserialize<NotificationSettings>(section, SkillJson.Strict), null);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return (null, $"{Workspace.ConfigPath}: notify is not valid at {SkillJson.FieldOf(ex)}: {SkillJson.Plain(ex)}");
+        }
     }
 
     public static NotificationSettings? NotifySettingsOf(SkillPackageInfo info) =>

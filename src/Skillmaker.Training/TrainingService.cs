@@ -120,18 +120,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         // 1. Embeddings: each training image and its augmented copies, and each test image as it is.
         var copies = config.Augmentations.CopiesPerImage;
         var steps = copies > 0 ? config.Augmentations.Steps ?? skill.Definition.Augmentations ?? AugmentationSteps.Defaults : [];
-        var pasteDonors = steps.Any(s => s.Op == "copy-paste") && train.Count > 1;
-        var requests = new List<EmbeddingRequest>();
-        var rowLabels = new List<int>();
-        for (var i = 0; i < train.Count; i++)
-            for (var copy = 0; copy <= copies; copy++)
-            {
-                // A donor for copy-paste is another training image, fixed by position so reruns agree.
-                var donor = (i + copy) % train.Count;
-                if (donor == i) donor = (i + 1) % train.Count;
-                requests.Add(new EmbeddingRequest(train[i].ImageId, copy, copy > 0 && pasteDonors ? train[donor].ImageId : null));
-                rowLabels.Add(IndexOf(classes, train[i].Class));
-            }
+        var (requests, rowLabels) = TrainingRows(train, classes, copies, steps);
         var trainRows = requests.Count;
         requests.AddRange(test.Select(t => new EmbeddingRequest(t.ImageId)));
         var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, new EmbedderOptions
@@ -284,6 +273,25 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         {
             foreach (var p in prepared) p.Dispose();
         }
+    }
+
+    /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
+    /// augmented copies, with the class index of each row.</summary>
+    internal static (List<EmbeddingRequest> Requests, List<int> Labels) TrainingRows(IReadOnlyList<ManifestItem> train, IReadOnlyList<string> classes, int copies, IReadOnlyList<AugmentationStep> steps)
+    {
+        var pasteDonors = steps.Any(s => s.Op == "copy-paste") && train.Count > 1;
+        var requests = new List<EmbeddingRequest>();
+        var labels = new List<int>();
+        for (var i = 0; i < train.Count; i++)
+            for (var copy = 0; copy <= copies; copy++)
+            {
+                // A donor for copy-paste is another training image, fixed by position so reruns agree.
+                var donor = (i + copy) % train.Count;
+                if (donor == i) donor = (i + 1) % train.Count;
+                requests.Add(new EmbeddingRequest(train[i].ImageId, copy, copy > 0 && pasteDonors ? train[donor].ImageId : null));
+                labels.Add(IndexOf(classes, train[i].Class));
+            }
+        return (requests, labels);
     }
 
     private static async Task WriteInfoAsync(string dir, SkillPackageInfo info, CancellationToken cancellationToken) =>
