@@ -10,6 +10,7 @@ public static class SqliteSchema
         DatasetSchema.Module,
         RegistrySchema.Module,
         DetectionSchema.Module,
+        SourcesSchema.Module,
     ];
 }
 
