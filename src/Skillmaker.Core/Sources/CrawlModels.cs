@@ -56,7 +56,7 @@ public sealed record CrawlSummary
     public bool Interrupted { get; init; }
 }
 
-/// <param name="WillRetry">The failure was transient (timeout, 5xx): the next run tries again.</param>
+/// <param name="WillRetry">The failure may pass (timeout, 5xx, blocked by this run's options): the next run tries again.</param>
 public sealed record SkippedUrl(string Url, string Reason, RejectCode Code, bool WillRetry);
 
 public readonly record struct CrawlProgress(int PagesFetched, int PagesPlanned, int ImagesAdded, string? CurrentUrl);

@@ -127,7 +127,7 @@ public sealed partial class CrawlService(
             : await manners.AwaitTurnAsync(url, ct).ConfigureAwait(false);
         if (refusal is not null)
         {
-            await SkipPageAsync(request, page, refusal, willRetry: false, session.RunId, tally, ct).ConfigureAwait(false);
+            await SkipPageAsync(request, page, refusal, WorthRetrying(refusal, null), session.RunId, tally, ct).ConfigureAwait(false);
             return;
         }
 
@@ -135,7 +135,7 @@ public sealed partial class CrawlService(
         tally.PagesFetched++;
         if (!fetched.Succeeded)
         {
-            await SkipPageAsync(request, page, fetched.Failure, IsTransient(fetched), session.RunId, tally, ct).ConfigureAwait(false);
+            await SkipPageAsync(request, page, fetched.Failure, WorthRetrying(fetched.Failure, fetched.StatusCode), session.RunId, tally, ct).ConfigureAwait(false);
             return;
         }
 
@@ -191,13 +191,13 @@ public sealed partial class CrawlService(
             var refusal = scope.Check(url, scopeName) is { } outside
                 ? new RejectReason(RejectCode.Blocked, outside)
                 : await manners.AwaitTurnAsync(url, ct).ConfigureAwait(false);
-            var transient = false;
+            int? status = null;
             IngestItemOutcome outcome;
             if (refusal is not null) outcome = session.Reject(image.Url, refusal);
             else
             {
                 var fetched = await fetcher.FetchAsync(url, FetchKind.Image, scope, scopeName, ct).ConfigureAwait(false);
-                transient = IsTransient(fetched);
+                status = fetched.StatusCode;
                 outcome = fetched.Succeeded
                     ? await session.IngestAsync(ItemFor(request.Source, image), fetched.Body, ct).ConfigureAwait(false)
                     : session.Reject(image.Url, fetched.Failure);
@@ -205,7 +205,7 @@ public sealed partial class CrawlService(
             if (outcome.Status == IngestItemStatus.Added) tally.ImagesAdded++;
             var done = outcome.Rejection is null
                 ? image with { Status = CrawlUrlStatus.Done, ImageId = outcome.ImageId }
-                : image with { Status = transient ? CrawlUrlStatus.Failed : CrawlUrlStatus.Skipped, Reason = outcome.Rejection.Message, Code = outcome.Rejection.Code.ToString() };
+                : image with { Status = WorthRetrying(outcome.Rejection, status) ? CrawlUrlStatus.Failed : CrawlUrlStatus.Skipped, Reason = outcome.Rejection.Message, Code = outcome.Rejection.Code.ToString() };
             await state.CompleteAsync(request.Source, done, session.RunId, [], ct).ConfigureAwait(false);
         }
     }
@@ -231,11 +231,12 @@ public sealed partial class CrawlService(
         return last.Length > 0 ? last : url.Host;
     }
 
-    /// <summary>A timeout, a dropped connection or a 5xx may pass: worth trying in the next run.</summary>
-    public static bool IsTransient(FetchResult result) => result.Failure?.Code switch
+    /// <summary>Whether the next run should try again: a timeout, a dropped connection or a 5xx may
+    /// pass, and a host blocked by this run's options (--allow, --allow-private) may be allowed next time.</summary>
+    public static bool WorthRetrying(RejectReason? reason, int? statusCode) => reason?.Code switch
     {
-        RejectCode.Timeout or RejectCode.NetworkError => true,
-        RejectCode.HttpError => result.StatusCode is >= 500 or 429 or 408,
+        RejectCode.Timeout or RejectCode.NetworkError or RejectCode.Blocked => true,
+        RejectCode.HttpError => statusCode is >= 500 or 429 or 408,
         _ => false,
     };
 

@@ -2,8 +2,9 @@ namespace Skillmaker.Sources;
 
 public enum CrawlUrlKind { Page, Image }
 
-/// <summary>Where a URL stands. Done and skipped are final (a later run passes them by); failed was
-/// transient (a timeout, a 5xx) and becomes pending again when the next run starts.</summary>
+/// <summary>Where a URL stands. Done and skipped are final (a later run passes them by); failed may
+/// pass (a timeout, a 5xx, a host this run's options blocked) and becomes pending again when the next
+/// run starts.</summary>
 public enum CrawlUrlStatus { Pending, Done, Skipped, Failed }
 
 /// <summary>A page or image URL a source has met, with what is known about it.</summary>

@@ -89,7 +89,7 @@ public sealed partial class UrlIngestService(
                     : session.Reject(entry.Url.AbsoluteUri, fetched.Failure);
                 var record = new CrawlUrl { Url = entry.Url.AbsoluteUri, Kind = CrawlUrlKind.Image, FoundOn = $"urls:{entry.List}" };
                 await state.CompleteAsync(request.Source, outcome.Rejection is { } reason
-                    ? record with { Status = CrawlService.IsTransient(fetched) ? CrawlUrlStatus.Failed : CrawlUrlStatus.Skipped, Reason = reason.Message, Code = reason.Code.ToString() }
+                    ? record with { Status = CrawlService.WorthRetrying(reason, fetched.StatusCode) ? CrawlUrlStatus.Failed : CrawlUrlStatus.Skipped, Reason = reason.Message, Code = reason.Code.ToString() }
                     : record with { Status = CrawlUrlStatus.Done, ImageId = outcome.ImageId }, session.RunId, [], ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
