@@ -37,6 +37,11 @@ public sealed class SiteManners(WebFetcher fetcher, SourceSettings settings, Tim
         var fetched = await fetcher.FetchAsync(robotsUrl, FetchKind.Robots, HostScope.Any, "robots.txt", cancellationToken).ConfigureAwait(false);
         RobotsTxt robots;
         string said;
+        if (fetched.Failure?.Code == RejectCode.Blocked)
+        {
+            // The host itself may not be fetched: say so, rather than blame its robots.txt.
+            return new HostManners(RobotsTxt.AllowAll, delay, fetched.Failure, new CrawlHost(origin.Authority, "not fetched: host blocked", null, delay.TotalSeconds));
+        }
         if (fetched.Succeeded)
         {
             robots = RobotsTxt.Parse(System.Text.Encoding.UTF8.GetString(fetched.Body), settings.ProductToken);
