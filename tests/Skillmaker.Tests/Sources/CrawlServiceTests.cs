@@ -240,3 +240,27 @@ public sealed class CrawlServiceTests
         Assert.Equal(1, site.Hits("/listing/2")); // the listing was read once; its pending images were finished
     }
 }
+
+/// <summary>The crawl on PostgreSQL: same outcome, same resumption.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CrawlOnPostgresTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task RunAsync_TwiceOnPostgres_SecondRunPassesByEverything()
+    {
+        await using var site = await TestSite.StartAsync(new TestSiteOptions { Slow = false });
+        await using var ws = await TestWorkspace.CreateAsync(catalogLocation: postgres.NewCatalogLocation());
+        var crawler = SourcesTesting.Crawler(ws);
+
+        var first = await crawler.RunAsync(SourcesTesting.Request(site), null, CancellationToken.None);
+        var requests = site.Requests.Count;
+        var second = await crawler.RunAsync(SourcesTesting.Request(site), null, CancellationToken.None);
+
+        Assert.Equal(6, first.Images.Added);
+        Assert.Equal(3, first.Listings);
+        Assert.Equal(0, second.PagesFetched);
+        Assert.Equal(0, second.Images.Added);
+        // Only the image on the blocked host is tried again, and refused before connecting: no request at all.
+        Assert.Equal(requests, site.Requests.Count);
+    }
+}
