@@ -6,6 +6,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["augment"] = ("Seeded augmentation pipeline versus bare SkiaSharp decode", AugmentBenchmark.RunAsync),
     ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
     ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
+    ["sources"] = ("URL-list download and crawl over loopback versus local ingest of the same photos; page parsing", SourcesBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || !benchmarks.TryGetValue(args[0], out var chosen))
