@@ -8,8 +8,6 @@ using Skillmaker.Html.Sources;
 using Skillmaker.Ingest;
 using Skillmaker.Sources;
 using Skillmaker.Storage;
-using Skillmaker.Vision.Imaging;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
 
@@ -35,17 +33,17 @@ internal static class SourcesBenchmark
         var crawl = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
-            local.Add(files.Length / (await BenchSupport.TimeAsync(() => InWorkspaceAsync((ws, catalog, ingest) =>
+            local.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync((ws, catalog, ingest) =>
                 ingest.RunAsync(new IngestRequest { Paths = [cars], Source = "bench" }, null, CancellationToken.None)))).TotalSeconds);
-            urls.Add(files.Length / (await BenchSupport.TimeAsync(() => InWorkspaceAsync(async (ws, catalog, ingest) =>
+            urls.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async (ws, catalog, ingest) =>
             {
                 var list = Path.Combine(ws.Root, "urls.txt");
                 await File.WriteAllLinesAsync(list, Enumerable.Range(0, photos.Length).Select(i => $"{root}img/{i}.jpg"));
                 var service = new UrlIngestService(ingest, WorkspaceStorage.OpenCrawlStateStore(catalog), new SourceSettings(), TimeProvider.System, 1, NullLogger<UrlIngestService>.Instance);
                 var summary = await service.RunAsync(new UrlIngestRequest { UrlLists = [list], Source = "bench", AllowPrivate = true }, null, CancellationToken.None);
-                return Check(summary.Ingest, photos.Length);
+                Check(summary.Ingest, photos.Length);
             }))).TotalSeconds);
-            crawl.Add(files.Length / (await BenchSupport.TimeAsync(() => InWorkspaceAsync(async (ws, catalog, ingest) =>
+            crawl.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async (ws, catalog, ingest) =>
             {
                 var service = new CrawlService(ingest, WorkspaceStorage.OpenCrawlStateStore(catalog), new AngleSharpPageParser(), new SourceSettings(), TimeProvider.System, 1, NullLogger<CrawlService>.Instance);
                 var summary = await service.RunAsync(new CrawlRequest
@@ -53,7 +51,7 @@ internal static class SourcesBenchmark
                     StartUrl = root, Source = "bench", MaxPages = photos.Length + 1, Delay = TimeSpan.Zero,
                     Rules = new PageRules { ImageSelector = ".gallery", LabelJsonLd = ["brand.name", "model"] },
                 }, null, CancellationToken.None);
-                return Check(summary.Images, photos.Length);
+                Check(summary.Images, photos.Length);
             }))).TotalSeconds);
         }
 
@@ -75,23 +73,9 @@ internal static class SourcesBenchmark
         return 0;
     }
 
-    private static IngestSummary Check(IngestSummary summary, int expected) =>
-        summary.Added == expected ? summary : throw new InvalidOperationException($"{summary.Added} of {expected} added; first rejection: {(summary.Rejected.Count > 0 ? summary.Rejected[0].Reason : "none")}");
-
-    private static async Task InWorkspaceAsync<T>(Func<Workspace, Catalog.ICatalog, IngestService, Task<T>> work)
+    private static void Check(IngestSummary summary, int expected)
     {
-        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-{Guid.NewGuid():N}");
-        try
-        {
-            var workspace = await Workspace.InitAsync(root, 1, CancellationToken.None);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-            var ingest = new IngestService(catalog, WorkspaceStorage.OpenBlobs(workspace), new SkiaImageProbe(), workspace.Config.Ingest, TimeProvider.System, NullLogger<IngestService>.Instance);
-            await work(workspace, catalog, ingest);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        if (summary.Added != expected) throw new InvalidOperationException($"{summary.Added} of {expected} added; first rejection: {(summary.Rejected.Count > 0 ? summary.Rejected[0].Reason : "none")}");
     }
 
     private static string ListingPage(int i) => $$"""
