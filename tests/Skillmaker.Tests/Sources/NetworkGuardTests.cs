@@ -74,7 +74,7 @@ public sealed class NetworkGuardTests
         // A DNS server that answers loopback first, then the metadata address (DNS rebinding).
         var answers = new Queue<IPAddress>([IPAddress.Loopback, IPAddress.Parse("169.254.169.254")]);
         var guard = new NetworkGuard(allowPrivate: true) { Resolve = (_, _) => Task.FromResult(new[] { answers.Dequeue() }) };
-        var url = new Uri($"http://rebind.test:{site.Root.Port}/img/1-0.jpg");
+        var url = new Uri(site.OtherHostRoot, "/img/1-0.jpg"); // a name, resolved by the guard's DNS
 
         FetchResult first, second;
         using (var fetcher = new WebFetcher(SourcesTesting.Fast, guard, SourcesTesting.MaxImageBytes, TimeProvider.System, 1, NullLogger.Instance))

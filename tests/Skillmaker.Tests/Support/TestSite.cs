@@ -1,21 +1,23 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using System.Text.RegularExpressions;
 
 namespace Skillmaker.Tests.Support;
 
-/// <summary>A small used-car website served by Kestrel on loopback, with real photos from the shared
-/// assets: an index, listing pages (one car advert each, label in h1.title and JSON-LD), robots.txt,
-/// and the bad cases a crawler meets: a 404, a redirect loop, a slow page and a slow image, HTML
-/// served as an image, an endless image, a flaky (503 once) image, and an image on another host name.</summary>
-public sealed class TestSite : IAsyncDisposable
+/// <summary>A small used-car website served on loopback (HttpListener: no web framework, so the test
+/// binaries keep running the CLI as it ships), with real photos from the shared assets: an index, listing
+/// pages (one car advert each, label in h1.title and JSON-LD), robots.txt, and the bad cases a crawler
+/// meets: a 404, a redirect loop, a slow page and a slow image, HTML served as an image, an endless
+/// image, an image announcing 10 GiB, a flaky (503 once) image, and an image on another host name.</summary>
+public sealed partial class TestSite : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentDictionary<string, int> _flaky = new();
+    private Task _loop = Task.CompletedTask;
 
     /// <summary>The adverts: label parts and the photos shown, largest first in a srcset for the first.</summary>
     public static readonly IReadOnlyList<Listing> Listings =
@@ -25,11 +27,7 @@ public sealed class TestSite : IAsyncDisposable
         new(3, "Tesla", "Model S Sedan 2012", "tesla_model_s_sedan_2012", 1),
     ];
 
-    private TestSite(WebApplication app, TestSiteOptions options)
-    {
-        _app = app;
-        Options = options;
-    }
+    private TestSite(TestSiteOptions options) => Options = options;
 
     public TestSiteOptions Options { get; }
     public Uri Root { get; private set; } = null!;
@@ -53,91 +51,149 @@ public sealed class TestSite : IAsyncDisposable
         public string PhotoPath(int index) => $"/img/{Number}-{index}.jpg";
     }
 
-    public static async Task<TestSite> StartAsync(TestSiteOptions? options = null)
+    public static Task<TestSite> StartAsync(TestSiteOptions? options = null)
     {
-        options ??= new TestSiteOptions();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var site = new TestSite(app, options);
-        app.Use(async (context, next) =>
-        {
-            var path = context.Request.Path + context.Request.QueryString;
-            site._requests.Enqueue(path);
-            site.OnRequest?.Invoke(path);
-            await next(context);
-        });
-        site.Map(app);
-        await app.StartAsync();
-        site.Root = new Uri(app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
-        return site;
+        var site = new TestSite(options ?? new TestSiteOptions());
+        var port = FreePort();
+        site.Root = new Uri($"http://127.0.0.1:{port}/");
+        site._listener.Prefixes.Add(site.Root.AbsoluteUri);
+        site._listener.Prefixes.Add(site.OtherHostRoot.AbsoluteUri);
+        site._listener.Start();
+        site._loop = Task.Run(site.AcceptLoopAsync);
+        return Task.FromResult(site);
     }
 
-    private void Map(WebApplication app)
+    private async Task AcceptLoopAsync()
     {
-        app.MapGet("/robots.txt", (HttpContext c) => Options.RobotsStatus == 200
-            ? Text(c, "text/plain", Options.Robots)
-            : Status(c, Options.RobotsStatus));
-        app.MapGet("/", (HttpContext c) => Html(c, "Used cars", $"""
-            <img src="/img/logo.jpg" alt="logo">
-            <ul>
-              {string.Concat(Listings.Select(l => $"""<li><a href="/listing/{l.Number}">{l.Label}</a></li>"""))}
-              <li><a href="/listing/1#photos">Audi photos</a></li>
-              <li><a href="/listing/4">Sold</a></li>
-              <li><a href="/private/secret">Staff</a></li>
-              <li><a href="/missing">Gone</a></li>
-              <li><a href="/loop/a">Loop</a></li>
-              {(Options.Slow ? """<li><a href="/slow-page">Slow</a></li>""" : "")}
-              <li><a href="/about">About</a></li>
-              <li><a href="http://elsewhere.example/cars">Partner</a> <a href="mailto:sales@cars.example">Mail</a></li>
-            </ul>
-            """));
-        app.MapGet("/about", (HttpContext c) => Html(c, "About", """<p>Family business.</p><a href="/">Home</a> <a href="/listing/2">BMW</a>"""));
-        app.MapGet("/listing/{n:int}", (HttpContext c, int n) => n is >= 1 and <= 4 ? Html(c, $"Listing {n}", ListingBody(n), ListingHead(n)) : Status(c, 404));
-        app.MapGet("/private/secret", (HttpContext c) => Html(c, "Staff", """<img src="/img/1-0.jpg">"""));
-        app.MapGet("/loop/a", (HttpContext c) => Redirect(c, "/loop/b"));
-        app.MapGet("/loop/b", (HttpContext c) => Redirect(c, "/loop/a"));
-        app.MapGet("/slow-page", async (HttpContext c) => await Task.Delay(Timeout.Infinite, c.RequestAborted));
-        app.MapGet("/img/logo.jpg", (HttpContext c) => File(c, TestAssets.Scene("rims_advert_banner.jpg")));
-        app.MapGet("/img/{n:int}-{i:int}.jpg", (HttpContext c, int n, int i) => File(c, Listings[n - 1].Photos[i]));
-        app.MapGet("/img/{n:int}-{i:int}-small.jpg", (HttpContext c, int n, int i) => File(c, Listings[n - 1].Photos[i]));
-        app.MapGet("/img/broken.jpg", (HttpContext c) => Text(c, "image/jpeg", "<!DOCTYPE html><html><body>Image not available</body></html>"));
-        app.MapGet("/img/huge.jpg", async (HttpContext c) =>
+        while (!_stopping.IsCancellationRequested)
         {
-            // A JPEG that never ends, without a Content-Length: only a limit while streaming stops it.
-            c.Response.ContentType = "image/jpeg";
-            await c.Response.Body.WriteAsync(System.IO.File.ReadAllBytes(Listings[2].Photos[0]).AsMemory(0, 1024), c.RequestAborted);
-            var filler = new byte[64 * 1024];
-            while (!c.RequestAborted.IsCancellationRequested) await c.Response.Body.WriteAsync(filler, c.RequestAborted);
-        });
-        app.MapGet("/img/announced.jpg", async (HttpContext c) =>
-        {
-            // Announces 10 GiB: refused from the headers, before any body byte is read.
-            c.Response.ContentType = "image/jpeg";
-            c.Response.ContentLength = 10L * 1024 * 1024 * 1024;
-            await c.Response.StartAsync(c.RequestAborted);
-            await c.Response.Body.FlushAsync(c.RequestAborted);
-            await Task.Delay(Timeout.Infinite, c.RequestAborted);
-        });
-        app.MapGet("/img/slow.jpg", async (HttpContext c) =>
-        {
-            // Headers and the first bytes come at once, the rest never: the timeout covers the body too.
-            c.Response.ContentType = "image/jpeg";
-            await c.Response.Body.WriteAsync(System.IO.File.ReadAllBytes(Listings[2].Photos[0]).AsMemory(0, 600), c.RequestAborted);
-            await c.Response.Body.FlushAsync(c.RequestAborted);
-            await Task.Delay(Timeout.Infinite, c.RequestAborted);
-        });
-        app.MapGet("/img/flaky.jpg", (HttpContext c) =>
-        {
-            if (_flaky.AddOrUpdate("flaky", 1, (_, v) => v + 1) == 1)
+            HttpListenerContext context;
+            try
             {
-                c.Response.Headers.RetryAfter = "0";
-                return Status(c, 503);
+                context = await _listener.GetContextAsync();
             }
-            return File(c, TestAssets.CarPhotos()[^1]);
-        });
-        app.MapGet("/redirect-to-other-host", (HttpContext c) => Redirect(c, new Uri(OtherHostRoot, "/img/1-0.jpg").AbsoluteUri));
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            _ = Task.Run(() => ServeAsync(context));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext c)
+    {
+        var path = c.Request.Url!.PathAndQuery;
+        _requests.Enqueue(path);
+        OnRequest?.Invoke(path);
+        try
+        {
+            await RouteAsync(c, c.Request.Url.AbsolutePath);
+            c.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away (a timeout, a stopped download) or the site is stopping.
+            try { c.Response.Abort(); } catch (ObjectDisposedException) { }
+        }
+    }
+
+    private Task RouteAsync(HttpListenerContext c, string path)
+    {
+        var stop = _stopping.Token;
+        if (ListingPath().Match(path) is { Success: true } listing)
+        {
+            var n = int.Parse(listing.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            return n is >= 1 and <= 4 ? Html(c, $"Listing {n}", ListingBody(n), ListingHead(n)) : Status(c, 404);
+        }
+        if (PhotoPath().Match(path) is { Success: true } photo)
+        {
+            var (n, i) = (int.Parse(photo.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(photo.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+            return n is >= 1 and <= 3 && i < Listings[n - 1].PhotoCount ? File(c, Listings[n - 1].Photos[i]) : Status(c, 404);
+        }
+        return path switch
+        {
+            "/robots.txt" => Options.RobotsStatus == 200 ? Text(c, "text/plain", Options.Robots) : Status(c, Options.RobotsStatus),
+            "/" => Html(c, "Used cars", $"""
+                <img src="/img/logo.jpg" alt="logo">
+                <ul>
+                  {string.Concat(Listings.Select(l => $"""<li><a href="/listing/{l.Number}">{l.Label}</a></li>"""))}
+                  <li><a href="/listing/1#photos">Audi photos</a></li>
+                  <li><a href="/listing/4">Sold</a></li>
+                  <li><a href="/private/secret">Staff</a></li>
+                  <li><a href="/missing">Gone</a></li>
+                  <li><a href="/loop/a">Loop</a></li>
+                  {(Options.Slow ? """<li><a href="/slow-page">Slow</a></li>""" : "")}
+                  <li><a href="/about">About</a></li>
+                  <li><a href="http://elsewhere.example/cars">Partner</a> <a href="mailto:sales@cars.example">Mail</a></li>
+                </ul>
+                """),
+            "/about" => Html(c, "About", """<p>Family business.</p><a href="/">Home</a> <a href="/listing/2">BMW</a>"""),
+            "/private/secret" => Html(c, "Staff", """<img src="/img/1-0.jpg">"""),
+            "/loop/a" => Redirect(c, "/loop/b"),
+            "/loop/b" => Redirect(c, "/loop/a"),
+            "/slow-page" => Task.Delay(Timeout.Infinite, stop),
+            "/img/logo.jpg" => File(c, TestAssets.Scene("rims_advert_banner.jpg")),
+            "/img/broken.jpg" => Text(c, "image/jpeg", "<!DOCTYPE html><html><body>Image not available</body></html>"),
+            "/img/huge.jpg" => HugeAsync(c, stop),
+            "/img/announced.jpg" => AnnouncedAsync(c, stop),
+            "/img/slow.jpg" => SlowImageAsync(c, stop),
+            "/img/flaky.jpg" => Flaky(c),
+            "/redirect-to-other-host" => Redirect(c, new Uri(OtherHostRoot, "/img/1-0.jpg").AbsoluteUri),
+            _ => Status(c, 404),
+        };
+    }
+
+    /// <summary>A JPEG that never ends, without a Content-Length: only a limit while streaming stops it.</summary>
+    private static async Task HugeAsync(HttpListenerContext c, CancellationToken stop)
+    {
+        c.Response.ContentType = "image/jpeg";
+        c.Response.SendChunked = true;
+        await c.Response.OutputStream.WriteAsync((await System.IO.File.ReadAllBytesAsync(Listings[2].Photos[0], stop)).AsMemory(0, 1024), stop);
+        var filler = new byte[64 * 1024];
+        while (true) await c.Response.OutputStream.WriteAsync(filler, stop);
+    }
+
+    /// <summary>Announces 10 GiB: refused from the headers, before the body is read.</summary>
+    private static async Task AnnouncedAsync(HttpListenerContext c, CancellationToken stop)
+    {
+        c.Response.ContentType = "image/jpeg";
+        c.Response.ContentLength64 = 10L * 1024 * 1024 * 1024;
+        await c.Response.OutputStream.WriteAsync(new byte[] { 0xFF, 0xD8, 0xFF }, stop);
+        await c.Response.OutputStream.FlushAsync(stop);
+        await Task.Delay(Timeout.Infinite, stop);
+    }
+
+    /// <summary>Headers and the first bytes come at once, the rest never: the timeout covers the body too.</summary>
+    private static async Task SlowImageAsync(HttpListenerContext c, CancellationToken stop)
+    {
+        c.Response.ContentType = "image/jpeg";
+        c.Response.SendChunked = true;
+        await c.Response.OutputStream.WriteAsync((await System.IO.File.ReadAllBytesAsync(Listings[2].Photos[0], stop)).AsMemory(0, 600), stop);
+        await c.Response.OutputStream.FlushAsync(stop);
+        await Task.Delay(Timeout.Infinite, stop);
+    }
+
+    private Task Flaky(HttpListenerContext c)
+    {
+        if (_flaky.AddOrUpdate("flaky", 1, (_, v) => v + 1) == 1)
+        {
+            c.Response.AddHeader("Retry-After", "0");
+            return Status(c, 503);
+        }
+        return File(c, TestAssets.CarPhotos()[^1]);
+    }
+
+    [GeneratedRegex("^/listing/([0-9]+)$")]
+    private static partial Regex ListingPath();
+
+    [GeneratedRegex("^/img/([0-9]+)-([0-9]+)(?:-small)?\\.jpg$")]
+    private static partial Regex PhotoPath();
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static string ListingHead(int n) => n > Listings.Count ? "" : $$"""
@@ -172,38 +228,44 @@ public sealed class TestSite : IAsyncDisposable
             """;
     }
 
-    private static Task Html(HttpContext c, string title, string body, string head = "") =>
+    private static Task Html(HttpListenerContext c, string title, string body, string head = "") =>
         Text(c, "text/html; charset=utf-8", $"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body>{body}</body></html>");
 
-    private static async Task Text(HttpContext c, string contentType, string text)
+    private static async Task Text(HttpListenerContext c, string contentType, string text)
     {
         c.Response.ContentType = contentType;
-        await c.Response.WriteAsync(text, c.RequestAborted);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        c.Response.ContentLength64 = bytes.Length;
+        await c.Response.OutputStream.WriteAsync(bytes);
     }
 
-    private static async Task File(HttpContext c, string path)
+    private static async Task File(HttpListenerContext c, string path)
     {
+        var bytes = await System.IO.File.ReadAllBytesAsync(path);
         c.Response.ContentType = "image/jpeg";
-        await c.Response.Body.WriteAsync(await System.IO.File.ReadAllBytesAsync(path, c.RequestAborted), c.RequestAborted);
+        c.Response.ContentLength64 = bytes.Length;
+        await c.Response.OutputStream.WriteAsync(bytes);
     }
 
-    private static Task Status(HttpContext c, int status)
+    private static Task Status(HttpListenerContext c, int status)
     {
         c.Response.StatusCode = status;
         return Task.CompletedTask;
     }
 
-    private static Task Redirect(HttpContext c, string location)
+    private static Task Redirect(HttpListenerContext c, string location)
     {
         c.Response.StatusCode = 302;
-        c.Response.Headers.Location = location;
+        c.Response.RedirectLocation = location;
         return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _stopping.CancelAsync();
+        _listener.Close();
+        await _loop;
+        _stopping.Dispose();
     }
 }
 
