@@ -90,4 +90,11 @@ public static class WorkspaceStorage
         SqlCatalog sql => new SqliteDetectionStore(sql),
         _ => throw new SkillmakerException($"No detection store for the catalog at {catalog.Location}."),
     };
+
+    /// <summary>The crawl state that lives beside the catalog (same database).</summary>
+    public static Sources.ICrawlStateStore OpenCrawlStateStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlCrawlStateStore(sql),
+        _ => throw new SkillmakerException($"No crawl state store for the catalog at {catalog.Location}."),
+    };
 }

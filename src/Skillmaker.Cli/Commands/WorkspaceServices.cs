@@ -31,6 +31,14 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
 
+    public Sources.CrawlService CreateCrawl(CommandRun run) =>
+        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), new Html.Sources.AngleSharpPageParser(), Workspace.Config.Sources,
+            run.Time, Workspace.Config.Seed, run.Logging.CreateLogger<Sources.CrawlService>());
+
+    public Sources.UrlIngestService CreateUrlIngest(CommandRun run) =>
+        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), Workspace.Config.Sources, run.Time, Workspace.Config.Seed,
+            run.Logging.CreateLogger<Sources.UrlIngestService>());
+
     public Datasets.DatasetService CreateDatasets(CommandRun run) =>
         new(WorkspaceStorage.DatasetStore(Catalog), Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), run.Time, run.Logging.CreateLogger<Datasets.DatasetService>());
 

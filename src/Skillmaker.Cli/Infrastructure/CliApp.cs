@@ -21,6 +21,7 @@ public static class CliApp
         {
             InitCommand.Create(host, options),
             IngestCommand.Create(host, options),
+            CrawlCommand.Create(host, options),
             DetectCommand.Create(host, options),
             ImagesCommand.Create(host, options),
             StatusCommand.Create(host, options),

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
-using Skillmaker.Common;
 using Skillmaker.Imaging;
 using Skillmaker.Workspaces;
 
@@ -11,8 +8,9 @@ namespace Skillmaker.Ingest;
 
 /// <summary>Brings files into the blob store and catalog. Files are read, hashed and probed in
 /// parallel; one writer records them, one transaction per file, after the bytes are safely stored.
-/// So an interrupted run leaves every recorded image complete, and re-running finishes the rest.</summary>
-public sealed partial class IngestService(
+/// So an interrupted run leaves every recorded image complete, and re-running finishes the rest.
+/// Other readers (downloads, crawls) feed the same checks through <see cref="StartSessionAsync"/>.</summary>
+public sealed class IngestService(
     ICatalog catalog,
     IBlobStore blobs,
     IImageProbe probe,
@@ -20,55 +18,19 @@ public sealed partial class IngestService(
     TimeProvider time,
     ILogger<IngestService> logger)
 {
-    // Enough to keep the writer busy while bounding memory to a handful of files in flight.
-    private const int WriteQueueCapacity = 16;
+    public IngestSettings Settings => settings;
+
+    /// <summary>Starts a run whose items come from elsewhere than local files.</summary>
+    /// <param name="inputs">What the run reads (URL lists, a start URL), recorded with the run.</param>
+    /// <param name="total">Items expected, for progress; 0 when unknown.</param>
+    public Task<IngestSession> StartSessionAsync(string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken) =>
+        IngestSession.StartAsync(catalog, blobs, probe, settings, time, logger, source, inputs, total, progress, cancellationToken);
 
     public async Task<IngestSummary> RunAsync(IngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
         var plan = IngestPlanner.Build(request);
-        var runId = $"ingest-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        var startedAt = time.GetUtcNow();
-        await catalog.StartIngestRunAsync(new IngestRun(runId, request.Source, startedAt, [.. request.Paths, .. request.Manifests]), cancellationToken).ConfigureAwait(false);
-        LogRunStarted(runId, plan.Items.Count, request.Source);
-
-        var known = (await catalog.GetPerceptualHashesAsync(ImageKind.Original, cancellationToken).ConfigureAwait(false)).ToList();
-        var knownIds = new ConcurrentDictionary<string, byte>(known.Select(k => KeyValuePair.Create(k.ImageId, (byte)0)));
-        var rejected = new ConcurrentBag<Rejection>(plan.Rejected);
-        var pairs = new List<NearDuplicatePair>();
-        int added = 0, duplicates = 0, nearDuplicates = 0, completed = 0;
-        var interrupted = false;
-
-        var queue = Channel.CreateBounded<IngestWrite>(new BoundedChannelOptions(WriteQueueCapacity) { SingleReader = true });
-        var writer = Task.Run(async () =>
-        {
-            // Writes go on after cancellation for what is already queued: those blobs are stored and
-            // their records are cheap, so finishing them leaves less for the re-run.
-            await foreach (var write in queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                var write2 = write;
-                if (write.NewImage is { } image && !knownIds.ContainsKey(image.Id))
-                {
-                    var links = FindNearDuplicates(image, known);
-                    write2 = write with { NearDuplicates = links };
-                }
-                var result = await catalog.RecordIngestAsync(write2, CancellationToken.None).ConfigureAwait(false);
-                if (result.Outcome == IngestWriteOutcome.Added)
-                {
-                    added++;
-                    known.Add((write.ImageId, write.NewImage!.PerceptualHash));
-                    knownIds.TryAdd(write.ImageId, 0);
-                    if (write2.NearDuplicates.Count > 0)
-                    {
-                        nearDuplicates++;
-                        pairs.AddRange(write2.NearDuplicates.Select(l => new NearDuplicatePair(l.ImageId, l.OtherImageId, l.Distance)));
-                        LogNearDuplicate(write.Occurrence.OriginalPath, write2.NearDuplicates[0].OtherImageId, write2.NearDuplicates[0].Distance);
-                    }
-                }
-                else duplicates++;
-                progress?.Report(new IngestProgress(Interlocked.Increment(ref completed), plan.Items.Count, write.Occurrence.OriginalPath));
-            }
-        }, CancellationToken.None);
-
+        await using var session = await StartSessionAsync(request.Source, [.. request.Paths, .. request.Manifests], plan.Items.Count, progress, cancellationToken).ConfigureAwait(false);
+        session.AddPlanRejections(plan.Rejected);
         try
         {
             var parallel = new ParallelOptions
@@ -78,159 +40,39 @@ public sealed partial class IngestService(
             };
             await Parallel.ForEachAsync(plan.Items, parallel, async (item, ct) =>
             {
-                var write = await PrepareAsync(item, runId, knownIds, ct).ConfigureAwait(false);
-                if (write.Rejection is { } reason)
-                {
-                    rejected.Add(new Rejection(item.Path, reason.Message, reason.Code));
-                    LogRejected(item.Path, reason.Message);
-                    progress?.Report(new IngestProgress(Interlocked.Increment(ref completed), plan.Items.Count, item.Path));
-                }
-                else
-                {
-                    await queue.Writer.WriteAsync(write.Write!, ct).ConfigureAwait(false);
-                }
+                var read = await ReadAsync(item.Path, ct).ConfigureAwait(false);
+                if (read.Rejection is { } reason) session.Reject(item.Path, reason);
+                // The record's completion is not awaited: the worker moves on to the next file while the
+                // writer catches up, bounded by the session's queue.
+                else _ = await session.EnqueueAsync(item, read.Bytes!, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            interrupted = true;
+            session.MarkInterrupted();
         }
-        finally
-        {
-            queue.Writer.Complete();
-            await writer.ConfigureAwait(false);
-        }
-
-        var summary = new IngestSummary
-        {
-            RunId = runId,
-            Source = request.Source,
-            Added = added,
-            Duplicates = duplicates,
-            NearDuplicates = nearDuplicates,
-            NearDuplicatePairs = [.. pairs.OrderBy(p => p.ImageId, StringComparer.Ordinal).ThenBy(p => p.OtherImageId, StringComparer.Ordinal)],
-            Rejected = [.. rejected.OrderBy(r => r.Path, StringComparer.Ordinal).ThenBy(r => r.Reason, StringComparer.Ordinal)],
-            Ignored = plan.Ignored,
-            Warnings = plan.Warnings,
-            Interrupted = interrupted,
-        };
-        await catalog.FinishIngestRunAsync(new IngestRunResult
-        {
-            RunId = runId,
-            Source = request.Source,
-            StartedAt = startedAt,
-            FinishedAt = time.GetUtcNow(),
-            Status = interrupted ? IngestRunStatus.Interrupted : IngestRunStatus.Completed,
-            Added = added,
-            Duplicates = duplicates,
-            NearDuplicates = nearDuplicates,
-            Rejected = summary.Rejected,
-        }, CancellationToken.None).ConfigureAwait(false);
-        LogRunFinished(runId, added, duplicates, summary.Rejected.Count, interrupted);
-        return summary;
+        return await session.FinishAsync(plan.Ignored, plan.Warnings).ConfigureAwait(false);
     }
 
-    private readonly record struct Prepared(IngestWrite? Write, RejectReason? Rejection);
+    private readonly record struct FileRead(byte[]? Bytes, RejectReason? Rejection);
 
-    private async Task<Prepared> PrepareAsync(IngestItem item, string runId, ConcurrentDictionary<string, byte> knownIds, CancellationToken ct)
+    private async Task<FileRead> ReadAsync(string path, CancellationToken ct)
     {
-        byte[] bytes;
         try
         {
-            var info = new FileInfo(item.Path);
-            if (IngestPlanner.IsDanglingLink(item.Path)) return Reject(RejectCode.Unreadable, IngestPlanner.DanglingLinkReason);
+            var info = new FileInfo(path);
+            if (IngestPlanner.IsDanglingLink(path)) return Reject(RejectCode.Unreadable, IngestPlanner.DanglingLinkReason);
             if (!info.Exists) return Reject(RejectCode.NotFound, "file does not exist");
             if (info.Length == 0) return Reject(RejectCode.Empty, "empty file (0 bytes)");
             if (info.Length > settings.MaxFileBytes)
                 return Reject(RejectCode.TooLarge, $"file is {info.Length:N0} bytes, over the limit of {settings.MaxFileBytes:N0} (ingest.maxFileBytes)");
-            bytes = await File.ReadAllBytesAsync(item.Path, ct).ConfigureAwait(false);
+            return new FileRead(await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return Reject(RejectCode.Unreadable, $"unreadable: {ex.Message}");
         }
 
-        var id = Sha256Hex.Of(bytes);
-        var now = time.GetUtcNow();
-        var fields = new List<FieldValue>();
-        var labels = new List<LabelRecord>();
-        if (item.GivenSetId is { } setId)
-            fields.Add(Field(id, Fields.SetId, setId, Provenance.Source, item.Actor, now));
-        if (item.GivenDateTaken is { } date)
-            fields.Add(Field(id, Fields.DateTaken, date, Provenance.Source, item.Actor, now));
-        if (item.GivenLabel is { } label)
-            labels.Add(new LabelRecord { ImageId = id, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.Actor, RecordedAt = now });
-        var occurrence = new ImageOccurrence
-        {
-            ImageId = id,
-            Source = item.Source,
-            OriginalPath = item.Path,
-            OriginalFileName = Path.GetFileName(item.Path),
-            RunId = runId,
-            SeenAt = now,
-        };
-
-        // Known bytes need no decoding: only the new occurrence and what it says are recorded.
-        if (knownIds.ContainsKey(id))
-        {
-            // A crash between a blob write and its catalog record can only lose the blob's flush, never
-            // the record; restore the bytes here so a re-run heals it.
-            if (!await blobs.ExistsAsync(id, ct).ConfigureAwait(false))
-                await blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-            return new Prepared(new IngestWrite { ImageId = id, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
-        }
-
-        var probed = probe.Probe(bytes, new ImageProbeOptions { MaxPixels = settings.MaxPixels });
-        if (probed.Rejection is { } rejection) return new Prepared(null, rejection);
-        var image = probed.Image!;
-        if (image.ExifDateTaken is { } exifDate)
-            fields.Add(Field(id, Fields.DateTaken, exifDate, Provenance.Exif, "exif", now));
-        if (item.GivenSetId is null)
-            fields.Add(Field(id, Fields.SetId, $"single:{id[..16]}", Provenance.System, "ingest", now));
-
-        await blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-        var record = new ImageRecord
-        {
-            Id = id,
-            Kind = ImageKind.Original,
-            ByteSize = bytes.Length,
-            Format = ImageFormatSniffer.Name(image.Format),
-            Width = image.Width,
-            Height = image.Height,
-            ExifOrientation = image.ExifOrientation,
-            PerceptualHash = image.PerceptualHash,
-            IngestedAt = now,
-        };
-        return new Prepared(new IngestWrite { ImageId = id, NewImage = record, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
-
-        static Prepared Reject(RejectCode code, string message) => new(null, new RejectReason(code, message));
+        static FileRead Reject(RejectCode code, string message) => new(null, new RejectReason(code, message));
     }
-
-    private List<NearDuplicateLink> FindNearDuplicates(ImageRecord image, List<(string ImageId, ulong PerceptualHash)> known)
-    {
-        var links = new List<NearDuplicateLink>();
-        foreach (var (otherId, hash) in known)
-        {
-            var distance = PerceptualHash.Distance(image.PerceptualHash, hash);
-            if (distance <= settings.NearDuplicateMaxDistance && otherId != image.Id)
-                links.Add(new NearDuplicateLink(image.Id, otherId, distance));
-        }
-        links.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.OtherImageId, b.OtherImageId));
-        return links;
-    }
-
-    private static FieldValue Field(string id, string field, string value, Provenance provenance, string actor, DateTimeOffset at) =>
-        new() { ImageId = id, Field = field, Value = value, Provenance = provenance, Actor = actor, RecordedAt = at };
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest {RunId} started: {Count} files from source {Source}")]
-    private partial void LogRunStarted(string runId, int count, string source);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest {RunId} finished: {Added} added, {Duplicates} duplicates, {Rejected} rejected, interrupted={Interrupted}")]
-    private partial void LogRunFinished(string runId, int added, int duplicates, int rejected, bool interrupted);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Rejected {Path}: {Reason}")]
-    private partial void LogRejected(string path, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Path} is a near-duplicate of {Other} (distance {Distance})")]
-    private partial void LogNearDuplicate(string path, string other, int distance);
 }

@@ -29,6 +29,9 @@ public sealed record WorkspaceConfig
 
     public Detection.DetectorSettings Detector { get; init; } = new();
 
+    /// <summary>Downloads and crawling: timeouts, retries, sizes, politeness.</summary>
+    public Sources.SourceSettings Sources { get; init; } = new();
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }

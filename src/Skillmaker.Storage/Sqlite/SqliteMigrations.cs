@@ -13,6 +13,7 @@ public static class SqliteSchema
         RegistrySchema.Module,
         DetectionSchema.Module,
         ApiKeySchema.Module,
+        SourcesSchema.Module,
     ];
 }
 
