@@ -96,7 +96,7 @@ internal static class TrainBenchmark
         return ([.. train], labels, [.. test], [.. testItems.Select(t => classes.IndexOf(t.Class))]);
     }
 
-    private static string FindExample()
+    internal static string FindExample()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -54,11 +54,14 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var name = request.Candidate.Name;
         var candidatePackage = _env.Skills.Load(request.Candidate);
         var info = candidatePackage.Info;
+        var backbone = candidatePackage.BackbonePath;
         var current = await _env.Registry.GetAliasAsync(name, Aliases.Production, cancellationToken).ConfigureAwait(false);
         if (current == info.Version)
         {
             // Already live: only make sure the deployment files say so (finishes an interrupted promotion).
-            var files = await WriteDeploymentAsync(await PlanDeploymentAsync(info, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var livePlan = await PlanDeploymentAsync(info, cancellationToken).ConfigureAwait(false);
+            using var liveBundle = await StageBundleAsync(info, backbone, cancellationToken).ConfigureAwait(false);
+            var files = await WriteDeploymentAsync(livePlan, liveBundle, cancellationToken).ConfigureAwait(false);
             return new PromotionResult
             {
                 Candidate = request.Candidate,
@@ -101,7 +104,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             var decision = incomparable is null
                 ? PromotionGate.Decide(candidate, productionEvaluation, info.Gate)
                 : new GateDecision(false, false, [], $"Production v{current} cannot be measured on this test data ({incomparable}).");
-            return await ApplyAsync(request, info, decision, current, candidate, productionEvaluation, cancellationToken).ConfigureAwait(false);
+            return await ApplyAsync(request, info, backbone, decision, current, candidate, productionEvaluation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -109,7 +112,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         }
     }
 
-    private async Task<PromotionResult> ApplyAsync(PromotionRequest request, SkillPackageInfo info, GateDecision decision, int? previous, EvaluationSummary candidate, EvaluationSummary? production, CancellationToken cancellationToken)
+    private async Task<PromotionResult> ApplyAsync(PromotionRequest request, SkillPackageInfo info, string backbone, GateDecision decision, int? previous, EvaluationSummary candidate, EvaluationSummary? production, CancellationToken cancellationToken)
     {
         var name = info.Name;
         var now = _env.Time.GetUtcNow();
@@ -135,10 +138,11 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
 
         // Everything that can fail without side effects happens before the alias moves.
         var plan = await PlanDeploymentAsync(info, cancellationToken).ConfigureAwait(false);
+        using var bundle = await StageBundleAsync(info, backbone, cancellationToken).ConfigureAwait(false);
         var why = forced ? $"forced: {request.Reason} (gate: {decision.Reason})" : request.Reason is { Length: > 0 } r ? $"{r} (gate: {decision.Reason})" : decision.Reason;
         await _env.Registry.MoveAliasAsync(name, Aliases.Production, info.Version, request.Who, why, now, cancellationToken).ConfigureAwait(false);
         await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, ProductionStatus, why, request.Who, now), cancellationToken).ConfigureAwait(false);
-        var files = await WriteDeploymentAsync(plan, cancellationToken).ConfigureAwait(false);
+        var files = await WriteDeploymentAsync(plan, bundle, cancellationToken).ConfigureAwait(false);
         LogPromoted(name, info.Version, previous, forced);
         var passed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionPassed, name, info.Version,
             $"{name} v{info.Version} is now production{(forced ? " (forced)" : "")}", decision.Reason + Checks(decision)), cancellationToken).ConfigureAwait(false);
@@ -197,14 +201,28 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
 
     private static DeployedSkill Deployed(SkillPackageInfo info) => new() { Name = info.Name, Version = info.Version, CodeVersion = info.CodeVersion };
 
-    private static async Task<IReadOnlyList<string>> WriteDeploymentAsync(IReadOnlyList<(string Path, string Content)> plan, CancellationToken cancellationToken)
+    /// <summary>The image contents of the promoted skill's service, staged beside deploy/NAME/workspace;
+    /// null when this environment writes no bundles.</summary>
+    private async Task<IStagedServingBundle?> StageBundleAsync(SkillPackageInfo info, string backbonePath, CancellationToken cancellationToken)
+    {
+        if (_env.ServingBundles is null) return null;
+        var skill = new SkillRef(info.Name, info.Version);
+        return await _env.ServingBundles.StageAsync(_env.Workspace, new ServingBundleRequest
+        {
+            Skill = info.Name, Version = info.Version, PackageDirectory = _env.Skills.Find(skill),
+            PackagePath = Path.GetRelativePath(_env.Workspace.StateDirectory, _env.Skills.PathOf(skill)), BackbonePath = backbonePath,
+        }, Path.Combine(DeployDirectory, info.Name, DeploymentConfig.BundleDirectory), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<string>> WriteDeploymentAsync(IReadOnlyList<(string Path, string Content)> plan, IStagedServingBundle? bundle, CancellationToken cancellationToken)
     {
         foreach (var (path, content) in plan)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await AtomicFile.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
         }
-        return [.. plan.Select(p => p.Path)];
+        bundle?.Commit();
+        return [.. plan.Select(p => p.Path), .. bundle is null ? Array.Empty<string>() : [bundle.Directory]];
     }
 
     private static string Checks(GateDecision decision) =>

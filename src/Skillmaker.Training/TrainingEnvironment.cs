@@ -26,6 +26,9 @@ public sealed record TrainingEnvironment
 
     public EmbeddingCache EmbeddingCache { get; init; } = null!;
     public SkillStore Skills { get; init; } = null!;
+    /// <summary>Writes the image contents of a promoted skill's service (deploy/NAME/workspace). Default
+    /// none: promotion then writes only the deployment config files.</summary>
+    public Deployment.IServingBundleWriter? ServingBundles { get; init; }
 
     /// <summary>Fills the workspace-derived parts (embedding cache, skill store) that were not given.</summary>
     public TrainingEnvironment WithDefaults() => this with

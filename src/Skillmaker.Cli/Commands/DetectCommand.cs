@@ -15,7 +15,7 @@ namespace Skillmaker.Cli.Commands;
 public static class DetectCommand
 {
     /// <summary>Where the default model lives inside the shared assets.</summary>
-    public const string DefaultModelInAssets = "detector/yolov8n_int8.onnx";
+    public const string DefaultModelInAssets = DetectorModelLocator.DefaultModelInAssets;
 
     public static Command Create(CliHost host, GlobalOptions options)
     {
@@ -92,13 +92,9 @@ public static class DetectCommand
     private static string ResolveConfigPath(Workspace? workspace, CommandRun run, string path) =>
         workspace is null ? run.ResolvePath(path) : workspace.ResolveStatePath(path);
 
-    private static string DefaultModel(CommandRun run, Workspace? workspace)
-    {
-        var (found, looked) = AssetLocator.Locate(run.Host.Environment, run.Host.CurrentDirectory, AppContext.BaseDirectory);
-        if (found is not null) return Path.Combine(found, DefaultModelInAssets);
-        var where = workspace is null ? "" : $", set detector.model in {workspace.ConfigPath}";
-        throw new SkillmakerException($"No detector model: pass --model PATH{where}, or set ${AssetLocator.EnvironmentVariable} to the shared assets (looked in: {(looked.Count == 0 ? "no repository above the current folder" : string.Join("; ", looked))}).");
-    }
+    // Only called when neither --model nor the config names a model.
+    private static string DefaultModel(CommandRun run, Workspace? workspace) =>
+        DetectorModelLocator.Resolve(workspace, run.Host.Environment, run.Host.CurrentDirectory, AppContext.BaseDirectory);
 
     private static async Task<int> DetectFilesAsync(CommandRun run, Overrides overrides, IReadOnlyList<string> files, string? previewDir, CancellationToken ct)
     {

@@ -59,6 +59,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
         Time = run.Time,
         Logging = run.Logging,
         Environment = run.Host.Environment,
+        ServingBundles = new Storage.Deployment.ServingBundleWriter(Catalog, run.Host.Environment, run.Time, run.Host.CurrentDirectory, AppContext.BaseDirectory),
     }.WithDefaults();
 
     private Training.TrainingEnvironment? _training;

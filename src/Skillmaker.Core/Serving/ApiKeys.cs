@@ -16,6 +16,8 @@ public interface IApiKeyStore
     Task<ApiClient?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken);
     Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken);
     Task<IReadOnlyList<ApiClient>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>Active clients with their key hashes, to carry the same keys into a deployed service.</summary>
+    Task<IReadOnlyList<(ApiClient Client, string KeyHash)>> ListActiveWithHashesAsync(CancellationToken cancellationToken);
 }
 
 public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time)

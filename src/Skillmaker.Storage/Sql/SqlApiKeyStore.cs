@@ -40,6 +40,14 @@ public sealed class SqlApiKeyStore(SqlCatalog catalog) : IApiKeyStore
         return [.. rows.Select(ToClient)];
     }
 
+    public async Task<IReadOnlyList<(ApiClient Client, string KeyHash)>> ListActiveWithHashesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string Name, string CreatedAt, string? RevokedAt, string KeyHash)>(new CommandDefinition(
+            "SELECT name, created_at, revoked_at, key_sha256 FROM api_clients WHERE revoked_at IS NULL ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => (ToClient((r.Name, r.CreatedAt, r.RevokedAt)), r.KeyHash))];
+    }
+
     private static ApiClient ToClient((string Name, string CreatedAt, string? RevokedAt) r) => new(r.Name,
         DateTimeOffset.Parse(r.CreatedAt, CultureInfo.InvariantCulture), r.RevokedAt is null ? null : DateTimeOffset.Parse(r.RevokedAt, CultureInfo.InvariantCulture));
 }

@@ -89,7 +89,7 @@ public sealed class ServingFixture : IAsyncLifetime
     }
 
     /// <summary>The server as `skillmaker serve` builds it, listening on a free loopback port.</summary>
-    public static async Task<RunningServer> StartAsync(string root, ServingConfig? config = null)
+    public static async Task<RunningServer> StartAsync(string root, ServingConfig? config = null, string? detector = null)
     {
         var workspace = await Workspace.OpenAsync(root, CancellationToken.None);
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
@@ -98,7 +98,7 @@ public sealed class ServingFixture : IAsyncLifetime
             var store = SkillStore.For(workspace);
             var settings = new DetectorSettings();
             var inference = new InferenceSetup(config ?? ServingConfig.Load(Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName)),
-                YoloDetector.Shared(TestAssets.Detector, null, 0), settings, new PackageSkillLoader((s, v) => store.Find(new SkillRef(s, v))));
+                YoloDetector.Shared(detector ?? TestAssets.Detector, null, 0), settings, new PackageSkillLoader((s, v) => store.Find(new SkillRef(s, v))));
             var app = await SkillmakerServer.BuildAsync(workspace, catalog, WorkspaceStorage.OpenBlobs(workspace),
                 new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, TimeProvider.System, CancellationToken.None);
             await app.StartAsync();
@@ -112,7 +112,7 @@ public sealed class ServingFixture : IAsyncLifetime
         }
     }
 
-    private static void Copy(string from, string to)
+    internal static void Copy(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));

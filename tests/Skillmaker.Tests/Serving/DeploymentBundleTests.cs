@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Skillmaker.Detection;
+using Skillmaker.Server.Inference;
+using Skillmaker.Storage;
+using Skillmaker.Tests.Support;
+using Skillmaker.Workspaces;
+using YamlDotNet.RepresentationModel;
+
+namespace Skillmaker.Tests.Serving;
+
+/// <summary>What promotion writes under deploy/: the files a container build reads and the serving
+/// bundle each image holds, checked by serving from a copy of the bundle as the image would.</summary>
+[Collection(ServingCollection.Name)]
+public sealed class DeploymentBundleTests(ServingFixture fixture)
+{
+    [Fact]
+    public async Task Promote_Skill_BundleServesTheSkillFromACopyWithItsOwnModelsAndKeys()
+    {
+        // The fixture's key was added after the promotions: promoting the live version again refreshes the bundle.
+        var root = fixture.Clone();
+        var again = await CliRunner.RunAsync(root, "promote", "make@1", "--json");
+        Assert.True(again.Json.GetProperty("alreadyProduction").GetBoolean());
+        using var image = new TempDir("image");
+        var workspace = Path.Combine(image.Path, "workspace");
+        // The Dockerfile's `COPY workspace/ /workspace/`: the bundle must not need anything at its old place.
+        ServingFixture.Copy(Path.Combine(root, "deploy", "make", "workspace"), workspace);
+        var bundle = await Workspace.OpenAsync(workspace, CancellationToken.None);
+        var detector = DetectorModelLocator.Resolve(bundle, _ => null);
+        Assert.StartsWith(workspace, detector, StringComparison.Ordinal);
+        var package = Directory.GetDirectories(Path.Combine(bundle.StateDirectory, "skills", "make")).Single();
+        Assert.True(File.Exists(Path.Combine(package, Path.GetFileName(TestAssets.Backbone))), "the backbone travels with the package");
+
+        await using var server = await ServingFixture.StartAsync(workspace, detector: detector);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = new ByteArrayContent(await File.ReadAllBytesAsync(TestAssets.CarPhotos()[0])) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        request.Headers.Add(InferenceEndpoints.ApiKeyHeader, fixture.Key);
+        using var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stage = Assert.Single(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("cascade").EnumerateArray());
+        Assert.Equal("make", stage.GetProperty("skill").GetString());
+        Assert.Equal(1, stage.GetProperty("skillVersion").GetInt32());
+        Assert.Equal("make@1", response.Headers.GetValues(InferenceEndpoints.SkillVersionsHeader).Single());
+    }
+
+    [Fact]
+    public void Promote_Skills_ComposeAndDockerfilesPointAtFilesThatExist()
+    {
+        var deploy = Path.Combine(fixture.Root, "deploy");
+        var compose = new YamlStream();
+        compose.Load(new StringReader(File.ReadAllText(Path.Combine(deploy, "docker-compose.yml"))));
+        var services = (YamlMappingNode)((YamlMappingNode)compose.Documents[0].RootNode)["services"];
+
+        Assert.Equal(["skill-audi-variant", "skill-make"], services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+        foreach (var (_, node) in services.Children)
+        {
+            var build = (YamlMappingNode)((YamlMappingNode)node)["build"];
+            var context = Path.GetFullPath(Path.Combine(deploy, build["context"].ToString()));
+            var dockerfile = File.ReadAllText(Path.Combine(context, "Dockerfile"));
+            Assert.Contains("COPY workspace/ /workspace/", dockerfile, StringComparison.Ordinal);
+            Assert.Contains("SKILLMAKER_WORKSPACE=/workspace", dockerfile, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(context, "workspace", ".skillmaker", "config.json")), $"{context} holds the bundle the Dockerfile copies");
+            Assert.Contains("SKILLMAKER_SOURCE", ((YamlMappingNode)build["additional_contexts"])["source"].ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Promote_NewVersion_OnlyItsTagChangesAndItsBundleMovesToTheNewVersion()
+    {
+        var root = fixture.Clone();
+        var template = Path.Combine(root, "deploy", "cloudformation.yaml");
+        var before = await File.ReadAllTextAsync(template);
+        var variantBundle = Directory.GetFiles(Path.Combine(root, "deploy", "audi-variant"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        var promote = await CliRunner.RunAsync(root, "promote", "make@2", "--force", "--reason", "bundle test", "--json");
+
+        Assert.Equal(0, promote.ExitCode);
+        var after = await File.ReadAllTextAsync(template);
+        var (old, @new) = Assert.Single(before.Split('\n').Zip(after.Split('\n')), p => p.First != p.Second);
+        Assert.StartsWith("      Tag: 'v1-", old, StringComparison.Ordinal);
+        Assert.StartsWith("      Tag: 'v2-", @new, StringComparison.Ordinal);
+        Assert.Equal(variantBundle, Directory.GetFiles(Path.Combine(root, "deploy", "audi-variant"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+        var bundle = await Workspace.OpenAsync(Path.Combine(root, "deploy", "make", "workspace"), CancellationToken.None);
+        await using var catalog = await WorkspaceStorage.OpenCatalogAsync(bundle, CancellationToken.None);
+        Assert.Equal(2, await WorkspaceStorage.AliasRegistry(catalog).GetAliasAsync("make", "production", CancellationToken.None));
+        Assert.Equal(["2"], Directory.GetDirectories(Path.Combine(bundle.StateDirectory, "skills", "make")).Select(Path.GetFileName));
+        Assert.DoesNotContain(Directory.GetDirectories(Path.Combine(root, "deploy")), d => d.Contains(".staging-", StringComparison.Ordinal) || d.Contains(".old-", StringComparison.Ordinal));
+    }
+}
