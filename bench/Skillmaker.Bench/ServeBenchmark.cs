@@ -85,6 +85,8 @@ internal static class ServeBenchmark
             Console.WriteLine($"  wrk   1 connection : {single.RequestsPerSecond,7:F1} req/s, p50 {single.P50Ms:F1} ms, p99 {single.P99Ms:F1} ms, errors {single.Errors}");
             Console.WriteLine($"  wrk {connections,3} connections: {loaded.RequestsPerSecond,7:F1} req/s, p50 {loaded.P50Ms:F1} ms, p99 {loaded.P99Ms:F1} ms, errors {loaded.Errors} ({loaded.Requests} requests in {seconds} s)");
             Console.WriteLine($"  server overhead at p50 (1 connection vs in-process): {overhead:P1} (target <= 15%); errors at {connections} connections: {loaded.Errors} (target 0)");
+            // wrk leaves requests queued when its time is up; a graceful stop lets them finish.
+            await app.StopAsync();
             return 0;
         }
         finally

@@ -123,6 +123,7 @@ public static class SkillmakerServer
             services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
             services.AddSingleton(sp => new LiveSkills(inference.Config.Skills, WorkspaceStorage.AliasRegistry(catalog), inference.Loader, sp.GetRequiredService<ILogger<LiveSkills>>()));
             services.AddSingleton(sp => new ClassifyPipeline(inference.Detector, inference.DetectorSettings, sp.GetRequiredService<LiveSkills>(), inference.Config, sp.GetRequiredService<InferenceMetrics>()));
+            services.AddSingleton(new InferenceGate(inference.Config));
             services.AddSingleton(sp => new ApiKeyCache(new ApiKeyService(WorkspaceStorage.ApiKeyStore(catalog), time), time));
             services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), time, sp.GetRequiredService<ILogger<LiveSkillsRefresher>>()));
         }

@@ -45,6 +45,17 @@ public sealed record ServingConfig
     /// Bearer</c>). Default true; turn off only behind a gateway that authenticates.</summary>
     public bool RequireApiKey { get; init; } = true;
 
+    /// <summary>Photos classified at the same time; more wait their turn, so many clients cannot make
+    /// every answer slow by thrashing the cores. Default 0: one per core.</summary>
+    public int MaxConcurrent { get; init; }
+
+    /// <summary>Requests allowed to wait for a turn; beyond that the server answers 503 with
+    /// <c>Retry-After</c> at once rather than letting latency grow without bound. Default 256.</summary>
+    public int MaxQueued { get; init; } = 256;
+
+    [JsonIgnore]
+    public int EffectiveMaxConcurrent => MaxConcurrent > 0 ? MaxConcurrent : Environment.ProcessorCount;
+
     [JsonIgnore]
     public IReadOnlyList<string> Skills => Cascade is null ? [] : [.. Walk(Cascade).Select(s => s.Skill).Distinct(StringComparer.Ordinal)];
 
@@ -67,7 +78,7 @@ public sealed record ServingConfig
         }
         catch (JsonException ex)
         {
-            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
+            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
         }
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
@@ -82,6 +93,8 @@ public sealed record ServingConfig
         else Check(Cascade, "cascade", errors, []);
         if (MaxBytes is < 1024 or > 1L << 31) errors.Add($"maxBytes is {MaxBytes}; expected 1024..2147483648");
         if (MaxPixels is < 1024 or > 1_000_000_000) errors.Add($"maxPixels is {MaxPixels}; expected 1024..1000000000");
+        if (MaxConcurrent is < 0 or > 1024) errors.Add($"maxConcurrent is {MaxConcurrent}; expected 0 (one per core)..1024");
+        if (MaxQueued is < 0 or > 100_000) errors.Add($"maxQueued is {MaxQueued}; expected 0..100000");
         if (!(RefreshSeconds is >= 0.1 and <= 3600)) errors.Add($"refreshSeconds is {RefreshSeconds}; expected 0.1..3600");
         if (errors.Count > 0) throw new SkillmakerException($"Serving config {where}: {string.Join("; ", errors)}.");
         return this;

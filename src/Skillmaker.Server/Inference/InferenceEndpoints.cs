@@ -66,17 +66,17 @@ public static class InferenceEndpoints
             .ExcludeFromDescription();
     }
 
-    private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills)
+    private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills, InferenceGate gate)
     {
         var started = Stopwatch.GetTimestamp();
-        var result = await AnswerAsync(context, pipeline, config, keys, skills).ConfigureAwait(false);
+        var result = await AnswerAsync(context, pipeline, config, keys, skills, gate).ConfigureAwait(false);
         context.Response.Headers[CodeVersionHeader] = Common.BuildInfo.CodeVersion;
         if (result is IStatusCodeHttpResult { StatusCode: { } status }) metrics.CountRequest(status);
         metrics.ObserveRequest(Stopwatch.GetElapsedTime(started));
         return result;
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, LiveSkills skills)
+    private static async Task<IResult> AnswerAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, LiveSkills skills, InferenceGate gate)
     {
         var ct = context.RequestAborted;
         if (config.RequireApiKey)
@@ -92,6 +92,12 @@ public static class InferenceEndpoints
 
         var (bytes, refusal) = await ReadImageAsync(context.Request, config.MaxBytes, ct).ConfigureAwait(false);
         if (refusal is not null) return refusal;
+        using var turn = await gate.EnterAsync(ct).ConfigureAwait(false);
+        if (turn is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Busy", $"{config.EffectiveMaxConcurrent} photos are being classified and {config.MaxQueued} are waiting; retry shortly.");
+        }
         try
         {
             var answer = pipeline.Classify(bytes);

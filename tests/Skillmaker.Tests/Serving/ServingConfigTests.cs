@@ -38,7 +38,7 @@ public sealed class ServingConfigTests
         var path = Path.Combine(dir.Path, "serving.json");
         File.WriteAllText(path, """
             { "cascade": { "skill": "Make!", "threshold": 1.5, "topK": 0, "next": { "x": { "skill": "loop" , "next": { "y": { "skill": "loop" } } } } },
-              "maxPixels": 5 }
+              "maxPixels": 5, "maxConcurrent": -1, "maxQueued": -2 }
             """);
 
         var error = Assert.Throws<SkillmakerException>(() => ServingConfig.Load(path));
@@ -48,6 +48,8 @@ public sealed class ServingConfigTests
         Assert.Contains("cascade.topK is 0; expected 1..50", error.Message);
         Assert.Contains("cascade.next[\"x\"].next[\"y\"].skill 'loop' already runs earlier on this branch", error.Message);
         Assert.Contains("maxPixels is 5; expected 1024..1000000000", error.Message);
+        Assert.Contains("maxConcurrent is -1; expected 0 (one per core)..1024", error.Message);
+        Assert.Contains("maxQueued is -2; expected 0..100000", error.Message);
     }
 
     [Fact]
