@@ -175,24 +175,6 @@ public sealed class IngestCliTests
     }
 
     [Fact]
-    public async Task Demo_OnSharedAssets_IngestsAndListsMissingStages()
-    {
-        using var dir = new TempDir("demo");
-        var ws = Path.Combine(dir.Path, "demo");
-
-        var result = await CliRunner.RunAsync(dir.Path, "demo", "--workspace", ws, "--json");
-        var again = await CliRunner.RunAsync(dir.Path, "demo", "--workspace", ws, "--json");
-
-        Assert.Equal(0, result.ExitCode);
-        var counts = result.Json.GetProperty("catalog").GetProperty("counts");
-        Assert.Equal(389, counts.GetProperty("originals").GetInt32());
-        Assert.NotEmpty(result.Json.GetProperty("missingStages").EnumerateArray());
-        // A second demo starts from a fresh workspace again.
-        Assert.Equal(0, again.ExitCode);
-        Assert.Equal(389, again.Json.GetProperty("catalog").GetProperty("counts").GetProperty("originals").GetInt32());
-    }
-
-    [Fact]
     public async Task Demo_IntoForeignWorkspace_RefusesToWipeIt()
     {
         using var dir = new TempDir("demo");
