@@ -339,3 +339,47 @@ public sealed class DemoRefusalTests
         Assert.Equal(first.Config.Seed, second.Config.Seed);
     }
 }
+
+public sealed class DemoPlanTests
+{
+    [Fact]
+    public void From_FoldersWithoutLabelsCsv_GroupsByFolderPrefixAndPicksTheMakeWithMostVariants()
+    {
+        var plan = DemoPlan.From(["audi_a4_2012", "audi_s5_2012", "bmw_m3_2012", "kia_rio_2010"], null, "/models/backbone.onnx");
+
+        var makes = JsonDocument.Parse(plan.Make.DefinitionJson).RootElement.GetProperty("classes").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("labels").EnumerateArray().Select(l => l.GetString()).ToArray());
+        Assert.Equal(new[] { "audi", "bmw", "kia" }, makes.Keys);
+        Assert.Equal(new[] { "audi_a4_2012", "audi_s5_2012" }, makes["audi"]);
+        Assert.Equal("audi", plan.VariantMake);
+        Assert.Equal("audi-variant", plan.Variant!.Name);
+        Assert.Equal("audi-variant", plan.Serving().Cascade!.Next["audi"].Skill);
+        var config = JsonDocument.Parse(plan.Make.ConfigJson).RootElement;
+        Assert.Equal("/models/backbone.onnx", config.GetProperty("network").GetProperty("backbone").GetProperty("path").GetString());
+        Assert.Equal(plan.Make.DefinitionFile, config.GetProperty("definition").GetString());
+        Assert.True(JsonDocument.Parse(plan.Make.DefinitionJson).RootElement.GetProperty("allowLabelHints").GetBoolean());
+    }
+
+    [Fact]
+    public async Task From_LabelsCsv_TakesEachFoldersMakeFromItsMakeColumn()
+    {
+        using var dir = new TempDir("plan");
+        var csv = dir.File("labels.csv");
+        await File.WriteAllTextAsync(csv, "file,make,model\ngolf_2012/1.jpg,Volkswagen,Golf\npassat_2010/7.jpg,Volkswagen,Passat\nmodel_s/3.jpg,Tesla,Model S\n");
+
+        var plan = DemoPlan.From(["golf_2012", "model_s", "passat_2010"], csv, "b.onnx");
+
+        Assert.Equal("volkswagen", plan.VariantMake);
+        Assert.Equal("volkswagen-variant", plan.Variant!.Name);
+        var classes = JsonDocument.Parse(plan.Make.DefinitionJson).RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Equal(new[] { "tesla", "volkswagen" }, classes);
+    }
+
+    [Fact]
+    public void From_OneMakeOnly_SaysTheMakeSkillNeedsTwo()
+    {
+        var error = Assert.Throws<Common.SkillmakerException>(() => DemoPlan.From(["audi_a4", "audi_s5"], null, "b.onnx"));
+
+        Assert.Contains("at least two makes", error.Message);
+    }
+}
