@@ -106,6 +106,13 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         }
     }
 
+    /// <summary>Prepares and trains one skill: <see cref="PrepareAsync"/>, then <see cref="TrainAsync(PreparedTraining, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
+    public async Task<TrainResult> TrainAsync(LoadedSkillConfig skill, string? profileName, int? threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var prepared = await PrepareAsync(skill, profileName, threads, progress, cancellationToken).ConfigureAwait(false);
+        return await TrainAsync(prepared, progress, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<TrainResult> TrainAsync(PreparedTraining prepared, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();

@@ -55,7 +55,11 @@ public static class DetectCommand
         return command;
     }
 
-    internal sealed record Overrides(string? Model, string? Labels, string? Classes, float? MinScore, float? Iou, float? Padding, int? Threads);
+    internal sealed record Overrides(string? Model, string? Labels, string? Classes, float? MinScore, float? Iou, float? Padding, int? Threads)
+    {
+        /// <summary>The workspace config as it is.</summary>
+        public static Overrides None { get; } = new(null, null, null, null, null, null, null);
+    }
 
     /// <summary>Config values overridden by the command line, validated, and the shared detector for them.</summary>
     internal static (DetectorSettings Settings, YoloDetector Detector) Prepare(CommandRun run, Workspace? workspace, Overrides o)
@@ -266,7 +270,7 @@ public static class DetectCommand
         run.Console.WriteLine($"Run {s.RunId}. See the crops: skillmaker images list --kind crop");
     }
 
-    private sealed class ProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<DetectProgress>
+    internal sealed class ProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<DetectProgress>
     {
         public void Report(DetectProgress value) => inner.Report((value.Completed, value.Total));
     }

@@ -70,7 +70,7 @@ public static class IngestCommand
                 }, ct).ConfigureAwait(false);
             var ingest = services.CreateIngest(run);
             var summary = await run.WithProgressAsync("Ingesting", progress =>
-                ingest.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
+                ingest.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
 
             if (run.IsJson)
                 run.WriteJson(IngestOutput.Json(summary, ("ignored", summary.Ignored)));
@@ -85,7 +85,7 @@ public static class IngestCommand
     {
         var downloads = services.CreateUrlIngest(run);
         var result = await run.WithProgressAsync("Downloading", progress =>
-            downloads.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
+            downloads.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
         var summary = result.Ingest;
         if (run.IsJson)
             run.WriteJson(IngestOutput.Json(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));
@@ -94,7 +94,7 @@ public static class IngestCommand
         return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
-    private sealed class Progress(IProgress<(int Done, int Total)> inner) : IProgress<IngestProgress>
+    internal sealed class ProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<IngestProgress>
     {
         public void Report(IngestProgress value) => inner.Report((value.Completed, value.Total));
     }

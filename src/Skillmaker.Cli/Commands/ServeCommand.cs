@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,11 +28,9 @@ public static class ServeCommand
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var inference = PrepareInference(run, services.Workspace, parse.GetValue(cascade));
-            await using var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
-                new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference }, run.Time, ct).ConfigureAwait(false);
-            await app.StartAsync(ct).ConfigureAwait(false);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-            var served = inference is null ? null : app.Services.GetRequiredService<LiveSkills>().Versions;
+            await using var app = await StartAsync(run, services, parse.GetValue(urls)!, inference, ct).ConfigureAwait(false);
+            var addresses = Addresses(app);
+            var served = ServedVersions(app);
             if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion });
             else
             {
@@ -53,14 +52,40 @@ public static class ServeCommand
         return command;
     }
 
-    /// <summary>The cascade, the workspace's detector and its skill store; null when no cascade is configured.</summary>
-    internal static InferenceSetup? PrepareInference(CommandRun run, Workspace workspace, string? cascadePath)
+    /// <summary>The server over the workspace, started and listening on <paramref name="urls"/> (port 0
+    /// picks a free port; see <see cref="Addresses"/>). Disposing it stops it.</summary>
+    internal static async Task<WebApplication> StartAsync(CommandRun run, WorkspaceServices services, string urls, InferenceSetup? inference, CancellationToken ct)
+    {
+        var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
+            new ServerOptions { Urls = urls, Inference = inference }, run.Time, ct).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Where a started server listens, e.g. http://127.0.0.1:41234.</summary>
+    internal static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>Skill versions the inference API serves now; null when it is off (no cascade).</summary>
+    internal static IReadOnlyDictionary<string, int>? ServedVersions(WebApplication app) => app.Services.GetService<LiveSkills>()?.Versions;
+
+    /// <summary>The cascade, the workspace's detector (with <paramref name="detector"/> overrides) and its
+    /// skill store; null when no cascade is configured.</summary>
+    internal static InferenceSetup? PrepareInference(CommandRun run, Workspace workspace, string? cascadePath, DetectCommand.Overrides? detector = null)
     {
         var path = cascadePath is { } p ? run.ResolvePath(p) : Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
         if (cascadePath is null && !File.Exists(path)) return null;
         var config = ServingConfig.Load(path);
-        var (settings, detector) = DetectCommand.Prepare(run, workspace, new DetectCommand.Overrides(null, null, null, null, null, null, null));
+        var (settings, yolo) = DetectCommand.Prepare(run, workspace, detector ?? DetectCommand.Overrides.None);
         var store = SkillStore.For(workspace);
-        return new InferenceSetup(config, detector, settings, new PackageSkillLoader((skill, version) => store.Find(new SkillRef(skill, version))));
+        return new InferenceSetup(config, yolo, settings, new PackageSkillLoader((skill, version) => store.Find(new SkillRef(skill, version))));
     }
 }

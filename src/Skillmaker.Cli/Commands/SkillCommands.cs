@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
@@ -101,17 +100,8 @@ public static class SkillCommands
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var env = services.CreateTraining(run);
-            using var predictor = SkillPredictor.Create(env.Skills.Load(skill));
-            var manifestId = parse.GetValue(manifestOption) ?? predictor.Package.Info.ManifestId;
-            var manifest = await env.Datasets.GetManifestAsync(manifestId, ct).ConfigureAwait(false)
-                ?? throw new SkillmakerException($"No manifest with id {manifestId} in {env.Catalog.Location}; see `skillmaker manifests list`.");
-            var summary = (await run.WithProgressAsync($"Evaluating {skill}", p => env.CreateEvaluator().EvaluateAsync([predictor], manifest, p, ct)).ConfigureAwait(false))[0];
-            await env.Registry.SaveEvaluationAsync(summary, ct).ConfigureAwait(false);
-            var folder = Path.Combine(env.Workspace.StateDirectory, "evaluations", skill.Name);
-            Directory.CreateDirectory(folder);
-            var path = Path.Combine(folder, $"v{skill.Version}-{manifest.Id[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json");
-            await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), ct).ConfigureAwait(false);
+            var evaluations = new EvaluationService(services.CreateTraining(run));
+            var (summary, path) = await run.WithProgressAsync($"Evaluating {skill}", p => evaluations.EvaluateAsync(skill, parse.GetValue(manifestOption), p, ct)).ConfigureAwait(false);
             if (run.IsJson)
             {
                 run.WriteJson(new { path, evaluation = summary });
@@ -140,9 +130,8 @@ public static class SkillCommands
                 throw new UsageException("--force needs --reason TEXT: a forced promotion is recorded with why");
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var promotion = new PromotionService(services.CreateTraining(run));
-            var who = run.Host.Environment("USER") is { Length: > 0 } user ? user : Environment.UserName;
             var result = await run.WithProgressAsync($"Measuring {skill} against production", p =>
-                promotion.PromoteAsync(new PromotionRequest(skill, who, parse.GetValue(force), parse.GetValue(reason)), p, ct)).ConfigureAwait(false);
+                promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason)), p, ct)).ConfigureAwait(false);
             if (run.IsJson)
                 run.WriteJson(new
                 {
@@ -178,22 +167,14 @@ public static class SkillCommands
             var skill = Parse(parse.GetValue(skillArgument)!);
             var path = run.ResolvePath(parse.GetValue(output)!);
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var env = services.CreateTraining(run);
-            using var predictor = SkillPredictor.Create(env.Skills.Load(skill));
-            var evaluation = predictor.Package.ReadEvaluation()
-                ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
-            var manifest = await env.Datasets.GetManifestAsync(evaluation.ManifestId, ct).ConfigureAwait(false)
-                ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {env.Catalog.Location}.");
-            var gate = new PromotionService(env).LatestDecision(skill);
-            var builder = env.CreateReportBuilder();
+            var evaluations = new EvaluationService(services.CreateTraining(run));
             var report = await run.WithProgressAsync("Report", async p =>
             {
-                var built = await builder.BuildAsync(predictor, evaluation, manifest, gate, ct).ConfigureAwait(false);
-                await builder.WritePdfAsync(built, path, ct).ConfigureAwait(false);
+                var written = await evaluations.WriteReportAsync(skill, path, ct).ConfigureAwait(false);
                 p.Report((1, 1));
-                return built;
+                return written;
             }).ConfigureAwait(false);
-            if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = gate?.Passed });
+            if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = report.Gate?.Passed });
             else run.Console.WriteLine($"Wrote {path}");
             return ExitCodes.Ok;
         }));

@@ -22,12 +22,8 @@ public static class TrainCommands
             var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct).ConfigureAwait(false);
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var training = new TrainingService(services.CreateTraining(run));
-            var result = await run.WithStagesAsync(async progress =>
-            {
-                var stages = Stages(progress);
-                using var prepared = await training.PrepareAsync(skill, parse.GetValue(profile), parse.GetValue(threads), stages, ct).ConfigureAwait(false);
-                return await training.TrainAsync(prepared, stages, ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            var result = await run.WithStagesAsync(progress =>
+                training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
             if (run.IsJson) run.WriteJson(Json(result));
             else Render(run, result);
             return ExitCodes.Ok;
@@ -80,7 +76,7 @@ public static class TrainCommands
         return option;
     }
 
-    private static IProgress<TrainingProgress> Stages(IProgress<(string Stage, int Done, int Total)> inner) =>
+    internal static IProgress<TrainingProgress> Stages(IProgress<(string Stage, int Done, int Total)> inner) =>
         new StageNames(inner);
 
     private sealed class StageNames(IProgress<(string Stage, int Done, int Total)> inner) : IProgress<TrainingProgress>

@@ -22,11 +22,12 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public ICatalog Catalog { get; }
     public IBlobStore Blobs { get; }
 
-    public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken)
-    {
-        var workspace = await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false);
-        return new WorkspaceServices(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace));
-    }
+    /// <summary>The workspace the command line names (--workspace, $SKILLMAKER_WORKSPACE, the current folder).</summary>
+    public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken) =>
+        await OpenAsync(await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    public static async Task<WorkspaceServices> OpenAsync(Workspace workspace, CancellationToken cancellationToken) =>
+        new(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace));
 
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());

@@ -57,6 +57,9 @@ public sealed class CommandRun : IDisposable
     public ILoggerFactory Logging { get; }
     public TimeProvider Time => Host.Time;
 
+    /// <summary>Who runs the command, for records such as promotions: $USER, else the OS account.</summary>
+    public string User => Host.Environment("USER") is { Length: > 0 } user ? user : Environment.UserName;
+
     /// <summary>The folder the user meant: --workspace, else $SKILLMAKER_WORKSPACE, else the current folder.</summary>
     public string WorkspacePath => Path.GetFullPath(_workspaceOption ?? Host.Environment(Workspace.EnvironmentVariable) ?? Host.CurrentDirectory, Host.CurrentDirectory);
 

@@ -83,7 +83,8 @@ public sealed record ServingConfig
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
 
-    public static string Serialize(ServingConfig config) => JsonSerializer.Serialize(config, new JsonSerializerOptions(Json) { WriteIndented = true });
+    public static string Serialize(ServingConfig config) =>
+        JsonSerializer.Serialize(config, new JsonSerializerOptions(Json) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
 
     /// <summary>Throws naming every bad value (with its path in the file) and what was expected.</summary>
     public ServingConfig Validated(string where)

@@ -156,52 +156,11 @@ public sealed class IngestCliTests
     }
 
     [Fact]
-    public async Task Help_Root_ListsEveryCommand()
-    {
-        var result = await CliRunner.RunAsync("/", "--help");
-
-        Assert.Equal(0, result.ExitCode);
-        foreach (var command in new[] { "init", "ingest", "images", "status", "demo", "--workspace", "--json" })
-            Assert.Contains(command, result.Out);
-    }
-
-    [Fact]
     public async Task Help_Ingest_DocumentsOptions()
     {
         var result = await CliRunner.RunAsync("/", "ingest", "--help");
 
         foreach (var option in new[] { "--source", "--labels-from-folders", "--sets-from-folders", "--manifest", "set_id, label, date_taken" })
             Assert.Contains(option, result.Out);
-    }
-
-    [Fact]
-    public async Task Demo_OnSharedAssets_IngestsAndListsMissingStages()
-    {
-        using var dir = new TempDir("demo");
-        var ws = Path.Combine(dir.Path, "demo");
-
-        var result = await CliRunner.RunAsync(dir.Path, "demo", "--workspace", ws, "--json");
-        var again = await CliRunner.RunAsync(dir.Path, "demo", "--workspace", ws, "--json");
-
-        Assert.Equal(0, result.ExitCode);
-        var counts = result.Json.GetProperty("catalog").GetProperty("counts");
-        Assert.Equal(389, counts.GetProperty("originals").GetInt32());
-        Assert.NotEmpty(result.Json.GetProperty("missingStages").EnumerateArray());
-        // A second demo starts from a fresh workspace again.
-        Assert.Equal(0, again.ExitCode);
-        Assert.Equal(389, again.Json.GetProperty("catalog").GetProperty("counts").GetProperty("originals").GetInt32());
-    }
-
-    [Fact]
-    public async Task Demo_IntoForeignWorkspace_RefusesToWipeIt()
-    {
-        using var dir = new TempDir("demo");
-        await CliRunner.RunAsync(dir.Path, "init");
-
-        var result = await CliRunner.RunAsync(dir.Path, "demo", "--workspace", dir.Path);
-
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("did not create", result.Error);
-        Assert.True(File.Exists(Path.Combine(dir.Path, ".skillmaker", "catalog.db")));
     }
 }

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+using Skillmaker.Common;
+using Skillmaker.Evaluation;
+using Skillmaker.Reports;
+using Skillmaker.Skills;
+using Skillmaker.Vision.Skills;
+
+namespace Skillmaker.Training;
+
+/// <summary>An evaluation that was recorded in the registry and saved as JSON at <see cref="Path"/>.</summary>
+public sealed record RecordedEvaluation(EvaluationSummary Summary, string Path);
+
+/// <summary>Measuring a trained skill version on a manifest's test split and writing its model report:
+/// what <c>eval</c>, <c>report</c> and <c>demo</c> share.</summary>
+public sealed class EvaluationService(TrainingEnvironment environment)
+{
+    private readonly TrainingEnvironment _env = environment.WithDefaults();
+
+    /// <summary>Folder of saved evaluations: <c>.skillmaker/evaluations/NAME/</c>.</summary>
+    public string EvaluationsDirectory(string skill) => Path.Combine(_env.Workspace.StateDirectory, "evaluations", skill);
+
+    /// <summary>Evaluates <paramref name="skill"/> on this machine on the test split of
+    /// <paramref name="manifestId"/> (default: the manifest it was trained on), records the result in
+    /// the registry and saves it as JSON.</summary>
+    public async Task<RecordedEvaluation> EvaluateAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        using var predictor = SkillPredictor.Create(_env.Skills.Load(skill));
+        var id = manifestId ?? predictor.Package.Info.ManifestId;
+        var manifest = await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
+        var summary = (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken).ConfigureAwait(false))[0];
+        await _env.Registry.SaveEvaluationAsync(summary, cancellationToken).ConfigureAwait(false);
+        var folder = EvaluationsDirectory(skill.Name);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"v{skill.Version}-{manifest.Id[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), cancellationToken).ConfigureAwait(false);
+        return new RecordedEvaluation(summary, path);
+    }
+
+    /// <summary>Writes the model report PDF of <paramref name="skill"/> to <paramref name="path"/>: its
+    /// evaluation from the package, the data it was trained on, failures with where the model looked,
+    /// and the latest gate decision when it has been through <c>promote</c>.</summary>
+    public async Task<ModelReport> WriteReportAsync(SkillRef skill, string path, CancellationToken cancellationToken)
+    {
+        using var predictor = SkillPredictor.Create(_env.Skills.Load(skill));
+        var evaluation = predictor.Package.ReadEvaluation()
+            ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
+        var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken).ConfigureAwait(false)
+            ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {_env.Catalog.Location}.");
+        var gate = new PromotionService(_env).LatestDecision(skill);
+        var builder = _env.CreateReportBuilder();
+        var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken).ConfigureAwait(false);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        await builder.WritePdfAsync(report, path, cancellationToken).ConfigureAwait(false);
+        return report;
+    }
+}
