@@ -340,10 +340,18 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             list.Add(new($"{s.Name}: promotion record", s.PromotionRecord, s.Promoted ? "promoted to production" : "not promoted"));
         }
         foreach (var file in skills.SelectMany(s => s.DeploymentFiles).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-            list.Add(new("deploy file", file, "regenerated on every promotion"));
+            list.Add(DeployArtefact(file));
         list.Add(new("serving config", serving.Config, $"cascade {string.Join(" → ", serving.SkillVersions.Keys.Prepend("vehicle"))}; ./skillmaker serve --workspace {workspace.Root}"));
         return list;
     }
+
+    private static DemoArtefact DeployArtefact(string path) => Path.GetFileName(path) switch
+    {
+        Deployment.DeploymentConfig.TemplateFile => new("deploy: CloudFormation", path, "Skills mapping; a promotion changes only that skill's Tag"),
+        Deployment.DeploymentConfig.ComposeFile => new("deploy: docker compose", path, "every production skill service, for a full-stack test"),
+        Deployment.DeploymentConfig.BundleDirectory => new("deploy: image contents", path, "package, backbone, detector, alias, key hashes; the Dockerfile copies it"),
+        _ => new("deploy: Dockerfile", path, "the skill's service image; rewritten on promotion"),
+    };
 
     private async Task<T> StageAsync<T>(string name, Func<Task<T>> work, Func<T, string> summary, Func<T, object> details)
     {

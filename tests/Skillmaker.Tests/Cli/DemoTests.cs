@@ -236,7 +236,7 @@ public sealed class DemoTests(DemoFixture demo) : IClassFixture<DemoFixture>
     {
         var artefacts = demo.Json.GetProperty("artefacts").EnumerateArray().Select(a => (Name: a.GetProperty("name").GetString()!, Path: a.GetProperty("path").GetString()!)).ToList();
 
-        foreach (var kind in new[] { "workspace", "catalog", "blobs", "crops", "manifest", "skill package", "report PDF", "promotion record", "deploy file", "serving config", "skill config", "evaluation" })
+        foreach (var kind in new[] { "workspace", "catalog", "blobs", "crops", "manifest", "skill package", "report PDF", "promotion record", "deploy: Dockerfile", "deploy: image contents", "deploy: CloudFormation", "deploy: docker compose", "serving config", "skill config", "evaluation" })
             Assert.Contains(artefacts, a => a.Name.EndsWith(kind, StringComparison.Ordinal));
         Assert.All(artefacts, a => Assert.True(File.Exists(a.Path) || Directory.Exists(a.Path), $"{a.Name}: {a.Path} does not exist"));
         Assert.All(artefacts, a => Assert.StartsWith(Path.GetFullPath(demo.Workspace), a.Path));
