@@ -32,19 +32,19 @@ public static class WorkspaceStorage
 
     public static Crowd.ICrowdStore CrowdStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteCrowdStore(sqlite),
+        SqlCatalog sql => new SqliteCrowdStore(sql),
         _ => throw new SkillmakerException($"No crowd store for the catalog at {catalog.Location}."),
     };
 
     public static Users.IUserStore UserStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteUserStore(sqlite),
+        SqlCatalog sql => new SqliteUserStore(sql),
         _ => throw new SkillmakerException($"No user store for the catalog at {catalog.Location}."),
     };
 
     public static Review.IReviewStore ReviewStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteReviewStore(sqlite),
+        SqlCatalog sql => new SqliteReviewStore(sql),
         _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
     };
 

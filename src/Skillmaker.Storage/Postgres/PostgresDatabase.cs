@@ -85,6 +85,8 @@ public sealed class PostgresDatabase : SqlDatabase
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
     public override void Release() => _dataSource.Dispose();
 
     private static NpgsqlConnectionStringBuilder Parse(string location)

@@ -48,6 +48,20 @@ public sealed class S3rverFixture : IAsyncLifetime
     public S3BlobStore Store(string prefix, string accessKey = AccessKey, string secretKey = SecretKey) =>
         new($"s3://{Bucket}/{prefix}", Endpoint, "us-east-1", forcePathStyle: true, new BasicAWSCredentials(accessKey, secretKey));
 
+    /// <summary>Deletes a blob's object behind the store's back.</summary>
+    public async Task DeleteAsync(S3BlobStore store, string sha256)
+    {
+        using var raw = RawClient();
+        await raw.DeleteObjectAsync(Bucket, store.KeyOf(sha256));
+    }
+
+    /// <summary>A plain S3 client on this server, for doing what Skillmaker never does.</summary>
+    public Amazon.S3.AmazonS3Client RawClient() =>
+        new(new BasicAWSCredentials(AccessKey, SecretKey), new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        });
+
     public Task DisposeAsync()
     {
         if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
