@@ -77,6 +77,13 @@ public static class WorkspaceStorage
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
 
+    /// <summary>The job ledger that lives beside the catalog (same database, so batches and results commit together).</summary>
+    public static Jobs.IJobLedger JobLedger(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlJobLedger(sql),
+        _ => throw new SkillmakerException($"No job ledger for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The detection store that lives beside the catalog (same database).</summary>
     public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
     {

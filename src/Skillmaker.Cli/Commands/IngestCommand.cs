@@ -24,6 +24,8 @@ public static class IngestCommand
         {
             paths, source, labels, sets, manifests,
         };
+        var jobs = new JobOptions();
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var request = new IngestRequest
@@ -46,28 +48,47 @@ public static class IngestCommand
             }
 
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            if (jobs.OnWorkers(parse, services.Workspace))
+                return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct).ConfigureAwait(false);
             var ingest = services.CreateIngest(run);
             var summary = await run.WithProgressAsync("Ingesting", progress =>
                 ingest.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
-
-            if (run.IsJson)
-                run.WriteJson(new
-                {
-                    added = summary.Added,
-                    duplicates = summary.Duplicates,
-                    nearDuplicates = summary.NearDuplicates,
-                    rejected = summary.Rejected.Select(r => new { path = r.Path, reason = r.Reason, code = r.Code }),
-                    ignored = summary.Ignored,
-                    interrupted = summary.Interrupted,
-                    runId = summary.RunId,
-                    nearDuplicatePairs = summary.NearDuplicatePairs,
-                    warnings = summary.Warnings,
-                });
-            else
-                Render(run, summary);
-            return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
+            return Report(run, summary);
         }));
         return command;
+    }
+
+    /// <summary>Stages the files into the blob store, submits batch jobs and (unless detached) waits for them.</summary>
+    private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, IngestRequest request, bool detach, CancellationToken ct)
+    {
+        var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+        var jobs = new IngestJobs(services.Catalog, services.Blobs, new Vision.Imaging.SkiaImageProbe(), services.Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestJobs>());
+        var submitted = await run.WithProgressAsync("Staging", progress =>
+            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, new Progress(progress), ct)).ConfigureAwait(false);
+        if (detach) return JobOptions.WriteDetached(run, IngestJobs.Kind, submitted.RunId, submitted.Progress);
+        var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Ingesting on workers", ct).ConfigureAwait(false);
+        return record is null ? ExitCodes.Failed : Report(run, IngestJobs.Summarize(record));
+    }
+
+    /// <summary>Prints the run's summary (JSON or tables); the exit code says whether it completed.</summary>
+    public static int Report(CommandRun run, IngestSummary summary)
+    {
+        if (run.IsJson)
+            run.WriteJson(new
+            {
+                added = summary.Added,
+                duplicates = summary.Duplicates,
+                nearDuplicates = summary.NearDuplicates,
+                rejected = summary.Rejected.Select(r => new { path = r.Path, reason = r.Reason, code = r.Code }),
+                ignored = summary.Ignored,
+                interrupted = summary.Interrupted,
+                runId = summary.RunId,
+                nearDuplicatePairs = summary.NearDuplicatePairs,
+                warnings = summary.Warnings,
+            });
+        else
+            Render(run, summary);
+        return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static void Render(CommandRun run, IngestSummary summary)

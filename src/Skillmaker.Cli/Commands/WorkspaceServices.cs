@@ -37,7 +37,20 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public Crowd.CrowdService CreateCrowd(CommandRun run, Crowd.CrowdOptions? options = null) =>
         new(WorkspaceStorage.CrowdStore(Catalog), Catalog, options ?? new Crowd.CrowdOptions(), run.Time, run.Logging.CreateLogger<Crowd.CrowdService>());
 
-    public ValueTask DisposeAsync() => Catalog.DisposeAsync();
+    /// <summary>The workspace's job queue and ledger (server mode: a jobs section with a storage).</summary>
+    public async Task<Jobs.JobDispatcher> OpenJobsAsync(CommandRun run, CancellationToken cancellationToken)
+    {
+        var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
+            : throw new Common.SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
+        var queue = await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken).ConfigureAwait(false);
+        return new Jobs.JobDispatcher(queue, WorkspaceStorage.JobLedger(Catalog), settings, run.Time, run.Logging.CreateLogger<Jobs.JobDispatcher>());
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        (Blobs as IDisposable)?.Dispose();
+        return Catalog.DisposeAsync();
+    }
 }
 
 internal static class LoggerFactoryExtensions

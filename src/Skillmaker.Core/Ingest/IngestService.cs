@@ -26,7 +26,7 @@ public sealed partial class IngestService(
     public async Task<IngestSummary> RunAsync(IngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
         var plan = IngestPlanner.Build(request);
-        var runId = $"ingest-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = NewRunId(time);
         var startedAt = time.GetUtcNow();
         await catalog.StartIngestRunAsync(new IngestRun(runId, request.Source, startedAt, [.. request.Paths, .. request.Manifests]), cancellationToken).ConfigureAwait(false);
         LogRunStarted(runId, plan.Items.Count, request.Source);
@@ -48,7 +48,7 @@ public sealed partial class IngestService(
                 var write2 = write;
                 if (write.NewImage is { } image && !knownIds.ContainsKey(image.Id))
                 {
-                    var links = FindNearDuplicates(image, known);
+                    var links = NearDuplicates.Find(image, known, settings.NearDuplicateMaxDistance);
                     write2 = write with { NearDuplicates = links };
                 }
                 var result = await catalog.RecordIngestAsync(write2, CancellationToken.None).ConfigureAwait(false);
@@ -130,45 +130,12 @@ public sealed partial class IngestService(
         return summary;
     }
 
-    private readonly record struct Prepared(IngestWrite? Write, RejectReason? Rejection);
-
-    private async Task<Prepared> PrepareAsync(IngestItem item, string runId, ConcurrentDictionary<string, byte> knownIds, CancellationToken ct)
+    private async Task<PreparedWrite> PrepareAsync(IngestItem item, string runId, ConcurrentDictionary<string, byte> knownIds, CancellationToken ct)
     {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(item.Path);
-            if (IngestPlanner.IsDanglingLink(item.Path)) return Reject(RejectCode.Unreadable, IngestPlanner.DanglingLinkReason);
-            if (!info.Exists) return Reject(RejectCode.NotFound, "file does not exist");
-            if (info.Length == 0) return Reject(RejectCode.Empty, "empty file (0 bytes)");
-            if (info.Length > settings.MaxFileBytes)
-                return Reject(RejectCode.TooLarge, $"file is {info.Length:N0} bytes, over the limit of {settings.MaxFileBytes:N0} (ingest.maxFileBytes)");
-            bytes = await File.ReadAllBytesAsync(item.Path, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Reject(RejectCode.Unreadable, $"unreadable: {ex.Message}");
-        }
-
+        var read = await IngestWrites.ReadFileAsync(item.Path, settings, ct).ConfigureAwait(false);
+        if (read.Bytes is not { } bytes) return new PreparedWrite(null, read.Rejection);
         var id = Sha256Hex.Of(bytes);
         var now = time.GetUtcNow();
-        var fields = new List<FieldValue>();
-        var labels = new List<LabelRecord>();
-        if (item.GivenSetId is { } setId)
-            fields.Add(Field(id, Fields.SetId, setId, Provenance.Source, item.Actor, now));
-        if (item.GivenDateTaken is { } date)
-            fields.Add(Field(id, Fields.DateTaken, date, Provenance.Source, item.Actor, now));
-        if (item.GivenLabel is { } label)
-            labels.Add(new LabelRecord { ImageId = id, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.Actor, RecordedAt = now });
-        var occurrence = new ImageOccurrence
-        {
-            ImageId = id,
-            Source = item.Source,
-            OriginalPath = item.Path,
-            OriginalFileName = Path.GetFileName(item.Path),
-            RunId = runId,
-            SeenAt = now,
-        };
 
         // Known bytes need no decoding: only the new occurrence and what it says are recorded.
         if (knownIds.ContainsKey(id))
@@ -177,50 +144,16 @@ public sealed partial class IngestService(
             // the record; restore the bytes here so a re-run heals it.
             if (!await blobs.ExistsAsync(id, ct).ConfigureAwait(false))
                 await blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-            return new Prepared(new IngestWrite { ImageId = id, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
+            return new PreparedWrite(IngestWrites.Known(item, id, runId, now), null);
         }
 
-        var probed = probe.Probe(bytes, new ImageProbeOptions { MaxPixels = settings.MaxPixels });
-        if (probed.Rejection is { } rejection) return new Prepared(null, rejection);
-        var image = probed.Image!;
-        if (image.ExifDateTaken is { } exifDate)
-            fields.Add(Field(id, Fields.DateTaken, exifDate, Provenance.Exif, "exif", now));
-        if (item.GivenSetId is null)
-            fields.Add(Field(id, Fields.SetId, $"single:{id[..16]}", Provenance.System, "ingest", now));
-
-        await blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-        var record = new ImageRecord
-        {
-            Id = id,
-            Kind = ImageKind.Original,
-            ByteSize = bytes.Length,
-            Format = ImageFormatSniffer.Name(image.Format),
-            Width = image.Width,
-            Height = image.Height,
-            ExifOrientation = image.ExifOrientation,
-            PerceptualHash = image.PerceptualHash,
-            IngestedAt = now,
-        };
-        return new Prepared(new IngestWrite { ImageId = id, NewImage = record, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
-
-        static Prepared Reject(RejectCode code, string message) => new(null, new RejectReason(code, message));
+        var measured = IngestWrites.Measure(item, bytes, id, runId, probe, settings, now);
+        if (measured.Write is not null) await blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
+        return measured;
     }
 
-    private List<NearDuplicateLink> FindNearDuplicates(ImageRecord image, List<(string ImageId, ulong PerceptualHash)> known)
-    {
-        var links = new List<NearDuplicateLink>();
-        foreach (var (otherId, hash) in known)
-        {
-            var distance = PerceptualHash.Distance(image.PerceptualHash, hash);
-            if (distance <= settings.NearDuplicateMaxDistance && otherId != image.Id)
-                links.Add(new NearDuplicateLink(image.Id, otherId, distance));
-        }
-        links.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.OtherImageId, b.OtherImageId));
-        return links;
-    }
-
-    private static FieldValue Field(string id, string field, string value, Provenance provenance, string actor, DateTimeOffset at) =>
-        new() { ImageId = id, Field = field, Value = value, Provenance = provenance, Actor = actor, RecordedAt = at };
+    /// <summary>A new run id: time-ordered, unique across machines.</summary>
+    public static string NewRunId(TimeProvider time) => $"ingest-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingest {RunId} started: {Count} files from source {Source}")]
     private partial void LogRunStarted(string runId, int count, string source);

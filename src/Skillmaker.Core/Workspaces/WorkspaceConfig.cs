@@ -29,6 +29,9 @@ public sealed record WorkspaceConfig
 
     public Detection.DetectorSettings Detector { get; init; } = new();
 
+    /// <summary>Server mode: where batch jobs wait for <c>skillmaker worker</c>. Default null (no jobs).</summary>
+    public Jobs.JobsSettings? Jobs { get; init; }
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }

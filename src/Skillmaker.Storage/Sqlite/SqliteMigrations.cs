@@ -12,6 +12,7 @@ public static class SqliteSchema
         UsersSchema.Module,
         RegistrySchema.Module,
         DetectionSchema.Module,
+        JobsSchema.Module,
     ];
 }
 
