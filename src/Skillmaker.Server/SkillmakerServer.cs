@@ -29,6 +29,9 @@ public sealed record ServerOptions
     public CrowdOptions Crowd { get; init; } = new();
     /// <summary>Where the review grid's boxes come from. Default: none (crops shown alone).</summary>
     public ICropBoxSource? Boxes { get; init; }
+    /// <summary>The job queue whose Hangfire dashboard admins see at <see cref="JobsDashboard.Path"/>. Default
+    /// none (a workspace without a jobs section).</summary>
+    public Hangfire.JobStorage? Jobs { get; init; }
     /// <summary>Minimum level of the server's own log. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
@@ -62,6 +65,7 @@ public static class SkillmakerServer
         services.AddSingleton(sp => new ReviewService(sp.GetRequiredService<IReviewStore>(), time));
         services.AddSingleton(options.Boxes ?? new NoCropBoxes());
         services.AddSingleton(new SignedImageLinks(secret, time));
+        if (options.Jobs is not null) services.AddJobsDashboard();
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")
@@ -136,6 +140,7 @@ public static class SkillmakerServer
         app.MapCrowd();
         app.MapReview();
         app.MapAdmin();
+        if (options.Jobs is { } jobs) app.MapJobsDashboard(jobs);
         return app;
     }
 }

@@ -8,11 +8,7 @@ namespace Skillmaker.Workers;
 /// Its arguments are the batch only (workspace, run, item paths or ids), so any worker can take it.</summary>
 public sealed partial class BatchJob(BatchWorker worker, ILogger<BatchJob> logger)
 {
-    /// <summary>Attempts after the first before a job is failed for good: enough for a database or S3
-    /// blip, few enough that a real fault reaches the waiting command within a minute.</summary>
-    public const int Retries = 3;
-
-    [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [2, 10, 30], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    // Retries come from the worker's jobs settings (see WorkerServer), not from an attribute.
     [JobDisplayName("{0}")]
     public async Task RunAsync(JobBatch batch, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Common;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Jobs;
 
@@ -13,6 +14,9 @@ public sealed record WorkerOptions
     /// <summary>Jobs run at once. Default 2: one job's reads overlap another's compute; each job already
     /// uses every core (ingest.parallelism, detector.threads).</summary>
     public int Workers { get; init; } = 2;
+
+    /// <summary>Waits before each automatic retry of a failed job. Default: <see cref="JobsSettings.RetryDelaysSeconds"/>.</summary>
+    public IReadOnlyList<int> RetryDelaysSeconds { get; init; } = new JobsSettings().RetryDelaysSeconds;
 
     /// <summary>Shown in the dashboard. Default host:pid.</summary>
     public string Name { get; init; } = $"{Environment.MachineName.ToLowerInvariant()}:{Environment.ProcessId}";
@@ -33,6 +37,7 @@ public static class WorkerServer
             WorkerCount = options.Workers,
             Queues = [.. options.Queues],
             Activator = new Activator(worker, loggers.CreateLogger<BatchJob>()),
+            FilterProvider = Filters(options.RetryDelaysSeconds),
             // Retries are scheduled; look for due ones often so a retried job does not idle.
             SchedulePollingInterval = TimeSpan.FromSeconds(1),
             ShutdownTimeout = TimeSpan.FromSeconds(15),
@@ -46,6 +51,21 @@ public static class WorkerServer
         }
         server.SendStop();
         await server.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Hangfire's usual filters, with its retry policy (10 attempts over hours) replaced by ours.</summary>
+    private static JobFilterProviderCollection Filters(IReadOnlyList<int> retryDelays)
+    {
+        var filters = new JobFilterCollection();
+        foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is not AutomaticRetryAttribute))
+            filters.Add(filter.Instance, filter.Order);
+        filters.Add(new AutomaticRetryAttribute
+        {
+            Attempts = retryDelays.Count,
+            DelaysInSeconds = [.. retryDelays],
+            OnAttemptsExceeded = AttemptsExceededAction.Fail,
+        });
+        return new JobFilterProviderCollection(filters, new JobFilterAttributeFilterProvider());
     }
 
     private sealed class Activator(BatchWorker worker, ILogger<BatchJob> logger) : JobActivator

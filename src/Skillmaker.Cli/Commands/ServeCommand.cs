@@ -18,12 +18,16 @@ public static class ServeCommand
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            // In server mode admins see the job queue's dashboard at /jobs.
+            var jobs = services.Workspace.Config.Jobs is { ServerMode: true } settings
+                ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct).ConfigureAwait(false)).Storage
+                : null;
             await using var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
-                new ServerOptions { Urls = parse.GetValue(urls)! }, run.Time, ct).ConfigureAwait(false);
+                new ServerOptions { Urls = parse.GetValue(urls)!, Jobs = jobs }, run.Time, ct).ConfigureAwait(false);
             await app.StartAsync(ct).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
             if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root });
-            else run.Console.WriteLine($"Skillmaker serves {services.Workspace.Root} on {string.Join(", ", addresses)}; Ctrl-C stops.");
+            else run.Console.WriteLine($"Skillmaker serves {services.Workspace.Root} on {string.Join(", ", addresses)}{(jobs is null ? "" : $"; job dashboard for admins at {JobsDashboard.Path}")}; Ctrl-C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

@@ -45,8 +45,8 @@ public static class WorkerCommand
                 (attempt, delay, reason) => run.Host.Error.WriteLine($"PostgreSQL at {Storage.Postgres.PostgresLocation.RedactPassword(location)} is not reachable ({reason}); attempt {attempt} of {parse.GetValue(attempts)}, next in {delay.TotalSeconds:0} s"),
                 ct).ConfigureAwait(false);
             var cacheDirectory = parse.GetValue(cache) is { } c ? run.ResolvePath(c) : null;
-            await using var worker = new BatchWorker((workspace, token) => WorkerEnvironment.OpenAsync(workspace, run.Time, loggers, cacheDirectory, token), run.Time, loggers.CreateLogger<BatchWorker>());
-            var workerOptions = new WorkerOptions { Queues = queueList, Workers = parse.GetValue(workers) };
+            await using var worker = new BatchWorker((workspace, token) => WorkerEnvironment.OpenAsync(workspace, run.Host.Environment, run.Time, loggers, cacheDirectory, token), run.Time, loggers.CreateLogger<BatchWorker>());
+            var workerOptions = new WorkerOptions { Queues = queueList, Workers = parse.GetValue(workers), RetryDelaysSeconds = settings.RetryDelaysSeconds };
             if (parse.GetValue(name) is { } n) workerOptions = workerOptions with { Name = n };
             if (run.IsJson) run.WriteJson(new { worker = workerOptions.Name, queues = workerOptions.Queues, workers = workerOptions.Workers, storage = jobs.Location });
             else run.Console.WriteLine($"Worker {workerOptions.Name} takes jobs from queues {string.Join(", ", workerOptions.Queues)} at {jobs.Location} ({workerOptions.Workers} at once); Ctrl-C stops.");
@@ -90,11 +90,11 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IRea
 {
     public IJobLedger Ledger { get; } = WorkspaceStorage.JobLedger(catalog);
 
-    public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory, CancellationToken ct)
+    public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory, CancellationToken ct)
     {
         var workspace = reference.Open();
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct).ConfigureAwait(false);
-        var blobs = WorkspaceStorage.OpenBlobs(workspace);
+        var blobs = WorkspaceStorage.OpenBlobs(workspace, environment);
         var handlers = new Dictionary<string, IBatchHandler>
         {
             [IngestJobs.Kind] = new IngestJobs(catalog, blobs, new Vision.Imaging.SkiaImageProbe(), workspace.Config.Ingest, time, loggers.CreateLogger<IngestJobs>()),

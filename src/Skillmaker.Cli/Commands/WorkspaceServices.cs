@@ -25,7 +25,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken)
     {
         var workspace = await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false);
-        return new WorkspaceServices(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace));
+        return new WorkspaceServices(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace, run.Host.Environment));
     }
 
     public IngestService CreateIngest(CommandRun run) =>

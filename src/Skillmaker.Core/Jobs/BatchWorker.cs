@@ -26,6 +26,7 @@ public sealed partial class BatchWorker(
         }
         else
         {
+            LogBatchStarted(batch);
             var context = await ledger.GetContextAsync(batch.RunId, cancellationToken).ConfigureAwait(false)
                 ?? throw new Common.SkillmakerException($"{batch}: run {batch.RunId} is not in the job ledger of {batch.Workspace.Root}; was the catalog changed since the run was submitted?");
             var result = await handler.RunAsync(batch, context, cancellationToken).ConfigureAwait(false);
@@ -66,6 +67,9 @@ public sealed partial class BatchWorker(
         }
         _environments.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Batch} started")]
+    private partial void LogBatchStarted(JobBatch batch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Batch} done in {Seconds:0.0} s")]
     private partial void LogBatchDone(JobBatch batch, double seconds);

@@ -21,6 +21,11 @@ public sealed record JobsSettings
     /// it; a killed worker's job is handed out again this long after it died. Default 300.</summary>
     public int InvisibilityTimeoutSeconds { get; init; } = 300;
 
+    /// <summary>Seconds to wait before each automatic retry of a failed job; as many retries as entries. Enough
+    /// for a database or S3 blip, few enough that a real fault reaches the waiting command within a minute.
+    /// Default [2, 10, 30].</summary>
+    public IReadOnlyList<int> RetryDelaysSeconds { get; init; } = [2, 10, 30];
+
     /// <summary>How often idle workers look for jobs and waiting commands look at progress. Default 1.</summary>
     public double PollIntervalSeconds { get; init; } = 1;
 
@@ -41,6 +46,8 @@ public sealed record JobsSettings
             errors.Add($"storage is '{s}'; expected postgres://user@host[:port]/database[?schema=name]");
         if (BatchSize is < 1 or > 10_000) errors.Add($"batchSize is {BatchSize}; expected 1..10000 items per job");
         if (InvisibilityTimeoutSeconds is < 1 or > 86_400) errors.Add($"invisibilityTimeoutSeconds is {InvisibilityTimeoutSeconds}; expected 1..86400");
+        if (RetryDelaysSeconds.Count > 20 || RetryDelaysSeconds.Any(d => d is < 0 or > 86_400))
+            errors.Add($"retryDelaysSeconds is [{string.Join(", ", RetryDelaysSeconds)}]; expected at most 20 delays of 0..86400 seconds");
         if (!(PollIntervalSeconds is >= 0.05 and <= 60)) errors.Add($"pollIntervalSeconds is {PollIntervalSeconds}; expected 0.05..60");
         if (errors.Count > 0) throw new SkillmakerException($"{where}: {string.Join("; ", errors)}.");
         return this;

@@ -18,7 +18,10 @@ public sealed class PostgresFixture : IAsyncLifetime
     public int Port { get; private set; }
 
     /// <summary>A workspace catalog location with a fresh schema.</summary>
-    public string NewCatalogLocation() => $"postgres://skillmaker@127.0.0.1:{Port}/{Database}?schema=t_{Guid.NewGuid():N}";
+    public string NewCatalogLocation() => NewLocation("t");
+
+    /// <summary>A location on this server with a fresh schema, e.g. for a job queue.</summary>
+    public string NewLocation(string prefix) => $"postgres://skillmaker@127.0.0.1:{Port}/{Database}?schema={prefix}_{Guid.NewGuid():N}";
 
     public async Task InitializeAsync()
     {

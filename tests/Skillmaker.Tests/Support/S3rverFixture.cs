@@ -45,6 +45,12 @@ public sealed class S3rverFixture : IAsyncLifetime
         throw new TimeoutException($"s3rver did not listen on {Endpoint} within 30 s");
     }
 
+    /// <summary>What a Skillmaker process needs to reach this server: credentials and endpoint.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey, ["SKILLMAKER_S3_ENDPOINT"] = Endpoint,
+    };
+
     public S3BlobStore Store(string prefix, string accessKey = AccessKey, string secretKey = SecretKey) =>
         new($"s3://{Bucket}/{prefix}", Endpoint, "us-east-1", forcePathStyle: true, new BasicAWSCredentials(accessKey, secretKey));
 
