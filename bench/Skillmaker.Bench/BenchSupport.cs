@@ -1,5 +1,10 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Common;
+using Skillmaker.Ingest;
+using Skillmaker.Storage;
+using Skillmaker.Vision.Imaging;
+using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
 
@@ -16,6 +21,25 @@ internal static class BenchSupport
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a fresh workspace in a temporary folder (deleted after),
+    /// with an ingest service on its catalog and blobs.</summary>
+    public static async Task InWorkspaceAsync(Func<Workspace, Catalog.ICatalog, IngestService, Task> work, int parallelism = 0)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-{Guid.NewGuid():N}");
+        try
+        {
+            var workspace = await Workspace.InitAsync(root, 1, CancellationToken.None);
+            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
+            var ingest = new IngestService(catalog, WorkspaceStorage.OpenBlobs(workspace), new SkiaImageProbe(),
+                workspace.Config.Ingest with { Parallelism = parallelism }, TimeProvider.System, NullLogger<IngestService>.Instance);
+            await work(workspace, catalog, ingest);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     public static async Task<TimeSpan> TimeAsync(Func<Task> work)

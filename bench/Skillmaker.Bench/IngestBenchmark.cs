@@ -1,9 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;
 using Skillmaker.Ingest;
-using Skillmaker.Storage;
-using Skillmaker.Vision.Imaging;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
 
@@ -54,21 +50,10 @@ internal static class IngestBenchmark
             using var bitmap = SKBitmap.Decode(bytes) ?? throw new InvalidOperationException($"{file} did not decode");
         });
 
-    private static async Task IngestAsync(string[] paths, int parallelism)
-    {
-        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-{Guid.NewGuid():N}");
-        try
+    private static Task IngestAsync(string[] paths, int parallelism) =>
+        BenchSupport.InWorkspaceAsync(async (_, _, service) =>
         {
-            var workspace = await Workspace.InitAsync(root, 1, CancellationToken.None);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-            var service = new IngestService(catalog, WorkspaceStorage.OpenBlobs(workspace), new SkiaImageProbe(),
-                workspace.Config.Ingest with { Parallelism = parallelism }, TimeProvider.System, NullLogger<IngestService>.Instance);
             var summary = await service.RunAsync(new IngestRequest { Paths = paths, Source = "bench", LabelsFromFolders = true }, null, CancellationToken.None);
             if (summary.Rejected.Count > 0) throw new InvalidOperationException($"{summary.Rejected.Count} files rejected: {summary.Rejected[0].Reason}");
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
+        }, parallelism);
 }

@@ -52,7 +52,7 @@ public static class PdfReportWriter
             ["Backbone sha256", report.BackboneSha256],
             ["Backbone file", Path.GetFileName(report.BackbonePath)],
             ["Head", report.Head],
-        ], [130f, 385f]);
+        ], [105f, 410f]);
 
         layout.Heading("2. Data used");
         var counts = report.ClassCounts;

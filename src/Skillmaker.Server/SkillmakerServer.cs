@@ -10,7 +10,11 @@ using Microsoft.Extensions.Logging;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Crowd;
+using Skillmaker.Detection;
 using Skillmaker.Review;
+using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
+using Skillmaker.Vision.Detection;
 using Skillmaker.Storage;
 using Skillmaker.Users;
 using Skillmaker.Workspaces;
@@ -29,12 +33,18 @@ public sealed record ServerOptions
     public CrowdOptions Crowd { get; init; } = new();
     /// <summary>Where the review grid's boxes come from. Default: none (crops shown alone).</summary>
     public ICropBoxSource? Boxes { get; init; }
+    /// <summary>The inference API (<c>/v1/classify</c>); null (default) serves only the pages.</summary>
+    public InferenceSetup? Inference { get; init; }
     /// <summary>The job queue whose Hangfire dashboard admins see at <see cref="JobsDashboard.Path"/>. Default
     /// none (a workspace without a jobs section).</summary>
     public Hangfire.JobStorage? Jobs { get; init; }
     /// <summary>Minimum level of the server's own log. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
+
+/// <summary>What the inference API runs: the cascade config, the vehicle detector and how skill
+/// versions are loaded.</summary>
+public sealed record InferenceSetup(ServingConfig Config, YoloDetector Detector, DetectorSettings DetectorSettings, ISkillLoader Loader);
 
 public static class Roles
 {
@@ -111,7 +121,19 @@ public static class SkillmakerServer
             .AddPolicy(Roles.ReviewPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Expert.ToWire(), UserRole.Admin.ToWire()))
             .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Admin.ToWire()));
 
+        services.AddOpenApi();
+        if (options.Inference is { } inference)
+        {
+            services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
+            services.AddSingleton(sp => new LiveSkills(inference.Config.Skills, WorkspaceStorage.AliasRegistry(catalog), inference.Loader, sp.GetRequiredService<ILogger<LiveSkills>>()));
+            services.AddSingleton(sp => new ClassifyPipeline(inference.Detector, inference.DetectorSettings, sp.GetRequiredService<LiveSkills>(), inference.Config, sp.GetRequiredService<InferenceMetrics>()));
+            services.AddSingleton(sp => new ApiKeyCache(new ApiKeyService(WorkspaceStorage.ApiKeyStore(catalog), time), time));
+            services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), time, sp.GetRequiredService<ILogger<LiveSkillsRefresher>>()));
+        }
+
         var app = builder.Build();
+        // Fail at start, naming the skill or file, rather than answer with half a cascade.
+        if (options.Inference is not null) await app.Services.GetRequiredService<LiveSkills>().LoadAsync(cancellationToken).ConfigureAwait(false);
         app.UseExceptionHandler(handler => handler.Run(ctx =>
         {
             // A user-facing error keeps its message; anything else is a bug and says only that.
@@ -140,6 +162,8 @@ public static class SkillmakerServer
         app.MapCrowd();
         app.MapReview();
         app.MapAdmin();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        if (options.Inference is not null) app.MapInference();
         if (options.Jobs is { } jobs) app.MapJobsDashboard(jobs);
         return app;
     }

@@ -84,10 +84,24 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No job ledger for the catalog at {catalog.Location}."),
     };
 
+    /// <summary>The inference API's clients, beside the catalog.</summary>
+    public static Serving.IApiKeyStore ApiKeyStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlApiKeyStore(sql),
+        _ => throw new SkillmakerException($"No API key store for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The detection store that lives beside the catalog (same database).</summary>
     public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
     {
         SqlCatalog sql => new SqliteDetectionStore(sql),
         _ => throw new SkillmakerException($"No detection store for the catalog at {catalog.Location}."),
+    };
+
+    /// <summary>The crawl state that lives beside the catalog (same database).</summary>
+    public static Sources.ICrawlStateStore OpenCrawlStateStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlCrawlStateStore(sql),
+        _ => throw new SkillmakerException($"No crawl state store for the catalog at {catalog.Location}."),
     };
 }

@@ -1,11 +1,12 @@
 using System.CommandLine;
-using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Ingest;
+using Skillmaker.Sources;
 
 namespace Skillmaker.Cli.Commands;
 
-/// <summary><c>skillmaker ingest PATH... --source NAME</c>: brings photos into the workspace.</summary>
+/// <summary><c>skillmaker ingest PATH... --source NAME</c> or <c>ingest --urls FILE --source NAME</c>:
+/// brings photos into the workspace, from local files or downloaded.</summary>
 public static class IngestCommand
 {
     public static Command Create(CliHost host, GlobalOptions options)
@@ -20,9 +21,16 @@ public static class IngestCommand
             HelpName = "FILE.csv",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("ingest", "Add photos from folders, files and CSV manifests to the catalog and blob store")
+        var urls = new Option<string[]>("--urls", "-u")
         {
-            paths, source, labels, sets, manifests,
+            Description = "Download the images of a URL list (one URL per line, or a CSV with columns url, set_id, label, date_taken). Repeatable",
+            HelpName = "FILE",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var web = new WebOptions(forCrawl: false);
+        var command = new Command("ingest", "Add photos from folders, files, CSV manifests or URL lists to the catalog and blob store")
+        {
+            paths, source, labels, sets, manifests, urls, web.Allow, web.AllowPrivate, web.Refresh,
         };
         var jobs = new JobOptions();
         jobs.AddTo(command);
@@ -36,8 +44,13 @@ public static class IngestCommand
                 LabelsFromFolders = parse.GetValue(labels),
                 SetsFromFolders = parse.GetValue(sets),
             };
-            if (request.Paths.Count == 0 && request.Manifests.Count == 0)
-                throw new UsageException("nothing to ingest: give at least one PATH or --manifest FILE.csv");
+            var urlLists = (parse.GetValue(urls) ?? []).Select(run.ResolvePath).ToList();
+            if (urlLists.Count > 0 && (request.Paths.Count > 0 || request.Manifests.Count > 0))
+                throw new UsageException("give either PATHs and --manifest files, or --urls lists, not both in one run");
+            if (urlLists.Count == 0 && web.IsUsed(parse))
+                throw new UsageException("--allow, --allow-private and --refresh apply to --urls downloads only");
+            if (request.Paths.Count == 0 && request.Manifests.Count == 0 && urlLists.Count == 0)
+                throw new UsageException("nothing to ingest: give at least one PATH, --manifest FILE.csv or --urls FILE");
             try
             {
                 IngestPlanner.ValidateSourceName(request.Source, "--source");
@@ -48,8 +61,20 @@ public static class IngestCommand
             }
 
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            if (jobs.OnWorkers(parse, services.Workspace))
+            // Downloads run here: the fetcher's guards (allow list, robots, rate limits) belong to one place.
+            if (urlLists.Count == 0 && jobs.OnWorkers(parse, services.Workspace))
                 return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct).ConfigureAwait(false);
+            if (urlLists.Count > 0 && parse.GetValue(jobs.Detach))
+                throw new UsageException("--detach applies to files and manifests; --urls downloads run in this process");
+            if (urlLists.Count > 0)
+                return await DownloadAsync(run, services, new UrlIngestRequest
+                {
+                    UrlLists = urlLists,
+                    Source = request.Source,
+                    Allow = web.AllowedHosts(parse),
+                    AllowPrivate = parse.GetValue(web.AllowPrivate),
+                    Refresh = parse.GetValue(web.Refresh),
+                }, ct).ConfigureAwait(false);
             var ingest = services.CreateIngest(run);
             var summary = await run.WithProgressAsync("Ingesting", progress =>
                 ingest.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
@@ -70,43 +95,27 @@ public static class IngestCommand
         return record is null ? ExitCodes.Failed : Report(run, IngestJobs.Summarize(record));
     }
 
-    /// <summary>Prints the run's summary (JSON or tables); the exit code says whether it completed.</summary>
+    /// <summary>Prints a file run's summary (JSON or tables); the exit code says whether it completed.</summary>
     public static int Report(CommandRun run, IngestSummary summary)
     {
         if (run.IsJson)
-            run.WriteJson(new
-            {
-                added = summary.Added,
-                duplicates = summary.Duplicates,
-                nearDuplicates = summary.NearDuplicates,
-                rejected = summary.Rejected.Select(r => new { path = r.Path, reason = r.Reason, code = r.Code }),
-                ignored = summary.Ignored,
-                interrupted = summary.Interrupted,
-                runId = summary.RunId,
-                nearDuplicatePairs = summary.NearDuplicatePairs,
-                warnings = summary.Warnings,
-            });
+            run.WriteJson(IngestOutput.Json(summary, ("ignored", summary.Ignored)));
         else
-            Render(run, summary);
+            IngestOutput.Render(run, summary, [("ignored (not an image extension)", summary.Ignored)]);
         return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
-    private static void Render(CommandRun run, IngestSummary summary)
+    private static async Task<int> DownloadAsync(CommandRun run, WorkspaceServices services, UrlIngestRequest request, CancellationToken ct)
     {
-        var table = new Table().AddColumn("Result").AddColumn(new TableColumn("Files").RightAligned());
-        table.AddRow("added", summary.Added.ToString());
-        table.AddRow("duplicates (bytes already known)", summary.Duplicates.ToString());
-        table.AddRow("near-duplicates (linked)", summary.NearDuplicates.ToString());
-        table.AddRow("rejected", summary.Rejected.Count.ToString());
-        table.AddRow("ignored (not an image extension)", summary.Ignored.ToString());
-        run.Console.Write(table);
-        foreach (var r in summary.Rejected)
-            run.Console.MarkupLineInterpolated($"[yellow]rejected[/] {r.Path}: {r.Reason}");
-        foreach (var w in summary.Warnings)
-            run.Console.MarkupLineInterpolated($"[yellow]warning[/] {w}");
-        if (summary.Interrupted)
-            run.Console.MarkupLine("[red]Interrupted.[/] Everything recorded is complete; run the same command again to finish.");
-        run.Console.WriteLine($"Run {summary.RunId}");
+        var downloads = services.CreateUrlIngest(run);
+        var result = await run.WithProgressAsync("Downloading", progress =>
+            downloads.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
+        var summary = result.Ingest;
+        if (run.IsJson)
+            run.WriteJson(IngestOutput.Json(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));
+        else
+            IngestOutput.Render(run, summary, [("already done by an earlier run (skipped)", result.AlreadyDone), ("listed again (counted once)", result.Repeated)]);
+        return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private sealed class Progress(IProgress<(int Done, int Total)> inner) : IProgress<IngestProgress>

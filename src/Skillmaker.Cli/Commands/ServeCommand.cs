@@ -4,30 +4,47 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Common;
 using Skillmaker.Server;
+using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
+using Skillmaker.Skills;
+using Skillmaker.Training;
+using Skillmaker.Workspaces;
 
 namespace Skillmaker.Cli.Commands;
 
-/// <summary><c>skillmaker serve</c>: the crowd and review pages over HTTP until Ctrl-C.</summary>
+/// <summary><c>skillmaker serve</c>: the inference API (when a cascade is configured) and the crowd and
+/// review pages over HTTP until Ctrl-C.</summary>
 public static class ServeCommand
 {
     public static Command Create(CliHost host, GlobalOptions options)
     {
-        var urls = new Option<string>("--urls") { Description = "Where to listen (default http://127.0.0.1:5080; put a TLS proxy in front for outside workers)", HelpName = "URL", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var command = new Command("serve", "Serve the crowd task and expert review pages") { urls };
+        var urls = new Option<string>("--urls") { Description = "Where to listen (default http://127.0.0.1:5080; put a TLS proxy in front for outside clients)", HelpName = "URL", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var cascade = new Option<string?>("--cascade") { Description = $"Serving config with the skill cascade (default: .skillmaker/{ServingConfig.DefaultFileName} when it exists; without one only the pages are served)", HelpName = "FILE" };
+        var command = new Command("serve", "Serve the inference API (POST /v1/classify), the crowd task and expert review pages") { urls, cascade };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var inference = PrepareInference(run, services.Workspace, parse.GetValue(cascade));
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = services.Workspace.Config.Jobs is { ServerMode: true } settings
                 ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct).ConfigureAwait(false)).Storage
                 : null;
             await using var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
-                new ServerOptions { Urls = parse.GetValue(urls)!, Jobs = jobs }, run.Time, ct).ConfigureAwait(false);
+                new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference, Jobs = jobs }, run.Time, ct).ConfigureAwait(false);
             await app.StartAsync(ct).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-            if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root });
-            else run.Console.WriteLine($"Skillmaker serves {services.Workspace.Root} on {string.Join(", ", addresses)}{(jobs is null ? "" : $"; job dashboard for admins at {JobsDashboard.Path}")}; Ctrl-C stops.");
+            var served = inference is null ? null : app.Services.GetRequiredService<LiveSkills>().Versions;
+            if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion, jobsDashboard = jobs is null ? null : JobsDashboard.Path });
+            else
+            {
+                run.Console.WriteLine($"Skillmaker serves {services.Workspace.Root} on {string.Join(", ", addresses)}; Ctrl-C stops.");
+                run.Console.WriteLine(served is null
+                    ? $"No cascade configured (.skillmaker/{ServingConfig.DefaultFileName} or --cascade): the inference API is off."
+                    : $"Inference API: POST /v1/classify with {string.Join(", ", served.Select(s => $"{s.Key}@{s.Value}"))} (production), code {BuildInfo.CodeVersion}.");
+                if (jobs is not null) run.Console.WriteLine($"Job dashboard for admins at {JobsDashboard.Path}.");
+            }
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
@@ -39,5 +56,16 @@ public static class ServeCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The cascade, the workspace's detector and its skill store; null when no cascade is configured.</summary>
+    internal static InferenceSetup? PrepareInference(CommandRun run, Workspace workspace, string? cascadePath)
+    {
+        var path = cascadePath is { } p ? run.ResolvePath(p) : Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
+        if (cascadePath is null && !File.Exists(path)) return null;
+        var config = ServingConfig.Load(path);
+        var (settings, detector) = DetectCommand.Prepare(run, workspace, new DetectCommand.Overrides(null, null, null, null, null, null, null));
+        var store = SkillStore.For(workspace);
+        return new InferenceSetup(config, detector, settings, new PackageSkillLoader((skill, version) => store.Find(new SkillRef(skill, version))));
     }
 }

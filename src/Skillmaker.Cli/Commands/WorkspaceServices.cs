@@ -31,6 +31,14 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
 
+    public Sources.CrawlService CreateCrawl(CommandRun run) =>
+        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), new Html.Sources.AngleSharpPageParser(), Workspace.Config.Sources,
+            run.Time, Workspace.Config.Seed, run.Logging.CreateLogger<Sources.CrawlService>());
+
+    public Sources.UrlIngestService CreateUrlIngest(CommandRun run) =>
+        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), Workspace.Config.Sources, run.Time, Workspace.Config.Seed,
+            run.Logging.CreateLogger<Sources.UrlIngestService>());
+
     public Datasets.DatasetService CreateDatasets(CommandRun run) =>
         new(WorkspaceStorage.DatasetStore(Catalog), Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), run.Time, run.Logging.CreateLogger<Datasets.DatasetService>());
 
@@ -46,8 +54,27 @@ public sealed class WorkspaceServices : IAsyncDisposable
         return new Jobs.JobDispatcher(queue, WorkspaceStorage.JobLedger(Catalog), settings, run.Time, run.Logging.CreateLogger<Jobs.JobDispatcher>());
     }
 
+    /// <summary>What training, evaluation, promotion and reports need; one per command, so that
+    /// concurrent trainers of one command share the embedding cache.</summary>
+    public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= new Training.TrainingEnvironment
+    {
+        Workspace = Workspace,
+        Catalog = Catalog,
+        Blobs = Blobs,
+        Datasets = WorkspaceStorage.DatasetStore(Catalog),
+        Registry = WorkspaceStorage.AliasRegistry(Catalog),
+        Http = _http ??= new HttpClient(),
+        Time = run.Time,
+        Logging = run.Logging,
+        Environment = run.Host.Environment,
+    }.WithDefaults();
+
+    private Training.TrainingEnvironment? _training;
+    private HttpClient? _http;
+
     public ValueTask DisposeAsync()
     {
+        _http?.Dispose();
         (Blobs as IDisposable)?.Dispose();
         return Catalog.DisposeAsync();
     }

@@ -21,6 +21,7 @@ public static class CliApp
         {
             InitCommand.Create(host, options),
             IngestCommand.Create(host, options),
+            CrawlCommand.Create(host, options),
             DetectCommand.Create(host, options),
             ImagesCommand.Create(host, options),
             StatusCommand.Create(host, options),
@@ -28,10 +29,17 @@ public static class CliApp
             DatasetCommands.Splits(host, options),
             DatasetCommands.Manifests(host, options),
             AugmentCommand.Create(host, options),
+            TrainCommands.Train(host, options),
+            TrainCommands.TrainAll(host, options),
+            SkillCommands.Skills(host, options),
+            SkillCommands.Eval(host, options),
+            SkillCommands.Promote(host, options),
+            SkillCommands.Report(host, options),
             HealthcheckCommand.Create(host, options),
             DemoCommand.Create(host, options),
             ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
             WorkerCommand.Create(host, options), JobsCommand.Create(host, options),
+            ApiKeysCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
         return root;

@@ -78,7 +78,7 @@ public sealed class CommandRun : IDisposable
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(title, maxValue: 1);
-                    var progress = new SynchronousProgress(p =>
+                    var progress = new SynchronousProgress<(int Done, int Total)>(p =>
                     {
                         task.MaxValue = Math.Max(1, p.Total);
                         task.Value = p.Done;
@@ -91,7 +91,7 @@ public sealed class CommandRun : IDisposable
 
         var last = TimeSpan.Zero;
         var started = Time.GetTimestamp();
-        var lines = new SynchronousProgress(p =>
+        var lines = new SynchronousProgress<(int Done, int Total)>(p =>
         {
             var elapsed = Time.GetElapsedTime(started);
             if (p.Done != p.Total && elapsed - last < TimeSpan.FromSeconds(5)) return;
@@ -101,14 +101,48 @@ public sealed class CommandRun : IDisposable
         return await work(lines).ConfigureAwait(false);
     }
 
+    /// <summary>Runs work made of named stages (e.g. "car-variants: embeddings"), one progress bar per
+    /// stage as it starts (on a terminal), or a line per stage every few seconds and when it ends.</summary>
+    public async Task<T> WithStagesAsync<T>(Func<IProgress<(string Stage, int Done, int Total)>, Task<T>> work)
+    {
+        if (Host.InteractiveProgress)
+        {
+            return await ErrorConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    var progress = new SynchronousProgress<(string Stage, int Done, int Total)>(p =>
+                    {
+                        if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: 1);
+                        task.MaxValue = Math.Max(1, p.Total);
+                        task.Value = p.Done;
+                    });
+                    return await work(progress).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+        }
+
+        var last = new Dictionary<string, TimeSpan>();
+        var started = Time.GetTimestamp();
+        var lines = new SynchronousProgress<(string Stage, int Done, int Total)>(p =>
+        {
+            var elapsed = Time.GetElapsedTime(started);
+            if (p.Done != p.Total && last.TryGetValue(p.Stage, out var previous) && elapsed - previous < TimeSpan.FromSeconds(5)) return;
+            last[p.Stage] = elapsed;
+            lock (Host.Error) Host.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total} ({(p.Total == 0 ? 100 : 100 * p.Done / p.Total)}%)");
+        });
+        return await work(lines).ConfigureAwait(false);
+    }
+
     public void Dispose() => Logging.Dispose();
 
     /// <summary>Reports on the caller's thread; Progress&lt;T&gt; would post to the thread pool and
     /// could report after the work is done.</summary>
-    private sealed class SynchronousProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         private readonly Lock _gate = new();
-        public void Report((int Done, int Total) value)
+        public void Report(T value)
         {
             lock (_gate) report(value);
         }

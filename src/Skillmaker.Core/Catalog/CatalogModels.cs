@@ -60,6 +60,8 @@ public static class Fields
     public const string SetId = "set_id";
     /// <summary>When the photo was taken, ISO 8601, with an offset only when one is known.</summary>
     public const string DateTaken = "date_taken";
+    /// <summary>The web page (an advert) a downloaded photo was found on.</summary>
+    public const string ListingUrl = "listing_url";
 }
 
 /// <summary>A hint is what a source claims (folder name, CSV column); a confirmed label is a person's

@@ -98,21 +98,27 @@ public static class DatasetDefinitionLoader
     public static async Task<DatasetDefinition> LoadAsync(string path, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) throw new SkillmakerException($"Dataset definition {path} does not exist.");
+        return Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), $"Dataset definition {path}");
+    }
+
+    /// <summary>Parses and validates definition JSON (e.g. inline in a skill config); <paramref name="what"/>
+    /// names it in error messages.</summary>
+    public static DatasetDefinition Parse(string json, string what)
+    {
         DatasetDefinition? definition;
         try
         {
-            await using var stream = File.OpenRead(path);
-            definition = await JsonSerializer.DeserializeAsync<DatasetDefinition>(stream, Options, cancellationToken).ConfigureAwait(false);
+            definition = JsonSerializer.Deserialize<DatasetDefinition>(json, Options);
         }
         catch (JsonException ex)
         {
             var field = ex.Path is { Length: > 1 } p ? $" at {p.TrimStart('$', '.')}" : "";
-            throw new SkillmakerException($"Dataset definition {path} is not valid{field}: {Plain(ex.Message)}", ex);
+            throw new SkillmakerException($"{what} is not valid{field}: {Plain(ex.Message)}", ex);
         }
-        if (definition is null) throw new SkillmakerException($"Dataset definition {path} is empty; expected a JSON object.");
+        if (definition is null) throw new SkillmakerException($"{what} is empty; expected a JSON object.");
         var errors = Validate(definition);
         if (errors.Count > 0)
-            throw new SkillmakerException($"Dataset definition {path} has {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
+            throw new SkillmakerException($"{what} has {errors.Count} problem(s):\n  " + string.Join("\n  ", errors));
         return definition;
     }
 

@@ -28,4 +28,7 @@ public interface IDetectionFrame : IDisposable
 }
 
 /// <summary>The bytes could not be decoded as an image.</summary>
-public sealed class ImageDecodeException(string message) : Common.SkillmakerException(message);
+public class ImageDecodeException(string message) : Common.SkillmakerException(message);
+
+/// <summary>The image is decodable but has more pixels than allowed (a decompression bomb, or simply too big).</summary>
+public sealed class ImageTooLargeException(string message) : ImageDecodeException(message);

@@ -47,6 +47,18 @@ public enum RejectCode
     NotFound,
     BadManifestRow,
     TooLarge,
+    /// <summary>The address or host is not allowed (link-local, cloud metadata, outside the allow-list).</summary>
+    Blocked,
+    /// <summary>robots.txt does not allow the path.</summary>
+    RobotsDisallowed,
+    /// <summary>No complete response in time.</summary>
+    Timeout,
+    /// <summary>The server answered with an error status.</summary>
+    HttpError,
+    RedirectLoop,
+    TooManyRedirects,
+    /// <summary>The connection failed (refused, reset, name not found).</summary>
+    NetworkError,
 }
 
 public sealed record RejectReason(RejectCode Code, string Message);

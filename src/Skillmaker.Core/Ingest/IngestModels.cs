@@ -20,13 +20,32 @@ public sealed record IngestRequest
 /// <summary>One file to ingest, with what its source says about it.</summary>
 public sealed record IngestItem
 {
+    /// <summary>Absolute path of a local file, or the URL a download came from.</summary>
     public required string Path { get; init; }
     public required string Source { get; init; }
+    /// <summary>Who says what the item's fields say, e.g. <c>manifest:/data/list.csv</c> or <c>crawl:PAGE-URL</c>.</summary>
     public required string Actor { get; init; }
+    /// <summary>Recorded as the occurrence's file name; default: the last part of <see cref="Path"/>.</summary>
+    public string? FileName { get; init; }
     public string? GivenSetId { get; init; }
     public string? GivenLabel { get; init; }
+    /// <summary>Who says the label, when it is not <see cref="Actor"/> (e.g. a crawl's CSS selector).</summary>
+    public string? LabelActor { get; init; }
     public string? GivenDateTaken { get; init; }
+    /// <summary>Other fields the source states (e.g. <c>listing_url</c>), recorded with provenance source.</summary>
+    public IReadOnlyDictionary<string, string> GivenFields { get; init; } = new Dictionary<string, string>();
 }
+
+public enum IngestItemStatus
+{
+    Added,
+    /// <summary>The bytes were already in the catalog; this source or path was recorded for them.</summary>
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>What became of one item once it was recorded (or refused).</summary>
+public sealed record IngestItemOutcome(string Path, IngestItemStatus Status, string? ImageId, RejectReason? Rejection);
 
 public sealed record Rejection(string Path, string Reason, RejectCode Code);
 

@@ -46,7 +46,7 @@ public static class IngestWrites
     };
 
     /// <summary>Measures new bytes and builds their write, or the reason they are refused. Stores nothing.</summary>
-    public static PreparedWrite Measure(IngestItem item, byte[] bytes, string imageId, string runId, IImageProbe probe, IngestSettings settings, DateTimeOffset now)
+    public static PreparedWrite Measure(IngestItem item, ReadOnlySpan<byte> bytes, string imageId, string runId, IImageProbe probe, IngestSettings settings, DateTimeOffset now)
     {
         var probed = probe.Probe(bytes, new ImageProbeOptions { MaxPixels = settings.MaxPixels });
         if (probed.Rejection is { } rejection) return new PreparedWrite(null, rejection);
@@ -79,7 +79,7 @@ public static class IngestWrites
         ImageId = imageId,
         Source = item.Source,
         OriginalPath = item.Path,
-        OriginalFileName = Path.GetFileName(item.Path),
+        OriginalFileName = item.FileName ?? Path.GetFileName(item.Path),
         RunId = runId,
         SeenAt = now,
     };
@@ -89,12 +89,13 @@ public static class IngestWrites
         var fields = new List<FieldValue>();
         if (item.GivenSetId is { } setId) fields.Add(Field(imageId, Fields.SetId, setId, Provenance.Source, item.Actor, now));
         if (item.GivenDateTaken is { } date) fields.Add(Field(imageId, Fields.DateTaken, date, Provenance.Source, item.Actor, now));
+        foreach (var (field, value) in item.GivenFields) fields.Add(Field(imageId, field, value, Provenance.Source, item.Actor, now));
         return fields;
     }
 
     private static List<LabelRecord> GivenLabels(IngestItem item, string imageId, DateTimeOffset now) =>
         item.GivenLabel is { } label
-            ? [new LabelRecord { ImageId = imageId, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.Actor, RecordedAt = now }]
+            ? [new LabelRecord { ImageId = imageId, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.LabelActor ?? item.Actor, RecordedAt = now }]
             : [];
 
     private static FieldValue Field(string id, string field, string value, Provenance provenance, string actor, DateTimeOffset at) =>

@@ -32,6 +32,9 @@ public sealed record WorkspaceConfig
     /// <summary>Server mode: where batch jobs wait for <c>skillmaker worker</c>. Default null (no jobs).</summary>
     public Jobs.JobsSettings? Jobs { get; init; }
 
+    /// <summary>Downloads and crawling: timeouts, retries, sizes, politeness.</summary>
+    public Sources.SourceSettings Sources { get; init; } = new();
+
     /// <summary>Sections this version does not know are kept as they are.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }

@@ -12,6 +12,8 @@ public static class SqliteSchema
         UsersSchema.Module,
         RegistrySchema.Module,
         DetectionSchema.Module,
+        ApiKeySchema.Module,
+        SourcesSchema.Module,
         JobsSchema.Module,
     ];
 }

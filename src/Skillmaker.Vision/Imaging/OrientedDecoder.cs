@@ -26,7 +26,7 @@ public static class OrientedDecoder
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width <= 0 || height <= 0) throw new ImageDecodeException($"the {name} header states an empty size {width}x{height}");
         if ((long)width * height > maxPixels)
-            throw new ImageDecodeException($"too many pixels: {width}x{height} exceeds the limit of {maxPixels / 1e6:0.#} MP");
+            throw new ImageTooLargeException($"too many pixels: {width}x{height} exceeds the limit of {maxPixels / 1e6:0.#} MP");
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var stored = new SKBitmap(info);

@@ -18,8 +18,11 @@ public sealed class InterruptTests
         config["ingest"] = new System.Text.Json.Nodes.JsonObject { ["parallelism"] = 1 };
         await File.WriteAllTextAsync(configPath, config.ToJsonString());
 
+        // Enough extra photos that the run cannot finish while a loaded machine delivers the signal.
+        var extra = Path.Combine(dir.Path, "extra");
+        WriteNoisePhotos(extra, ExtraPhotos);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "skillmaker.dll"), "ingest", TestAssets.Cars, TestAssets.Scenes, "-s", "x", "--json" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "skillmaker.dll"), "ingest", TestAssets.Cars, TestAssets.Scenes, extra, "-s", "x", "--json" })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -37,17 +40,39 @@ public sealed class InterruptTests
         var summary = JsonDocument.Parse(output).RootElement;
         Assert.True(summary.GetProperty("interrupted").GetBoolean(), errors);
         var added = summary.GetProperty("added").GetInt32();
-        Assert.InRange(added, 20, 388);
+        Assert.InRange(added, 20, Total - 1);
         Assert.Equal(added, await CountImagesAsync(catalog));
 
-        var rerun = await CliRunner.RunAsync(dir.Path, "ingest", TestAssets.Cars, TestAssets.Scenes, "-s", "x", "--json");
+        var rerun = await CliRunner.RunAsync(dir.Path, "ingest", TestAssets.Cars, TestAssets.Scenes, extra, "-s", "x", "--json");
 
         Assert.Equal(0, rerun.ExitCode);
-        Assert.Equal(389 - added, rerun.Json.GetProperty("added").GetInt32());
+        Assert.Equal(Total - added, rerun.Json.GetProperty("added").GetInt32());
         Assert.Equal(added, rerun.Json.GetProperty("duplicates").GetInt32());
-        Assert.Equal(389, await CountImagesAsync(catalog));
+        Assert.Equal(Total, await CountImagesAsync(catalog));
         var status = (await CliRunner.RunAsync(dir.Path, "status", "--json")).Json;
         Assert.Equal(["interrupted", "completed"], status.GetProperty("ingestRuns").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+    }
+
+    private const int ExtraPhotos = 1200;
+    private const int Total = 389 + ExtraPhotos;
+
+    /// <summary>Distinct small photos: coarse random blocks, so no two are near-duplicates.</summary>
+    private static void WriteNoisePhotos(string folder, int count)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(7);
+        using var bitmap = new SkiaSharp.SKBitmap(96, 96);
+        for (var i = 0; i < count; i++)
+        {
+            for (var by = 0; by < 96; by += 12)
+                for (var bx = 0; bx < 96; bx += 12)
+                {
+                    var color = new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                    for (var y = by; y < by + 12; y++)
+                        for (var x = bx; x < bx + 12; x++) bitmap.SetPixel(x, y, color);
+                }
+            File.WriteAllBytes(Path.Combine(folder, $"noise{i:D4}.png"), TestImages.Encode(bitmap, SkiaSharp.SKEncodedImageFormat.Png));
+        }
     }
 
     private static async Task<long> CountImagesAsync(string catalog)

@@ -89,14 +89,14 @@ public sealed class PdfReportWriterTests
 
         await PdfReportWriter.WriteAsync(report, pdf, CancellationToken.None);
 
-        var text = Run("pdftotext", "-layout", pdf, "-");
+        var text = ExternalTool.Run("pdftotext", "-layout", pdf, "-");
         foreach (var expected in new[] { "Model report: car-variants v3", "1. Versioning", "2. Data used", "3. Metrics", "4. Confusion matrix", "5. Failures", "6. Gate decision",
                      "0123456789abcdef0123456789abcdef01234567", "First promotion", "Largest class", "Calibration error", "tesla_model_s_sedan_2012" })
             Assert.Contains(expected, text);
         Assert.Contains($"{summary.Accuracy * 100:0.0}%", text);
-        var images = Run("pdfimages", "-list", pdf).Split('\n').Count(l => l.Contains("image", StringComparison.Ordinal));
+        var images = ExternalTool.Run("pdfimages", "-list", pdf).Split('\n').Count(l => l.Contains("image", StringComparison.Ordinal));
         Assert.True(images >= 2 + 2 * failures.Count, $"expected charts and failure images, found {images}");
-        Run("pdftoppm", "-png", "-r", "50", pdf, Path.Combine(dir.Path, "page"));
+        ExternalTool.Run("pdftoppm", "-png", "-r", "50", pdf, Path.Combine(dir.Path, "page"));
         var pages = Directory.GetFiles(dir.Path, "page*.png");
         Assert.True(pages.Length >= 3, $"{pages.Length} pages");
         var screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "report");
@@ -104,16 +104,5 @@ public sealed class PdfReportWriterTests
         foreach (var page in pages) File.Copy(page, Path.Combine(screenshots, Path.GetFileName(page)), overwrite: true);
         File.Copy(pdf, Path.Combine(screenshots, "report.pdf"), overwrite: true);
         foreach (var b in bitmaps.Values) b.Dispose();
-    }
-
-    private static string Run(string tool, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start; install poppler-utils");
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{tool} failed: {process.StandardError.ReadToEnd()}");
-        return output;
     }
 }

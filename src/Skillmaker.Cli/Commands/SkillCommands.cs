@@ -1,0 +1,237 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Common;
+using Skillmaker.Evaluation;
+using Skillmaker.Registry;
+using Skillmaker.Skills;
+using Skillmaker.Training;
+using Skillmaker.Vision.Skills;
+using static Skillmaker.Cli.Commands.TrainCommands;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary><c>skills list|show</c>, <c>eval</c>, <c>promote</c> and <c>report</c>: what was trained,
+/// how good it is, whether it goes live, and the document that says so.</summary>
+public static class SkillCommands
+{
+    public static Command Skills(CliHost host, GlobalOptions options)
+    {
+        var list = new Command("list", "List skills and their versions with metrics, aliases and statuses");
+        list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var env = services.CreateTraining(run);
+            var skills = new List<object>();
+            var table = new Table().AddColumns("Skill", "Version", "Created", "Head", "Top-1", "p95 ms", "Manifest", "Aliases", "Status");
+            foreach (var name in env.Skills.Names())
+            {
+                var aliases = await env.Registry.GetAliasesAsync(name, ct).ConfigureAwait(false);
+                var versions = new List<object>();
+                foreach (var version in env.Skills.Versions(name))
+                {
+                    var info = env.Skills.ReadInfo(new SkillRef(name, version));
+                    var status = await env.Registry.GetStatusAsync(name, version, ct).ConfigureAwait(false);
+                    var pointing = aliases.Where(a => a.Value == version).Select(a => a.Key).ToList();
+                    versions.Add(new
+                    {
+                        version, createdAt = info.CreatedAt, head = info.Head.Type, manifestId = info.ManifestId, metrics = info.Metrics,
+                        aliases = pointing, status = status?.Status, path = env.Skills.PathOf(new SkillRef(name, version)),
+                    });
+                    table.AddRow(Markup.Escape(name), version.ToString(CultureInfo.InvariantCulture), info.CreatedAt.ToString("u", CultureInfo.InvariantCulture), info.Head.Type,
+                        P(info.Metrics.Accuracy), F(info.Metrics.LatencyP95Ms), info.ManifestId[..12], string.Join(", ", pointing), Markup.Escape(status?.Status ?? ""));
+                }
+                skills.Add(new { name, aliases, versions });
+            }
+            if (run.IsJson) run.WriteJson(new { skills });
+            else if (skills.Count == 0) run.Console.WriteLine("No skills yet; train one with `skillmaker train SKILL.json`.");
+            else run.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+
+        var skillArgument = SkillArgument();
+        var show = new Command("show", "Show one skill version: skill.json, aliases, status and evaluation") { skillArgument };
+        show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var skill = Parse(parse.GetValue(skillArgument)!);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var env = services.CreateTraining(run);
+            var path = env.Skills.Find(skill);
+            var info = SkillPackage.ReadInfo(path);
+            var aliases = (await env.Registry.GetAliasesAsync(skill.Name, ct).ConfigureAwait(false)).Where(a => a.Value == skill.Version).Select(a => a.Key).ToList();
+            var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct).ConfigureAwait(false);
+            if (run.IsJson)
+            {
+                run.WriteJson(new { path, aliases, status, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumns("Field", "Value");
+            table.AddRow("skill", $"{Markup.Escape(info.Name)} v{info.Version} ({string.Join(", ", aliases.DefaultIfEmpty("no alias"))}{(status is null ? "" : "; " + Markup.Escape(status.Status))})");
+            table.AddRow("path", Markup.Escape(path));
+            table.AddRow("created", info.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
+            table.AddRow("labels", Markup.Escape(string.Join(", ", info.Labels)));
+            table.AddRow("head", $"{info.Head.Type} {Markup.Escape(info.Head.Params.GetRawText())}");
+            table.AddRow("backbone", $"{Markup.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {Markup.Escape(info.Backbone.Output)}, {info.Backbone.EmbeddingSize} dimensions)");
+            table.AddRow("manifest", $"{info.ManifestId} ({Markup.Escape(info.Dataset)}; {info.Training.TrainImages} train images, {info.Training.TrainExamples} rows; {info.Metrics.TestImages} test images)");
+            table.AddRow("metrics", $"top-1 {P(info.Metrics.Accuracy)}, {string.Join(", ", info.Metrics.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; p50 {F(info.Metrics.LatencyP50Ms)} ms, p95 {F(info.Metrics.LatencyP95Ms)} ms");
+            table.AddRow("versions", $"code {Markup.Escape(info.CodeVersion)}, config {info.ConfigHash}");
+            table.AddRow("profile", $"{Markup.Escape(info.Profile)}: batch {info.Runtime.BatchSize}, {info.Runtime.Threads} threads, {Markup.Escape(info.Runtime.ExecutionProvider)}");
+            if (status is not null) table.AddRow("status note", Markup.Escape(status.Note));
+            run.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+
+        var command = new Command("skills", "List and show trained skill versions");
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(show);
+        return command;
+    }
+
+    public static Command Eval(CliHost host, GlobalOptions options)
+    {
+        var skillArgument = SkillArgument();
+        var manifestOption = new Option<string?>("--manifest", "-m") { Description = "Evaluate on this manifest's test split (default: the one the skill was trained on)", HelpName = "ID" };
+        var command = new Command("eval", "Evaluate a skill version on a manifest's test split on this machine: accuracy, per-class metrics, top-k, confusion, calibration, latency p50/p95, failures")
+        {
+            skillArgument, manifestOption,
+        };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var skill = Parse(parse.GetValue(skillArgument)!);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var env = services.CreateTraining(run);
+            using var predictor = SkillPredictor.Create(env.Skills.Load(skill));
+            var manifestId = parse.GetValue(manifestOption) ?? predictor.Package.Info.ManifestId;
+            var manifest = await env.Datasets.GetManifestAsync(manifestId, ct).ConfigureAwait(false)
+                ?? throw new SkillmakerException($"No manifest with id {manifestId} in {env.Catalog.Location}; see `skillmaker manifests list`.");
+            var summary = (await run.WithProgressAsync($"Evaluating {skill}", p => env.CreateEvaluator().EvaluateAsync([predictor], manifest, p, ct)).ConfigureAwait(false))[0];
+            await env.Registry.SaveEvaluationAsync(summary, ct).ConfigureAwait(false);
+            var folder = Path.Combine(env.Workspace.StateDirectory, "evaluations", skill.Name);
+            Directory.CreateDirectory(folder);
+            var path = Path.Combine(folder, $"v{skill.Version}-{manifest.Id[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json");
+            await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), ct).ConfigureAwait(false);
+            if (run.IsJson)
+            {
+                run.WriteJson(new { path, evaluation = summary });
+                return ExitCodes.Ok;
+            }
+            RenderEvaluation(run, summary);
+            run.Console.WriteLine($"Saved {path}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Promote(CliHost host, GlobalOptions options)
+    {
+        var skillArgument = SkillArgument();
+        var force = new Option<bool>("--force") { Description = "Promote even if the gate does not pass (needs --reason)" };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the alias history); required with --force", HelpName = "TEXT" };
+        var command = new Command("promote", "Move the production alias to a version if it is at least as accurate and no slower than production (both measured now, here). Exit 0 promoted, 1 not promoted")
+        {
+            skillArgument, force, reason,
+        };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var skill = Parse(parse.GetValue(skillArgument)!);
+            if (parse.GetValue(force) && string.IsNullOrWhiteSpace(parse.GetValue(reason)))
+                throw new UsageException("--force needs --reason TEXT: a forced promotion is recorded with why");
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var promotion = new PromotionService(services.CreateTraining(run));
+            var who = run.Host.Environment("USER") is { Length: > 0 } user ? user : Environment.UserName;
+            var result = await run.WithProgressAsync($"Measuring {skill} against production", p =>
+                promotion.PromoteAsync(new PromotionRequest(skill, who, parse.GetValue(force), parse.GetValue(reason)), p, ct)).ConfigureAwait(false);
+            if (run.IsJson)
+                run.WriteJson(new
+                {
+                    skill = skill.Name, version = skill.Version, promoted = result.Promoted, forced = result.Forced, alreadyProduction = result.AlreadyProduction,
+                    previousProduction = result.PreviousProduction, status = result.Status, decision = result.Decision,
+                    candidate = Brief(result.CandidateEvaluation), production = Brief(result.ProductionEvaluation),
+                    deploymentFiles = result.DeploymentFiles, decisionPath = result.DecisionPath, notifications = result.Notifications,
+                });
+            else
+            {
+                foreach (var c in result.Decision.Checks)
+                    run.Console.MarkupLineInterpolated($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {c.Name}: {c.Explanation}");
+                run.Console.MarkupLineInterpolated($"{(result.Promoted ? "[green]PROMOTED[/]" : "[red]NOT PROMOTED[/]")} {result.Decision.Reason}");
+                foreach (var f in result.DeploymentFiles) run.Console.WriteLine($"  deployment: {f}");
+                foreach (var n in result.Notifications.Where(n => !n.Delivered))
+                    run.Console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
+            }
+            return result.Promoted ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    public static Command Report(CliHost host, GlobalOptions options)
+    {
+        var skillArgument = SkillArgument();
+        var output = new Option<string>("--out", "-o") { Description = "PDF file to write", Required = true, HelpName = "FILE.pdf" };
+        var command = new Command("report", "Write the model report PDF of a skill version: versions, data, metrics, confusion matrix, failures with where the model looked, gate decision")
+        {
+            skillArgument, output,
+        };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var skill = Parse(parse.GetValue(skillArgument)!);
+            var path = run.ResolvePath(parse.GetValue(output)!);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var env = services.CreateTraining(run);
+            using var predictor = SkillPredictor.Create(env.Skills.Load(skill));
+            var evaluation = predictor.Package.ReadEvaluation()
+                ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
+            var manifest = await env.Datasets.GetManifestAsync(evaluation.ManifestId, ct).ConfigureAwait(false)
+                ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {env.Catalog.Location}.");
+            var gate = new PromotionService(env).LatestDecision(skill);
+            var builder = env.CreateReportBuilder();
+            var report = await run.WithProgressAsync("Report", async p =>
+            {
+                var built = await builder.BuildAsync(predictor, evaluation, manifest, gate, ct).ConfigureAwait(false);
+                await builder.WritePdfAsync(built, path, ct).ConfigureAwait(false);
+                p.Report((1, 1));
+                return built;
+            }).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = gate?.Passed });
+            else run.Console.WriteLine($"Wrote {path}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Argument<string> SkillArgument() => new("NAME@VERSION") { Description = "Skill version, e.g. car-variants@3 (see `skillmaker skills list`)" };
+
+    private static SkillRef Parse(string text)
+    {
+        try
+        {
+            return SkillRef.Parse(text);
+        }
+        catch (SkillmakerException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    private static object? Brief(EvaluationSummary? e) =>
+        e is null ? null : new { e.Version, e.Accuracy, e.BalancedAccuracy, e.TopK, e.LatencyP50Ms, e.LatencyP95Ms, e.Images, e.Machine, e.ManifestId };
+
+    private static void RenderEvaluation(CommandRun run, EvaluationSummary e)
+    {
+        run.Console.WriteLine($"{e.Skill} v{e.Version} on manifest {e.ManifestId[..12]} ({e.Images} test images) on {e.Machine}");
+        var metrics = new Table().AddColumns("Metric", "Value");
+        metrics.AddRow("accuracy (top-1)", P(e.Accuracy));
+        metrics.AddRow("balanced accuracy", P(e.BalancedAccuracy));
+        foreach (var (v, i) in e.TopK.Select((v, i) => (v, i)).Skip(1)) metrics.AddRow($"top-{i + 1}", P(v));
+        metrics.AddRow("calibration error", e.CalibrationError.ToString("0.000", CultureInfo.InvariantCulture));
+        metrics.AddRow("latency p50 / p95", $"{F(e.LatencyP50Ms)} / {F(e.LatencyP95Ms)} ms");
+        run.Console.Write(metrics);
+        var perClass = new Table().AddColumns("Class", "Precision", "Recall", "F1", "Support");
+        foreach (var c in e.PerClass) perClass.AddRow(Markup.Escape(c.Class), P(c.Precision), P(c.Recall), P(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
+        run.Console.Write(perClass);
+        run.Console.WriteLine($"{e.Failures.Count} failures{(e.Failures.Count > 20 ? " (20 most confident shown)" : "")}:");
+        foreach (var f in e.Failures.Take(20))
+            run.Console.WriteLine($"  {f.ImageId[..12]}  true {f.TrueClass} ({P(f.TrueProbability)})  predicted {f.PredictedClass} ({P(f.PredictedProbability)})");
+    }
+}

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Training;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary><c>train SKILL.json</c> and <c>train-all SKILL.json...</c>: skill configs to skill packages.</summary>
+public static class TrainCommands
+{
+    public static Command Train(CliHost host, GlobalOptions options)
+    {
+        var config = new Argument<string>("SKILL.json") { Description = "Skill config (see docs/training.md)" };
+        var (profile, threads) = (ProfileOption(), ThreadsOption("Thread budget (default: the profile's threads)"));
+        var command = new Command("train", "Train a skill: extract (or reuse) the manifest, embed with the backbone (cached), train the head, evaluate, write an immutable versioned package and its report")
+        {
+            config, profile, threads,
+        };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var training = new TrainingService(services.CreateTraining(run));
+            var result = await run.WithStagesAsync(async progress =>
+            {
+                var stages = Stages(progress);
+                using var prepared = await training.PrepareAsync(skill, parse.GetValue(profile), parse.GetValue(threads), stages, ct).ConfigureAwait(false);
+                return await training.TrainAsync(prepared, stages, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            if (run.IsJson) run.WriteJson(Json(result));
+            else Render(run, result);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command TrainAll(CliHost host, GlobalOptions options)
+    {
+        var configs = new Argument<string[]>("SKILL.json") { Description = "Skill configs", Arity = ArgumentArity.OneOrMore };
+        var (profile, threads) = (ProfileOption(), ThreadsOption("Total thread budget shared by the skills (default: the largest of their profiles' threads)"));
+        var command = new Command("train-all", "Train several skills concurrently within one thread budget, sharing the embedding cache. Exit 1 if any failed")
+        {
+            configs, profile, threads,
+        };
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            var paths = (parse.GetValue(configs) ?? []).Select(run.ResolvePath).ToList();
+            if (paths.Distinct().Count() != paths.Count) throw new UsageException("a skill config is listed twice");
+            var skills = new List<LoadedSkillConfig>();
+            foreach (var path in paths) skills.Add(await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct).ConfigureAwait(false));
+            foreach (var dup in skills.GroupBy(s => s.Name).Where(g => g.Count() > 1))
+                throw new UsageException($"skill name '{dup.Key}' is used by {string.Join(" and ", dup.Select(s => s.Path))}; train them one after the other");
+            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var training = new TrainingService(services.CreateTraining(run));
+            var outcomes = await run.WithStagesAsync(progress =>
+                training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
+            if (run.IsJson)
+                run.WriteJson(new
+                {
+                    skills = outcomes.Select(o => new { config = o.ConfigPath, skill = o.Skill, ok = o.Result is not null, error = o.Error, result = o.Result is { } r ? Json(r) : null }),
+                });
+            else
+                foreach (var o in outcomes)
+                {
+                    if (o.Result is { } r) Render(run, r);
+                    else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill} ({o.ConfigPath}): {o.Error}");
+                }
+            return outcomes.All(o => o.Result is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    private static Option<string?> ProfileOption() => new("--profile", "-p") { Description = "Runtime profile from the config's profiles (default: 'default', else built-in: batch 16, all cores, cpu)", HelpName = "NAME" };
+
+    private static Option<int?> ThreadsOption(string description)
+    {
+        var option = new Option<int?>("--threads") { Description = description, HelpName = "N" };
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 or > 1024) r.AddError("--threads must be between 1 and 1024"); });
+        return option;
+    }
+
+    private static IProgress<TrainingProgress> Stages(IProgress<(string Stage, int Done, int Total)> inner) =>
+        new StageNames(inner);
+
+    private sealed class StageNames(IProgress<(string Stage, int Done, int Total)> inner) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => inner.Report(($"{value.Skill}: {value.Stage}", value.Done, value.Total));
+    }
+
+    internal static object Json(TrainResult r) => new
+    {
+        skill = r.Package.Name,
+        version = r.Package.Version,
+        package = r.Directory,
+        report = r.ReportPath,
+        manifestId = r.Package.ManifestId,
+        manifestCreated = r.ManifestCreated,
+        head = r.Package.Head.Type,
+        headSha256 = r.Package.Head.Sha256,
+        labels = r.Package.Labels,
+        profile = r.Package.Profile,
+        threads = r.Package.Runtime.Threads,
+        codeVersion = r.Package.CodeVersion,
+        configHash = r.Package.ConfigHash,
+        backboneSha256 = r.Package.Backbone.Sha256,
+        training = r.Package.Training,
+        metrics = r.Package.Metrics,
+        embeddings = r.Embeddings,
+        seconds = new { embeddings = r.Embeddings.Seconds, head = r.HeadSeconds, evaluation = r.EvaluationSeconds, report = r.ReportSeconds, total = r.TotalSeconds },
+        notifications = r.Notifications,
+    };
+
+    private static void Render(CommandRun run, TrainResult r)
+    {
+        var m = r.Package.Metrics;
+        var e = r.Embeddings;
+        var table = new Table().AddColumns("", $"{Markup.Escape(r.Package.Name)} v{r.Package.Version}");
+        table.AddRow("package", Markup.Escape(r.Directory));
+        table.AddRow("manifest", $"{r.Package.ManifestId[..12]} ({(r.ManifestCreated ? "new" : "reused")}), {r.Package.Training.TrainImages} train images, {m.TestImages} test images");
+        table.AddRow("head", $"{r.Package.Head.Type}, {r.Package.Training.TrainExamples} training rows ({r.Package.Training.CopiesPerImage} augmented copies per image)");
+        table.AddRow("embeddings", $"{e.Requested} needed: {e.CacheHits} from cache, {e.SharedWithConcurrentRun} shared, {e.Computed} computed in {e.BackboneRuns} backbone runs ({F(e.Seconds)} s)");
+        table.AddRow("accuracy", $"top-1 {P(m.Accuracy)}, {string.Join(", ", m.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; balanced {P(m.BalancedAccuracy)}");
+        table.AddRow("latency", $"p50 {F(m.LatencyP50Ms)} ms, p95 {F(m.LatencyP95Ms)} ms per image on this machine");
+        table.AddRow("time", $"head {F(r.HeadSeconds)} s, evaluation {F(r.EvaluationSeconds)} s, report {F(r.ReportSeconds)} s, total {F(r.TotalSeconds)} s");
+        table.AddRow("report", Markup.Escape(r.ReportPath));
+        table.AddRow("versions", $"code {Markup.Escape(r.Package.CodeVersion)}, config {r.Package.ConfigHash[..12]}, backbone {r.Package.Backbone.Sha256[..12]}");
+        run.Console.Write(table);
+        foreach (var n in r.Notifications.Where(n => !n.Delivered))
+            run.Console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
+        run.Console.WriteLine($"Promote with: skillmaker promote {r.Package.Name}@{r.Package.Version}");
+    }
+
+    internal static string P(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    internal static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
+}

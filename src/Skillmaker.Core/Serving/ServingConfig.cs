@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Skillmaker.Common;
+
+namespace Skillmaker.Serving;
+
+/// <summary>One step of the cascade: a skill that classifies the vehicle crop, and which skill runs
+/// next depending on its answer (e.g. make → the variant skill of that make).</summary>
+public sealed record CascadeStage
+{
+    /// <summary>Skill name; the server runs the version its <c>production</c> alias points at.</summary>
+    public string Skill { get; init; } = "";
+
+    /// <summary>Below this top probability the stage abstains: it returns its options and the cascade
+    /// stops there, because the next stage would be chosen on a guess. Default: the skill's own
+    /// <c>serving.abstainBelow</c> from its skill config.</summary>
+    public float? Threshold { get; init; }
+
+    /// <summary>How many options (label + probability) to return. Default: the skill's <c>serving.topK</c>.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>The stage to run next for each label of this skill. A label not listed ends the cascade.</summary>
+    public IReadOnlyDictionary<string, CascadeStage> Next { get; init; } = new Dictionary<string, CascadeStage>();
+}
+
+/// <summary>The inference server's settings (<c>serving.json</c>): the cascade and the input limits.</summary>
+public sealed record ServingConfig
+{
+    public const string DefaultFileName = "serving.json";
+
+    /// <summary>The first stage; later stages hang off its <see cref="CascadeStage.Next"/>.</summary>
+    public CascadeStage? Cascade { get; init; }
+
+    /// <summary>Largest request body accepted, in bytes; larger gets 413. Default 16 MiB.</summary>
+    public long MaxBytes { get; init; } = 16L << 20;
+
+    /// <summary>Largest image accepted, in pixels (width × height from the header, checked before
+    /// decoding, so a small PNG that would inflate to gigabytes is refused). Default 40 MP.</summary>
+    public long MaxPixels { get; init; } = 40_000_000;
+
+    /// <summary>How often the server checks the registry for a moved <c>production</c> alias. Default 2 s.</summary>
+    public double RefreshSeconds { get; init; } = 2;
+
+    /// <summary>Whether <c>/v1/classify</c> needs an API key (<c>X-Api-Key</c> or <c>Authorization:
+    /// Bearer</c>). Default true; turn off only behind a gateway that authenticates.</summary>
+    public bool RequireApiKey { get; init; } = true;
+
+    [JsonIgnore]
+    public IReadOnlyList<string> Skills => Cascade is null ? [] : [.. Walk(Cascade).Select(s => s.Skill).Distinct(StringComparer.Ordinal)];
+
+    public static IEnumerable<CascadeStage> Walk(CascadeStage stage) => [stage, .. stage.Next.Values.SelectMany(Walk)];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static ServingConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new SkillmakerException($"Serving config {path} does not exist; expected a JSON file with a \"cascade\" (see docs/serving.md).");
+        ServingConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<ServingConfig>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
+        }
+        return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
+    }
+
+    public static string Serialize(ServingConfig config) => JsonSerializer.Serialize(config, new JsonSerializerOptions(Json) { WriteIndented = true });
+
+    /// <summary>Throws naming every bad value (with its path in the file) and what was expected.</summary>
+    public ServingConfig Validated(string where)
+    {
+        var errors = new List<string>();
+        if (Cascade is null) errors.Add("cascade is missing; expected the first stage, e.g. {\"skill\": \"make\"}");
+        else Check(Cascade, "cascade", errors, []);
+        if (MaxBytes is < 1024 or > 1L << 31) errors.Add($"maxBytes is {MaxBytes}; expected 1024..2147483648");
+        if (MaxPixels is < 1024 or > 1_000_000_000) errors.Add($"maxPixels is {MaxPixels}; expected 1024..1000000000");
+        if (!(RefreshSeconds is >= 0.1 and <= 3600)) errors.Add($"refreshSeconds is {RefreshSeconds}; expected 0.1..3600");
+        if (errors.Count > 0) throw new SkillmakerException($"Serving config {where}: {string.Join("; ", errors)}.");
+        return this;
+    }
+
+    private static void Check(CascadeStage stage, string path, List<string> errors, HashSet<string> above)
+    {
+        if (!SkillNames.IsValid(stage.Skill)) errors.Add($"{path}.skill is '{stage.Skill}'; expected a skill name (lower-case letters, digits, '-', '_')");
+        else if (!above.Add(stage.Skill)) errors.Add($"{path}.skill '{stage.Skill}' already runs earlier on this branch; a cascade cannot loop");
+        if (stage.Threshold is { } t && !(t is >= 0 and <= 1)) errors.Add($"{path}.threshold is {stage.Threshold}; expected a probability 0..1");
+        if (stage.TopK is { } k && k is < 1 or > 50) errors.Add($"{path}.topK is {stage.TopK}; expected 1..50");
+        foreach (var (label, next) in stage.Next)
+            Check(next, $"{path}.next[\"{label}\"]", errors, [.. above]);
+    }
+}
+
+public static partial class SkillNames
+{
+    public static bool IsValid(string? name) => name is { Length: > 0 and <= 64 } && Pattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+}

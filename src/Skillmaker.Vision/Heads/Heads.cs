@@ -1,0 +1,53 @@
+using Skillmaker.Common;
+using Skillmaker.Skills;
+
+namespace Skillmaker.Vision.Heads;
+
+/// <summary>A trained last layer: class probabilities from embeddings. Implementations are
+/// thread-safe.</summary>
+public interface IHead
+{
+    string Type { get; }
+    int Classes { get; }
+
+    /// <summary>One probability vector (summing to 1, in label order) per embedding.</summary>
+    float[][] Predict(IReadOnlyList<float[]> embeddings);
+}
+
+/// <summary>Training rows: embeddings with their class index (0-based) and optional per-row weight.</summary>
+public sealed record HeadTrainingData(IReadOnlyList<float[]> Features, IReadOnlyList<int> Labels, int Classes, IReadOnlyList<float>? Weights = null)
+{
+    public int Dimension => Features.Count == 0 ? 0 : Features[0].Length;
+}
+
+/// <summary>A head and the bytes of its file (byte-identical for the same data, parameters and seed).</summary>
+public sealed record TrainedHead(IHead Head, byte[] File, string FileName);
+
+/// <summary>Trains and loads every head type.</summary>
+public static class HeadFactory
+{
+    public const string MlNetFileName = "head.mlnet.zip";
+    public const string KnnFileName = "head.knn";
+
+    /// <param name="seed">Seeds every random choice the trainer makes.</param>
+    public static TrainedHead Train(HeadSpec spec, HeadTrainingData data, int seed)
+    {
+        if (data.Features.Count == 0) throw new SkillmakerException("No training rows: the manifest's train split is empty.");
+        var classesSeen = data.Labels.Distinct().Count();
+        if (classesSeen < 2) throw new SkillmakerException($"Training rows cover {classesSeen} class(es); a head needs at least two.");
+        var parameters = HeadParams.Parse(spec);
+        if (parameters is KnnParams k)
+        {
+            var knn = KnnHead.Train(data, k);
+            return new TrainedHead(knn, knn.Serialize(), KnnFileName);
+        }
+        return MlNetHead.Train(spec.Type, parameters, data, seed);
+    }
+
+    public static IHead Load(string type, byte[] file, int classes) => type switch
+    {
+        "knn" => KnnHead.Deserialize(file, classes),
+        "logistic" or "lightgbm" or "linear-svm" => MlNetHead.Load(type, file, classes),
+        _ => throw new SkillmakerException($"Head type '{type}' is unknown; this Skillmaker reads: {string.Join(", ", HeadSpec.Types)}."),
+    };
+}

@@ -1,0 +1,67 @@
+using Skillmaker.Common;
+using Skillmaker.Serving;
+using Skillmaker.Tests.Support;
+
+namespace Skillmaker.Tests.Serving;
+
+public sealed class ServingConfigTests
+{
+    [Fact]
+    public void Load_MakeThenVariantCascade_ReadsStagesAndListsSkills()
+    {
+        using var dir = new TempDir("serving");
+        var path = Path.Combine(dir.Path, "serving.json");
+        File.WriteAllText(path, """
+            // make first, then the variant skill of that make
+            {
+              "cascade": { "skill": "make", "threshold": 0.6, "topK": 5,
+                           "next": { "bmw": { "skill": "bmw-variant" }, "audi": { "skill": "audi-variant", "threshold": 0.4 } } },
+              "maxBytes": 1048576,
+            }
+            """);
+
+        var config = ServingConfig.Load(path);
+
+        Assert.Equal(["make", "bmw-variant", "audi-variant"], config.Skills.OrderBy(s => s == "make" ? 0 : 1).ThenByDescending(s => s));
+        Assert.Equal((0.6f, 5), (config.Cascade!.Threshold, config.Cascade.TopK));
+        Assert.Equal(((float?)null, (int?)null), (config.Cascade.Next["bmw"].Threshold, config.Cascade.Next["bmw"].TopK));
+        Assert.Equal(0.4f, config.Cascade.Next["audi"].Threshold);
+        Assert.Equal(1048576, config.MaxBytes);
+        Assert.Equal(40_000_000, config.MaxPixels);
+        Assert.True(config.RequireApiKey);
+    }
+
+    [Fact]
+    public void Load_BadValues_NamesEveryFieldAndWhatWasExpected()
+    {
+        using var dir = new TempDir("serving");
+        var path = Path.Combine(dir.Path, "serving.json");
+        File.WriteAllText(path, """
+            { "cascade": { "skill": "Make!", "threshold": 1.5, "topK": 0, "next": { "x": { "skill": "loop" , "next": { "y": { "skill": "loop" } } } } },
+              "maxPixels": 5 }
+            """);
+
+        var error = Assert.Throws<SkillmakerException>(() => ServingConfig.Load(path));
+
+        Assert.Contains("cascade.skill is 'Make!'; expected a skill name", error.Message);
+        Assert.Contains("cascade.threshold is 1.5; expected a probability 0..1", error.Message);
+        Assert.Contains("cascade.topK is 0; expected 1..50", error.Message);
+        Assert.Contains("cascade.next[\"x\"].next[\"y\"].skill 'loop' already runs earlier on this branch", error.Message);
+        Assert.Contains("maxPixels is 5; expected 1024..1000000000", error.Message);
+    }
+
+    [Fact]
+    public void Load_UnknownFieldOrMissingFile_SaysWhatIsExpected()
+    {
+        using var dir = new TempDir("serving");
+        var path = Path.Combine(dir.Path, "serving.json");
+        File.WriteAllText(path, """{ "cascade": { "skill": "make" }, "maxbites": 3 }""");
+
+        var unknown = Assert.Throws<SkillmakerException>(() => ServingConfig.Load(path));
+        var missing = Assert.Throws<SkillmakerException>(() => ServingConfig.Load(Path.Combine(dir.Path, "nope.json")));
+
+        Assert.Contains("maxbites", unknown.Message);
+        Assert.Contains("\"cascade\"", unknown.Message);
+        Assert.Contains("does not exist", missing.Message);
+    }
+}
