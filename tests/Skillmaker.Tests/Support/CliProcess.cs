@@ -11,14 +11,37 @@ public sealed class CliProcess : IAsyncDisposable
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _error = new();
     private readonly Lock _gate = new();
+    private (Func<string, bool> Match, TaskCompletionSource<string> Killed)? _killOn;
 
     private CliProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _out.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _error.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Received(_out, e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Received(_error, e.Data); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            lock (_gate)
+            {
+                _killOn?.Killed.TrySetException(new InvalidOperationException($"the process exited ({process.ExitCode}) before the line it was to be killed at\nstderr: {_error}"));
+                _killOn = null;
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+    }
+
+    private void Received(StringBuilder into, string line)
+    {
+        lock (_gate)
+        {
+            into.AppendLine(line);
+            if (_killOn is not { } kill || !kill.Match(line)) return;
+            _killOn = null;
+            // Killed from the reader itself: nothing the process does after printing the line runs to its end.
+            _process.Kill(entireProcessTree: false);
+            kill.Killed.TrySetResult(line);
+        }
     }
 
     public string Output { get { lock (_gate) return _out.ToString(); } }
@@ -60,6 +83,19 @@ public sealed class CliProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: false);
         _process.WaitForExit();
+    }
+
+    /// <summary>SIGKILL the moment the process prints (after this call) a line <paramref name="match"/> accepts,
+    /// e.g. that it started a piece of work; returns that line. Fails when the process exits first.</summary>
+    public Task<string> KillAtLineAsync(Func<string, bool> match)
+    {
+        var killed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the process already exited ({_process.ExitCode})\nstderr: {_error}");
+            _killOn = (match, killed);
+        }
+        return killed.Task;
     }
 
     /// <summary>SIGINT, as Ctrl-C.</summary>
