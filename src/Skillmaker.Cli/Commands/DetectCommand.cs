@@ -74,7 +74,7 @@ public static class DetectCommand
     /// <summary>The batch handler for detect jobs, as workers (and the submitting command) build it.</summary>
     internal static DetectJobs Handler(Catalog.ICatalog catalog, Blobs.IBlobStore blobs, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggers, string? cacheDirectory = null) =>
         new(WorkspaceStorage.OpenDetectionStore(catalog), blobs, (model, labels, threads) => YoloDetector.Shared(model, labels, threads),
-            cacheDirectory ?? Path.Combine(Path.GetTempPath(), "skillmaker-models"), time, loggers);
+            cacheDirectory ?? Jobs.BlobFileCache.DefaultDirectory, time, loggers);
 
     /// <summary>Prints the run's summary (JSON or tables); the exit code says whether it completed.</summary>
     public static int Report(CommandRun run, DetectSummary summary, DetectorSettings settings, string? previewDir)

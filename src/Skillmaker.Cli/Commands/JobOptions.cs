@@ -7,7 +7,9 @@ using Skillmaker.Workspaces;
 namespace Skillmaker.Cli.Commands;
 
 /// <summary>The options and the submit-then-wait flow that every command splittable into batch jobs shares.</summary>
-public sealed class JobOptions
+/// <param name="detachable">Whether the command may return at once (<c>--detach</c>): not when it goes on
+/// with the results itself, as training does with embeddings.</param>
+public sealed class JobOptions(bool detachable = true)
 {
     public Option<bool> Local { get; } = new("--local") { Description = "Run in this process even when the workspace config has a jobs section" };
 
@@ -16,20 +18,20 @@ public sealed class JobOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Local);
-        command.Options.Add(Detach);
+        if (detachable) command.Options.Add(Detach);
     }
 
     /// <summary>True when the work goes to workers: the workspace is in server mode and --local is not given.</summary>
     public bool OnWorkers(ParseResult parse, Workspace workspace)
     {
         var onWorkers = workspace.Config.Jobs is { ServerMode: true } && !parse.GetValue(Local);
-        if (!onWorkers && parse.GetValue(Detach))
+        if (!onWorkers && Detached(parse))
             throw new UsageException(parse.GetValue(Local) ? "--detach and --local exclude each other: --detach leaves the work to workers."
                 : $"--detach needs workers: set jobs.storage in {workspace.ConfigPath} (see docs/scale-out.md).");
         return onWorkers;
     }
 
-    public bool Detached(ParseResult parse) => parse.GetValue(Detach);
+    public bool Detached(ParseResult parse) => detachable && parse.GetValue(Detach);
 
     /// <summary>Says where the submitted run is and how to follow it.</summary>
     public static int WriteDetached(CommandRun run, string kind, string runId, JobRunProgress progress)

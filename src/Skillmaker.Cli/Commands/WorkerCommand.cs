@@ -23,7 +23,7 @@ public static class WorkerCommand
         var workers = new Option<int>("--workers") { Description = "Jobs run at once (default 2; each job already uses every core)", HelpName = "N", DefaultValueFactory = _ => 2 };
         workers.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 256) r.AddError("--workers must be 1..256"); });
         var name = new Option<string?>("--name") { Description = "Name shown in the dashboard (default host:pid)", HelpName = "NAME" };
-        var cache = new Option<string?>("--cache") { Description = "Folder for models fetched from the blob store (default: the temp folder's skillmaker-models)", HelpName = "DIR" };
+        var cache = new Option<string?>("--cache") { Description = "Folder for models fetched from the blob store and embeddings computed here (default: the temp folder's skillmaker-models)", HelpName = "DIR" };
         var attempts = new Option<int>("--connect-attempts") { Description = "Tries to reach PostgreSQL at start, waiting 1, 2, 4 ... 30 s between them (default 10)", HelpName = "N", DefaultValueFactory = _ => 10 };
         var command = new Command("worker", "Run batch jobs from the job queue (server mode) until Ctrl-C; start one per machine, as many as you like")
         {
@@ -99,6 +99,7 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IRea
         {
             [IngestJobs.Kind] = new IngestJobs(catalog, blobs, new Vision.Imaging.SkiaImageProbe(), workspace.Config.Ingest, time, loggers.CreateLogger<IngestJobs>()),
             [DetectJobs.Kind] = DetectCommand.Handler(catalog, blobs, time, loggers, cacheDirectory),
+            [Training.EmbedJobs.Kind] = new Training.EmbedJobs(blobs, cacheDirectory, time, loggers.CreateLogger<Training.EmbedJobs>()),
         };
         return new WorkerEnvironment(catalog, blobs, handlers);
     }
@@ -108,6 +109,7 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IRea
 
     public ValueTask DisposeAsync()
     {
+        foreach (var handler in handlers.Values.OfType<IDisposable>()) handler.Dispose();
         (blobs as IDisposable)?.Dispose();
         return catalog.DisposeAsync();
     }

@@ -39,6 +39,7 @@ public sealed partial class DetectJobs(
     public const string Kind = "detect";
 
     private readonly ILogger<DetectJobs> _logger = loggers.CreateLogger<DetectJobs>();
+    private readonly BlobFileCache _files = new(blobs, cacheDirectory);
 
     /// <summary>Stages the model, starts the detect run and submits its batches; returns the run id.</summary>
     public async Task<(string RunId, JobRunProgress Progress)> SubmitAsync(DetectRequest request, IObjectDetector detector, DetectorSettings settings,
@@ -49,10 +50,7 @@ public sealed partial class DetectJobs(
         var already = await store.CountProcessedAsync(model.Sha256, cancellationToken).ConfigureAwait(false);
         var images = pending.Take(request.Limit).ToList();
 
-        var modelBytes = await File.ReadAllBytesAsync(model.Path, cancellationToken).ConfigureAwait(false);
-        if (Sha256Hex.Of(modelBytes) != model.Sha256)
-            throw new SkillmakerException($"Detector model {model.Path} changed while detect was starting (its SHA-256 is no longer {model.Sha256[..12]}); run detect again.");
-        await blobs.PutAsync(model.Sha256, modelBytes, cancellationToken).ConfigureAwait(false);
+        await BlobFileCache.StageAsync(blobs, model.Path, model.Sha256, "Detector model", cancellationToken).ConfigureAwait(false);
         var labels = Encoding.UTF8.GetBytes(string.Join('\n', model.ClassNames) + "\n");
         var labelsBlob = Sha256Hex.Of(labels);
         await blobs.PutAsync(labelsBlob, labels, cancellationToken).ConfigureAwait(false);
@@ -84,21 +82,12 @@ public sealed partial class DetectJobs(
     /// <summary>The run's model from the local cache, fetched from the blob store (hash verified) the first time.</summary>
     private async Task<IObjectDetector> LoadAsync(DetectRunContext run, CancellationToken cancellationToken)
     {
-        var modelPath = await CachedAsync(run.Model.Sha256, ".onnx", cancellationToken).ConfigureAwait(false);
-        var labelsPath = await CachedAsync(run.LabelsBlob, ".txt", cancellationToken).ConfigureAwait(false);
+        var modelPath = await _files.GetAsync(run.Model.Sha256, ".onnx", cancellationToken).ConfigureAwait(false);
+        var labelsPath = await _files.GetAsync(run.LabelsBlob, ".txt", cancellationToken).ConfigureAwait(false);
         var detector = loadDetector(modelPath, labelsPath, run.Settings.Threads);
         if (detector.Model.Sha256 != run.Model.Sha256)
             throw new SkillmakerException($"The cached detector model {modelPath} hashes to {detector.Model.Sha256[..12]}, not {run.Model.Sha256[..12]}; delete it and retry.");
         return detector;
-    }
-
-    private async Task<string> CachedAsync(string blobId, string extension, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(cacheDirectory, blobId + extension);
-        if (File.Exists(path)) return path;
-        Directory.CreateDirectory(cacheDirectory);
-        await AtomicFile.WriteAllBytesAsync(path, await blobs.ReadAllBytesAsync(blobId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        return path;
     }
 
     public async Task FinishAsync(JobRunRecord run, CancellationToken cancellationToken)

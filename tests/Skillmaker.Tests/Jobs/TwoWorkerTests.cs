@@ -22,7 +22,7 @@ public sealed partial class TwoWorkerTests(PostgresFixture postgres, S3rverFixtu
     private void Phase(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
 
     private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan Patience = ServerWorkspace.Patience;
 
     [Fact]
     public async Task IngestAndDetect_TwoWorkersOneKilledHalfwayInEachStage_CatalogEqualsSingleMachineRun()
@@ -33,27 +33,22 @@ public sealed partial class TwoWorkerTests(PostgresFixture postgres, S3rverFixtu
         var reference = Task.Run(() => SingleMachineRunAsync(local));
 
         // The same work on workers: PostgreSQL catalog and job queue, S3 blobs.
-        var env = s3.Environment;
-        await using var ws = await TestWorkspace.CreateAsync(catalogLocation: postgres.NewCatalogLocation(), environment: env, configure: c =>
+        await using var server = await ServerWorkspace.CreateAsync(postgres, s3, new JsonObject
         {
-            c["blobs"] = $"s3://{S3rverFixture.Bucket}/ws{Guid.NewGuid():N}";
-            c["s3"] = new JsonObject { ["endpoint"] = s3.Endpoint };
+            ["batchSize"] = 16, ["invisibilityTimeoutSeconds"] = 5, ["pollIntervalSeconds"] = 0.2, ["retryDelaysSeconds"] = new JsonArray(1),
+        }, configure: c =>
             // One ONNX Runtime thread per image: the fastest on small machines, and as in the single-machine run.
-            c["detector"] = new JsonObject { ["threads"] = 1 };
-            c["jobs"] = new JsonObject
-            {
-                ["storage"] = postgres.NewLocation("hf"), ["batchSize"] = 16, ["invisibilityTimeoutSeconds"] = 5, ["pollIntervalSeconds"] = 0.2,
-                ["retryDelaysSeconds"] = new JsonArray(1),
-            };
-        });
+            c["detector"] = new JsonObject { ["threads"] = 1 });
+        var ws = server.Workspace;
         var ledger = WorkspaceStorage.JobLedger(ws.Catalog);
         Phase("workers: start a and b");
-        await using var a = await StartWorkerAsync(ws, env, "a");
-        await using var b = await StartWorkerAsync(ws, env, "b");
+        await using var a = server.StartWorker("a");
+        await using var b = server.StartWorker("b");
+        await ServerWorkspace.ReadyAsync(a, b);
 
         // Ingest: worker a dies halfway through the cars.
         Phase("workers: ingest cars");
-        var ingestCars = Cli(ws, env, "ingest", TestAssets.Cars, "-s", "stanford-cars", "--labels-from-folders", "--json");
+        var ingestCars = server.CliAsync("ingest", TestAssets.Cars, "-s", "stanford-cars", "--labels-from-folders", "--json");
         var lostIngest = await KillMidBatchHalfwayAsync(a, ledger, IngestJobs.Kind, ingestCars);
         var carsResult = await ingestCars;
         Assert.True(carsResult.ExitCode == 0, carsResult.Error);
@@ -61,15 +56,16 @@ public sealed partial class TwoWorkerTests(PostgresFixture postgres, S3rverFixtu
 
         // A replacement joins; the scenes go in detached and are waited for separately.
         Phase("workers: start c, ingest scenes detached");
-        await using var c = await StartWorkerAsync(ws, env, "c");
-        var detached = await Cli(ws, env, "ingest", TestAssets.Scenes, "-s", "scenes", "--detach", "--json");
+        await using var c = server.StartWorker("c");
+        await ServerWorkspace.ReadyAsync(c);
+        var detached = await server.CliAsync("ingest", TestAssets.Scenes, "-s", "scenes", "--detach", "--json");
         Assert.True(detached.ExitCode == 0, detached.Error);
-        var scenesResult = await Cli(ws, env, "jobs", "wait", detached.Json.GetProperty("runId").GetString()!, "--json");
+        var scenesResult = await server.CliAsync("jobs", "wait", detached.Json.GetProperty("runId").GetString()!, "--json");
         Assert.True(scenesResult.ExitCode == 0, scenesResult.Error);
 
         // Detect: worker b dies halfway.
         Phase("workers: detect");
-        var detect = Cli(ws, env, "detect", "--json");
+        var detect = server.CliAsync("detect", "--json");
         var lostDetect = await KillMidBatchHalfwayAsync(b, ledger, DetectJobs.Kind, detect);
         var detectResult = await detect;
         Assert.True(detectResult.ExitCode == 0, detectResult.Error);
@@ -113,16 +109,6 @@ public sealed partial class TwoWorkerTests(PostgresFixture postgres, S3rverFixtu
             TimeProvider.System, NullLogger<DetectService>.Instance).RunAsync(new DetectRequest(), null, None);
         Phase("single machine: done");
         return (cars, scenes, detect);
-    }
-
-    private static Task<CliResult> Cli(TestWorkspace ws, IReadOnlyDictionary<string, string> env, params string[] args) =>
-        CliRunner.RunAsync(ws.Root, env.ToDictionary(e => e.Key, e => (string?)e.Value), None, args);
-
-    private static async Task<CliProcess> StartWorkerAsync(TestWorkspace ws, IReadOnlyDictionary<string, string> env, string name)
-    {
-        var worker = CliProcess.Start(ws.Root, env, "worker", "--workers", "1", "--name", name);
-        await worker.WaitForAsync("takes jobs from queues", Patience);
-        return worker;
     }
 
     /// <summary>Waits until the ledger shows half the items of the <paramref name="kind"/> run done, then kills
