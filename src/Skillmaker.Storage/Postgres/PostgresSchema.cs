@@ -346,27 +346,6 @@ public static class PostgresSchema
                 );
                 """),
         ]),
-        new("jobs",
-        [
-            new(1, "distributed runs and their batches", """
-                CREATE TABLE job_runs (
-                    run_id TEXT PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    context TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    finished_at TEXT NULL
-                );
-                CREATE INDEX ix_job_runs_created ON job_runs(created_at);
-                CREATE TABLE job_batches (
-                    run_id TEXT NOT NULL REFERENCES job_runs(run_id),
-                    batch_index BIGINT NOT NULL,
-                    items BIGINT NOT NULL,
-                    job_id TEXT NULL,
-                    result TEXT NULL,
-                    completed_at TEXT NULL,
-                    PRIMARY KEY (run_id, batch_index)
-                );
-                """),
-        ]),
+        JobsSchema.Module,
     ];
 }

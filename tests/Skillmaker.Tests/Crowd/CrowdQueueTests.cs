@@ -136,5 +136,5 @@ public sealed class CrowdQueueTests : CrowdQueueContract
 public sealed class CrowdQueueOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : CrowdQueueContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

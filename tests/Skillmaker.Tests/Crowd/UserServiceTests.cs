@@ -45,5 +45,5 @@ public sealed class UserServiceTests : UserServiceContract
 public sealed class UserServiceOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : UserServiceContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

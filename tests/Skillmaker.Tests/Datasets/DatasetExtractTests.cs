@@ -228,7 +228,7 @@ public sealed class DatasetExtractTests : DatasetExtractContract
 public sealed class DatasetExtractOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : DatasetExtractContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 
     protected override string DropTrigger(string trigger, string table) => $"DROP TRIGGER {trigger} ON {table}";
 }

@@ -241,7 +241,7 @@ public sealed class DetectServiceTests : DetectServiceContract
 public sealed class DetectServiceOnPostgresAndS3Tests(PostgresFixture postgres, S3rverFixture s3) : DetectServiceContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 
     protected override Task DeleteBlobAsync(TestWorkspace ws, string sha256) => s3.DeleteAsync((Skillmaker.Storage.S3.S3BlobStore)ws.Blobs, sha256);
 }

@@ -55,5 +55,5 @@ public sealed class AliasRegistryTests : AliasRegistryContract
 public sealed class AliasRegistryOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : AliasRegistryContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

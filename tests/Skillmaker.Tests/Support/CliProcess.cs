@@ -48,6 +48,9 @@ public sealed class CliProcess : IAsyncDisposable
     public string Error { get { lock (_gate) return _error.ToString(); } }
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Processor time the process has used so far (user and kernel).</summary>
+    public TimeSpan ProcessorTime => _process.TotalProcessorTime;
+
     public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };

@@ -49,6 +49,10 @@ public sealed class TestWorkspace : IAsyncDisposable
         return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace, name => environment?.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name)));
     }
 
+    /// <summary>A workspace whose catalog is a fresh schema on <paramref name="postgres"/> and whose blobs are a fresh prefix on <paramref name="s3"/>.</summary>
+    public static Task<TestWorkspace> OnPostgresAsync(PostgresFixture postgres, S3rverFixture s3, long seed = 42) =>
+        CreateAsync(seed, blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+
     public IngestService Ingest(IngestSettings? settings = null, TimeProvider? time = null) =>
         new(Catalog, Blobs, new SkiaImageProbe(), settings ?? Workspace.Config.Ingest, time ?? TimeProvider.System, NullLogger<IngestService>.Instance);
 

@@ -1,5 +1,6 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
+/// <summary>The job ledger: distributed runs and their batches. The DDL is the same on SQLite and PostgreSQL.</summary>
 internal static class JobsSchema
 {
     public static readonly SchemaModule Module = new("jobs",
@@ -16,8 +17,8 @@ internal static class JobsSchema
             -- A batch is done once its result is recorded; the first result wins.
             CREATE TABLE job_batches (
                 run_id TEXT NOT NULL REFERENCES job_runs(run_id),
-                batch_index INTEGER NOT NULL,
-                items INTEGER NOT NULL,
+                batch_index BIGINT NOT NULL,
+                items BIGINT NOT NULL,
                 job_id TEXT NULL,
                 result TEXT NULL,
                 completed_at TEXT NULL,
