@@ -13,7 +13,7 @@ public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin", async (HttpContext ctx, IUserStore users, CrowdService crowd, CancellationToken ct) =>
+        app.MapGet("/admin", async (HttpContext ctx, IUserStore users, CrowdService crowd, ServerOptions options, CancellationToken ct) =>
         {
             var all = await users.ListAsync(ct).ConfigureAwait(false);
             var counts = await crowd.CountAsync(ct).ConfigureAwait(false);
@@ -22,6 +22,7 @@ public static class AdminEndpoints
             static string Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–";
             return Page(ctx, "Admin", $"""
                 <h1>Admin</h1>
+                {(options.Jobs is null ? "" : $"""<p id="jobs-link">Distributed runs: <a href="{JobsDashboard.Path}">job dashboard</a> (queues, workers, retried and failed jobs).</p>""")}
                 <h2>Crowd queue</h2>
                 <p id="queue">{counts.OpenTasks} open tasks need {counts.AssignmentsLeft} more answers · {counts.GoldTasks} gold tasks · {counts.Answers} answers · {counts.ConsolidatedTasks} consolidated.</p>
                 <h2>Workers</h2>

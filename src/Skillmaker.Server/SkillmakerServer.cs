@@ -35,6 +35,9 @@ public sealed record ServerOptions
     public ICropBoxSource? Boxes { get; init; }
     /// <summary>The inference API (<c>/v1/classify</c>); null (default) serves only the pages.</summary>
     public InferenceSetup? Inference { get; init; }
+    /// <summary>The job queue whose Hangfire dashboard admins see at <see cref="JobsDashboard.Path"/>. Default
+    /// none (a workspace without a jobs section).</summary>
+    public Hangfire.JobStorage? Jobs { get; init; }
     /// <summary>Minimum level of the server's own log. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
@@ -72,6 +75,7 @@ public static class SkillmakerServer
         services.AddSingleton(sp => new ReviewService(sp.GetRequiredService<IReviewStore>(), time));
         services.AddSingleton(options.Boxes ?? new NoCropBoxes());
         services.AddSingleton(new SignedImageLinks(secret, time));
+        if (options.Jobs is not null) services.AddJobsDashboard();
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")
@@ -161,6 +165,7 @@ public static class SkillmakerServer
         app.MapAdmin();
         app.MapOpenApi("/openapi/{documentName}.json");
         if (options.Inference is not null) app.MapInference();
+        if (options.Jobs is { } jobs) app.MapJobsDashboard(jobs);
         return app;
     }
 }

@@ -32,19 +32,19 @@ public static class WorkspaceStorage
 
     public static Crowd.ICrowdStore CrowdStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteCrowdStore(sqlite),
+        SqlCatalog sql => new SqliteCrowdStore(sql),
         _ => throw new SkillmakerException($"No crowd store for the catalog at {catalog.Location}."),
     };
 
     public static Users.IUserStore UserStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteUserStore(sqlite),
+        SqlCatalog sql => new SqliteUserStore(sql),
         _ => throw new SkillmakerException($"No user store for the catalog at {catalog.Location}."),
     };
 
     public static Review.IReviewStore ReviewStore(ICatalog catalog) => catalog switch
     {
-        SqliteCatalog sqlite => new SqliteReviewStore(sqlite),
+        SqlCatalog sql => new SqliteReviewStore(sql),
         _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
     };
 
@@ -76,6 +76,13 @@ public static class WorkspaceStorage
             throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: blobs '{location}' is not supported; expected a folder path or s3://bucket/prefix.");
         return new FileBlobStore(workspace.ResolveStatePath(location.StartsWith("file:", StringComparison.Ordinal) ? location[5..] : location));
     }
+
+    /// <summary>The job ledger that lives beside the catalog (same database, so batches and results commit together).</summary>
+    public static Jobs.IJobLedger JobLedger(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlJobLedger(sql),
+        _ => throw new SkillmakerException($"No job ledger for the catalog at {catalog.Location}."),
+    };
 
     /// <summary>The inference API's clients, beside the catalog.</summary>
     public static Serving.IApiKeyStore ApiKeyStore(ICatalog catalog) => catalog switch

@@ -25,6 +25,10 @@ public sealed record TrainingEnvironment
     public required Func<string, string?> Environment { get; init; }
 
     public EmbeddingCache EmbeddingCache { get; init; } = null!;
+
+    /// <summary>Where embeddings missing from the cache are computed first (server mode: batch jobs on
+    /// workers). Default null: here, by the trainer itself.</summary>
+    public IEmbeddingOffload? Offload { get; init; }
     public SkillStore Skills { get; init; } = null!;
     /// <summary>Writes the image contents of a promoted skill's service (deploy/NAME/workspace). Default
     /// none: promotion then writes only the deployment config files.</summary>

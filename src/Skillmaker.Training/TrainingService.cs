@@ -54,6 +54,8 @@ public sealed record TrainResult
     public required string Directory { get; init; }
     public required bool ManifestCreated { get; init; }
     public required EmbeddingStats Embeddings { get; init; }
+    /// <summary>What workers computed before <see cref="Embeddings"/> found it in the cache; null when all was done here.</summary>
+    public WorkerEmbeddingStats? EmbeddingsOnWorkers { get; init; }
     public required EvaluationSummary Evaluation { get; init; }
     public required double HeadSeconds { get; init; }
     public required double EvaluationSeconds { get; init; }
@@ -130,14 +132,18 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var (requests, rowLabels) = TrainingRows(train, classes, copies, steps);
         var trainRows = requests.Count;
         requests.AddRange(test.Select(t => new EmbeddingRequest(t.ImageId)));
-        var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, new EmbedderOptions
+        var embedderOptions = new EmbedderOptions
         {
             BatchSize = prepared.Profile.BatchSize,
             // Decoding and resizing cost more than inference for this kind of backbone; both share the budget.
             DecodeParallelism = prepared.Threads,
             AugmentationSteps = copies > 0 ? steps : null,
             Seed = seed,
-        });
+        };
+        var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, embedderOptions);
+        var onWorkers = _env.Offload is { } offload
+            ? await OffloadAsync(offload, prepared, embedder, embedderOptions, requests, Stage(progress, skill.Name, "embeddings on workers"), cancellationToken).ConfigureAwait(false)
+            : null;
         var (vectors, embeddingStats) = await embedder.EmbedAsync(requests, Stage(progress, skill.Name, "embeddings"), cancellationToken).ConfigureAwait(false);
         LogEmbedded(skill.Name, embeddingStats.Requested, embeddingStats.CacheHits, embeddingStats.Computed, embeddingStats.BackboneRuns);
 
@@ -219,6 +225,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Directory = final,
             ManifestCreated = prepared.ManifestCreated,
             Embeddings = embeddingStats,
+            EmbeddingsOnWorkers = onWorkers,
             Evaluation = evaluation,
             HeadSeconds = headSeconds,
             EvaluationSeconds = evaluationSeconds,
@@ -227,6 +234,34 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             ReportPath = Path.Combine(final, SkillPackageInfo.ReportFileName),
             Notifications = notifications,
         };
+    }
+
+    /// <summary>Hands the embeddings missing from the cache to <paramref name="offload"/> and stores what comes
+    /// back, so the embedder then finds everything cached. Keys are claimed first, as the embedder claims
+    /// them: concurrent skills of one train-all needing the same image send it to the workers once.</summary>
+    private async Task<WorkerEmbeddingStats?> OffloadAsync(IEmbeddingOffload offload, PreparedTraining prepared, Embedder embedder, EmbedderOptions options,
+        IReadOnlyList<EmbeddingRequest> requests, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var cache = _env.EmbeddingCache;
+        var owned = new Dictionary<EmbeddingKey, EmbeddingRequest>();
+        foreach (var request in requests)
+        {
+            var key = embedder.KeyOf(request);
+            if (!owned.ContainsKey(key) && !cache.Contains(key) && cache.TryClaim(key, out _)) owned.Add(key, request);
+        }
+        if (owned.Count == 0) return null;
+        try
+        {
+            var (vectors, stats) = await offload.EmbedAsync(prepared, embedder, options, [.. owned.Values], progress, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, vector) in vectors)
+                if (owned.Remove(key)) cache.Complete(key, vector);
+            return stats;
+        }
+        finally
+        {
+            // Whatever did not come back is given up, so the embedder (or a concurrent skill) computes it.
+            foreach (var key in owned.Keys) cache.Release(key);
+        }
     }
 
     /// <summary>Trains several skills at once within <paramref name="threadBudget"/> threads in total

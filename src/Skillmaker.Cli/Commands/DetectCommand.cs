@@ -35,6 +35,8 @@ public static class DetectCommand
         {
             model, labels, classes, minScore, iou, padding, threads, files, preview, limit,
         };
+        var jobs = new JobOptions();
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var overrides = new Overrides(parse.GetValue(model), parse.GetValue(labels), parse.GetValue(classes), parse.GetValue(minScore), parse.GetValue(iou), parse.GetValue(padding), parse.GetValue(threads));
@@ -44,15 +46,42 @@ public static class DetectCommand
                 return await DetectFilesAsync(run, overrides, [.. adHoc.Select(run.ResolvePath)], previewDir, ct).ConfigureAwait(false);
 
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            var onWorkers = jobs.OnWorkers(parse, services.Workspace);
+            if (onWorkers && previewDir is not null)
+                throw new UsageException("--preview writes files where the work runs, and these jobs run on workers; add --local to detect here with previews.");
             var (settings, detector) = Prepare(run, services.Workspace, overrides);
+            var request = new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) };
+            if (onWorkers) return await OnWorkersAsync(run, services, request, settings, detector, jobs.Detached(parse), ct).ConfigureAwait(false);
             var service = new DetectService(WorkspaceStorage.OpenDetectionStore(services.Catalog), services.Blobs, detector, settings, run.Time, run.Logging.CreateLogger<DetectService>());
             var summary = await run.WithProgressAsync("Detecting", progress =>
-                service.RunAsync(new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) }, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
-            if (run.IsJson) run.WriteJson(ToJson(summary, settings, previewDir));
-            else Render(run, summary, previewDir);
-            return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
+                service.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+            return Report(run, summary, settings, previewDir);
         }));
         return command;
+    }
+
+    /// <summary>Stages the model, submits batch jobs and (unless detached) waits for them.</summary>
+    private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, DetectRequest request, DetectorSettings settings, YoloDetector detector, bool detach, CancellationToken ct)
+    {
+        var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+        var jobs = Handler(services.Catalog, services.Blobs, run.Time, run.Logging);
+        var (runId, progress) = await jobs.SubmitAsync(request, detector, settings, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, ct).ConfigureAwait(false);
+        if (detach) return JobOptions.WriteDetached(run, DetectJobs.Kind, runId, progress);
+        var record = await JobOptions.WaitAsync(run, dispatcher, runId, "Detecting on workers", ct).ConfigureAwait(false);
+        return record is null ? ExitCodes.Failed : Report(run, DetectJobs.Summarize(record), settings, null);
+    }
+
+    /// <summary>The batch handler for detect jobs, as workers (and the submitting command) build it.</summary>
+    internal static DetectJobs Handler(Catalog.ICatalog catalog, Blobs.IBlobStore blobs, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggers, string? cacheDirectory = null) =>
+        new(WorkspaceStorage.OpenDetectionStore(catalog), blobs, (model, labels, threads) => YoloDetector.Shared(model, labels, threads),
+            cacheDirectory ?? Jobs.BlobFileCache.DefaultDirectory, time, loggers);
+
+    /// <summary>Prints the run's summary (JSON or tables); the exit code says whether it completed.</summary>
+    public static int Report(CommandRun run, DetectSummary summary, DetectorSettings settings, string? previewDir)
+    {
+        if (run.IsJson) run.WriteJson(ToJson(summary, settings, previewDir));
+        else Render(run, summary, previewDir);
+        return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     internal sealed record Overrides(string? Model, string? Labels, string? Classes, float? MinScore, float? Iou, float? Padding, int? Threads)

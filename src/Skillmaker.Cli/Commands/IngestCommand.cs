@@ -32,6 +32,8 @@ public static class IngestCommand
         {
             paths, source, labels, sets, manifests, urls, web.Allow, web.AllowPrivate, web.Refresh,
         };
+        var jobs = new JobOptions();
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var request = new IngestRequest
@@ -59,6 +61,11 @@ public static class IngestCommand
             }
 
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            // Downloads run here: the fetcher's guards (allow list, robots, rate limits) belong to one place.
+            if (urlLists.Count == 0 && jobs.OnWorkers(parse, services.Workspace))
+                return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct).ConfigureAwait(false);
+            if (urlLists.Count > 0 && parse.GetValue(jobs.Detach))
+                throw new UsageException("--detach applies to files and manifests; --urls downloads run in this process");
             if (urlLists.Count > 0)
                 return await DownloadAsync(run, services, new UrlIngestRequest
                 {
@@ -71,14 +78,31 @@ public static class IngestCommand
             var ingest = services.CreateIngest(run);
             var summary = await run.WithProgressAsync("Ingesting", progress =>
                 ingest.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
-
-            if (run.IsJson)
-                run.WriteJson(IngestOutput.Json(summary, ("ignored", summary.Ignored)));
-            else
-                IngestOutput.Render(run, summary, [("ignored (not an image extension)", summary.Ignored)]);
-            return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
+            return Report(run, summary);
         }));
         return command;
+    }
+
+    /// <summary>Stages the files into the blob store, submits batch jobs and (unless detached) waits for them.</summary>
+    private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, IngestRequest request, bool detach, CancellationToken ct)
+    {
+        var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+        var jobs = new IngestJobs(services.Catalog, services.Blobs, new Vision.Imaging.SkiaImageProbe(), services.Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestJobs>());
+        var submitted = await run.WithProgressAsync("Staging", progress =>
+            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+        if (detach) return JobOptions.WriteDetached(run, IngestJobs.Kind, submitted.RunId, submitted.Progress);
+        var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Ingesting on workers", ct).ConfigureAwait(false);
+        return record is null ? ExitCodes.Failed : Report(run, IngestJobs.Summarize(record));
+    }
+
+    /// <summary>Prints a file run's summary (JSON or tables); the exit code says whether it completed.</summary>
+    public static int Report(CommandRun run, IngestSummary summary)
+    {
+        if (run.IsJson)
+            run.WriteJson(IngestOutput.Json(summary, ("ignored", summary.Ignored)));
+        else
+            IngestOutput.Render(run, summary, [("ignored (not an image extension)", summary.Ignored)]);
+        return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static async Task<int> DownloadAsync(CommandRun run, WorkspaceServices services, UrlIngestRequest request, CancellationToken ct)

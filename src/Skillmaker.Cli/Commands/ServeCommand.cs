@@ -28,16 +28,21 @@ public static class ServeCommand
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var inference = PrepareInference(run, services.Workspace, parse.GetValue(cascade));
-            await using var app = await StartAsync(run, services, parse.GetValue(urls)!, inference, ct).ConfigureAwait(false);
+            // In server mode admins see the job queue's dashboard at /jobs.
+            var jobs = services.Workspace.Config.Jobs is { ServerMode: true } settings
+                ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct).ConfigureAwait(false)).Storage
+                : null;
+            await using var app = await StartAsync(run, services, parse.GetValue(urls)!, inference, ct, jobs).ConfigureAwait(false);
             var addresses = Addresses(app);
             var served = ServedVersions(app);
-            if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion });
+            if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion, jobsDashboard = jobs is null ? null : JobsDashboard.Path });
             else
             {
                 run.Console.WriteLine($"Skillmaker serves {services.Workspace.Root} on {string.Join(", ", addresses)}; Ctrl-C stops.");
                 run.Console.WriteLine(served is null
                     ? $"No cascade configured (.skillmaker/{ServingConfig.DefaultFileName} or --cascade): the inference API is off."
                     : $"Inference API: POST /v1/classify with {string.Join(", ", served.Select(s => $"{s.Key}@{s.Value}"))} (production), code {BuildInfo.CodeVersion}.");
+                if (jobs is not null) run.Console.WriteLine($"Job dashboard for admins at {JobsDashboard.Path}.");
             }
             try
             {
@@ -54,10 +59,10 @@ public static class ServeCommand
 
     /// <summary>The server over the workspace, started and listening on <paramref name="urls"/> (port 0
     /// picks a free port; see <see cref="Addresses"/>). Disposing it stops it.</summary>
-    internal static async Task<WebApplication> StartAsync(CommandRun run, WorkspaceServices services, string urls, InferenceSetup? inference, CancellationToken ct)
+    internal static async Task<WebApplication> StartAsync(CommandRun run, WorkspaceServices services, string urls, InferenceSetup? inference, CancellationToken ct, Hangfire.JobStorage? jobs = null)
     {
         var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
-            new ServerOptions { Urls = urls, Inference = inference }, run.Time, ct).ConfigureAwait(false);
+            new ServerOptions { Urls = urls, Inference = inference, Jobs = jobs }, run.Time, ct).ConfigureAwait(false);
         try
         {
             await app.StartAsync(ct).ConfigureAwait(false);

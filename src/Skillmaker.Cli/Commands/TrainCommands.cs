@@ -17,11 +17,14 @@ public static class TrainCommands
         {
             config, profile, threads,
         };
+        var jobs = new JobOptions(detachable: false);
+        jobs.Local.Description = "Compute embeddings in this process even when the workspace config has a jobs section (default there: on the workers)";
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct).ConfigureAwait(false);
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var training = new TrainingService(services.CreateTraining(run));
+            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct).ConfigureAwait(false));
             var result = await run.WithStagesAsync(progress =>
                 training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
             if (run.IsJson) run.WriteJson(Json(result));
@@ -39,6 +42,9 @@ public static class TrainCommands
         {
             configs, profile, threads,
         };
+        var jobs = new JobOptions(detachable: false);
+        jobs.Local.Description = "Compute embeddings in this process even when the workspace config has a jobs section (default there: on the workers)";
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var paths = (parse.GetValue(configs) ?? []).Select(run.ResolvePath).ToList();
@@ -48,7 +54,7 @@ public static class TrainCommands
             foreach (var dup in skills.GroupBy(s => s.Name).Where(g => g.Count() > 1))
                 throw new UsageException($"skill name '{dup.Key}' is used by {string.Join(" and ", dup.Select(s => s.Path))}; train them one after the other");
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var training = new TrainingService(services.CreateTraining(run));
+            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct).ConfigureAwait(false));
             var outcomes = await run.WithStagesAsync(progress =>
                 training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
             if (run.IsJson)
@@ -65,6 +71,16 @@ public static class TrainCommands
             return outcomes.All(o => o.Result is not null) ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
+    }
+
+    /// <summary>The workspace's training environment; in server mode (unless --local) embeddings missing from
+    /// the cache are computed by the workers.</summary>
+    private static async Task<TrainingEnvironment> TrainingEnvironmentAsync(CommandRun run, WorkspaceServices services, JobOptions jobs, ParseResult parse, CancellationToken ct)
+    {
+        var environment = services.CreateTraining(run);
+        if (!jobs.OnWorkers(parse, services.Workspace)) return environment;
+        var embed = new EmbedJobs(services.Blobs, null, run.Time, run.Logging.CreateLogger<EmbedJobs>());
+        return environment with { Offload = new WorkerEmbeddings(embed, await services.OpenJobsAsync(run, ct).ConfigureAwait(false), Jobs.WorkspaceRef.Of(services.Workspace)) };
     }
 
     private static Option<string?> ProfileOption() => new("--profile", "-p") { Description = "Runtime profile from the config's profiles (default: 'default', else built-in: batch 16, all cores, cpu)", HelpName = "NAME" };
@@ -103,6 +119,7 @@ public static class TrainCommands
         training = r.Package.Training,
         metrics = r.Package.Metrics,
         embeddings = r.Embeddings,
+        embeddingsOnWorkers = r.EmbeddingsOnWorkers,
         seconds = new { embeddings = r.Embeddings.Seconds, head = r.HeadSeconds, evaluation = r.EvaluationSeconds, report = r.ReportSeconds, total = r.TotalSeconds },
         notifications = r.Notifications,
     };
@@ -116,6 +133,8 @@ public static class TrainCommands
         table.AddRow("manifest", $"{r.Package.ManifestId[..12]} ({(r.ManifestCreated ? "new" : "reused")}), {r.Package.Training.TrainImages} train images, {m.TestImages} test images");
         table.AddRow("head", $"{r.Package.Head.Type}, {r.Package.Training.TrainExamples} training rows ({r.Package.Training.CopiesPerImage} augmented copies per image)");
         table.AddRow("embeddings", $"{e.Requested} needed: {e.CacheHits} from cache, {e.SharedWithConcurrentRun} shared, {e.Computed} computed in {e.BackboneRuns} backbone runs ({F(e.Seconds)} s)");
+        if (r.EmbeddingsOnWorkers is { } w)
+            table.AddRow("on workers", $"{w.Requested} embeddings from run {w.RunId}: {w.Computed} computed in {w.Batches} jobs");
         table.AddRow("accuracy", $"top-1 {P(m.Accuracy)}, {string.Join(", ", m.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; balanced {P(m.BalancedAccuracy)}");
         table.AddRow("latency", $"p50 {F(m.LatencyP50Ms)} ms, p95 {F(m.LatencyP95Ms)} ms per image on this machine");
         table.AddRow("time", $"head {F(r.HeadSeconds)} s, evaluation {F(r.EvaluationSeconds)} s, report {F(r.ReportSeconds)} s, total {F(r.TotalSeconds)} s");

@@ -24,10 +24,11 @@ public sealed class WorkspaceServices : IAsyncDisposable
 
     /// <summary>The workspace the command line names (--workspace, $SKILLMAKER_WORKSPACE, the current folder).</summary>
     public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken) =>
-        await OpenAsync(await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await OpenAsync(await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false), run.Host.Environment, cancellationToken).ConfigureAwait(false);
 
-    public static async Task<WorkspaceServices> OpenAsync(Workspace workspace, CancellationToken cancellationToken) =>
-        new(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace));
+    /// <summary>A given workspace; S3 credentials and endpoints come from <paramref name="environment"/>.</summary>
+    public static async Task<WorkspaceServices> OpenAsync(Workspace workspace, Func<string, string?> environment, CancellationToken cancellationToken) =>
+        new(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace, environment));
 
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
@@ -46,6 +47,14 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public Crowd.CrowdService CreateCrowd(CommandRun run, Crowd.CrowdOptions? options = null) =>
         new(WorkspaceStorage.CrowdStore(Catalog), Catalog, options ?? new Crowd.CrowdOptions(), run.Time, run.Logging.CreateLogger<Crowd.CrowdService>());
 
+    /// <summary>The workspace's job queue and ledger (server mode: a jobs section with a storage).</summary>
+    public async Task<Jobs.JobDispatcher> OpenJobsAsync(CommandRun run, CancellationToken cancellationToken)
+    {
+        var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
+            : throw new Common.SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
+        var queue = await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken).ConfigureAwait(false);
+        return new Jobs.JobDispatcher(queue, WorkspaceStorage.JobLedger(Catalog), settings, run.Time, run.Logging.CreateLogger<Jobs.JobDispatcher>());
+    }
 
     /// <summary>What training, evaluation, promotion and reports need; one per command, so that
     /// concurrent trainers of one command share the embedding cache.</summary>
@@ -69,6 +78,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _http?.Dispose();
+        (Blobs as IDisposable)?.Dispose();
         return Catalog.DisposeAsync();
     }
 }

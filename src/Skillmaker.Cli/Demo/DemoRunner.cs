@@ -41,7 +41,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         var started = run.Time.GetTimestamp();
         var (workspace, action) = await DemoWorkspace.CreateFreshAsync(workspaceFolder, run.Time, ct).ConfigureAwait(false);
         Say($"workspace: {action} (seed {workspace.Config.Seed})");
-        await using var services = await WorkspaceServices.OpenAsync(workspace, ct).ConfigureAwait(false);
+        await using var services = await WorkspaceServices.OpenAsync(workspace, run.Host.Environment, ct).ConfigureAwait(false);
         var demoFolder = Path.Combine(workspace.Root, "demo");
         Directory.CreateDirectory(demoFolder);
 

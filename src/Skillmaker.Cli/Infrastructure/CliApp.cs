@@ -38,6 +38,7 @@ public static class CliApp
             HealthcheckCommand.Create(host, options),
             DemoCommand.Create(host, options),
             ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
+            WorkerCommand.Create(host, options), JobsCommand.Create(host, options),
             ApiKeysCommand.Create(host, options),
         })
             root.Subcommands.Add(command);

@@ -21,6 +21,14 @@ public interface ICatalog : IAsyncDisposable
     /// <summary>Records one ingested file atomically; see <see cref="IngestWrite"/>.</summary>
     Task<IngestWriteResult> RecordIngestAsync(IngestWrite write, CancellationToken cancellationToken);
 
+    /// <summary>Records many ingested files in one transaction, for writers on many machines at once. The
+    /// writes' own near-duplicate links are ignored: links are found inside the transaction, under a lock,
+    /// against every image committed before (and earlier writes of the batch), so concurrent batches link
+    /// exactly as one writer would. <paramref name="complete"/> turns the outcomes into the batch's job
+    /// result, recorded in the job ledger in the same transaction: a batch and its result commit together.</summary>
+    Task<IReadOnlyList<IngestWriteResult>> RecordIngestBatchAsync(IReadOnlyList<IngestWrite> writes, int nearDuplicateMaxDistance,
+        Func<IReadOnlyList<IngestWriteResult>, Jobs.BatchCompletion>? complete, CancellationToken cancellationToken);
+
     Task<ImageDetails?> GetImageAsync(string imageId, CancellationToken cancellationToken);
 
     /// <summary>Finds images whose id starts with <paramref name="prefix"/> (at most a few).</summary>
@@ -63,7 +71,11 @@ public enum IngestWriteOutcome
     AlreadyKnown,
 }
 
-public sealed record IngestWriteResult(IngestWriteOutcome Outcome, int NearDuplicatesLinked);
+public sealed record IngestWriteResult(IngestWriteOutcome Outcome, int NearDuplicatesLinked)
+{
+    /// <summary>The links the write added (filled by batch writes, which find them themselves).</summary>
+    public IReadOnlyList<NearDuplicateLink> Links { get; init; } = [];
+}
 
 public sealed record IngestRun(string RunId, string Source, DateTimeOffset StartedAt, IReadOnlyList<string> Inputs);
 

@@ -62,8 +62,8 @@ public sealed partial class DetectService(
         var pending = await store.ListPendingAsync(model.Sha256, cancellationToken).ConfigureAwait(false);
         var already = await store.CountProcessedAsync(model.Sha256, cancellationToken).ConfigureAwait(false);
         var batch = pending.Take(request.Limit).ToList();
-        var runId = $"detect-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        await store.StartRunAsync(new DetectRun(runId, model.Sha256, model.Path, JsonSerializer.Serialize(settings, SettingsJson), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        var runId = NewRunId(time);
+        await store.StartRunAsync(NewRun(runId, model, settings, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         LogRunStarted(runId, batch.Count, model.Sha256[..12]);
         if (request.PreviewDirectory is { } previews) Directory.CreateDirectory(previews);
 
@@ -77,7 +77,7 @@ public sealed partial class DetectService(
                 cancellationToken.ThrowIfCancellationRequested();
                 var image = batch[i];
                 progress?.Report(new DetectProgress(i, batch.Count, image.OriginalFileName ?? image.ImageId));
-                var (report, created) = await ProcessAsync(image, runId, request, cancellationToken).ConfigureAwait(false);
+                var (report, created) = await ProcessImageAsync(image, runId, request.PreviewDirectory, cancellationToken).ConfigureAwait(false);
                 if (report is not null) reports.Add(report);
                 crops += created;
             }
@@ -88,35 +88,47 @@ public sealed partial class DetectService(
             interrupted = true;
         }
 
-        var summary = new DetectSummary
-        {
-            RunId = runId,
-            Model = model,
-            AlreadyProcessed = already,
-            Processed = reports.Count,
-            NoVehicle = reports.Count(r => r.Outcome == DetectionOutcome.None),
-            OneVehicle = reports.Count(r => r.Outcome == DetectionOutcome.One),
-            SeveralVehicles = reports.Count(r => r.Outcome == DetectionOutcome.Several),
-            CropsCreated = crops,
-            Images = [.. reports.OrderBy(r => r.ImageId, StringComparer.Ordinal)],
-            Remaining = pending.Count - reports.Count,
-            Interrupted = interrupted,
-        };
-        await store.FinishRunAsync(new DetectRunResult
-        {
-            RunId = runId,
-            FinishedAt = time.GetUtcNow(),
-            Status = interrupted ? DetectRunStatus.Interrupted : DetectRunStatus.Completed,
-            Processed = summary.Processed,
-            Vehicles = reports.Sum(r => r.Vehicles.Count),
-            Failed = summary.Failed.Count,
-        }, CancellationToken.None).ConfigureAwait(false);
+        var summary = Summarize(runId, model, already, pending.Count, reports, crops, interrupted);
+        await store.FinishRunAsync(RunResult(summary, time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
         LogRunFinished(runId, summary.Processed, crops, summary.Failed.Count, interrupted);
         return summary;
     }
 
-    /// <summary>Returns the report (null when the image was skipped and will be retried) and the number of crops added.</summary>
-    private async Task<(ImageDetectReport? Report, int Crops)> ProcessAsync(PendingImage image, string runId, DetectRequest request, CancellationToken ct)
+    public static DetectRun NewRun(string runId, DetectorModel model, DetectorSettings settings, DateTimeOffset startedAt) =>
+        new(runId, model.Sha256, model.Path, JsonSerializer.Serialize(settings, SettingsJson), startedAt);
+
+    /// <summary>A new run id: time-ordered, unique across machines.</summary>
+    public static string NewRunId(TimeProvider time) => $"detect-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    public static DetectSummary Summarize(string runId, DetectorModel model, int alreadyProcessed, int pending, IReadOnlyCollection<ImageDetectReport> reports, int crops, bool interrupted) => new()
+    {
+        RunId = runId,
+        Model = model,
+        AlreadyProcessed = alreadyProcessed,
+        Processed = reports.Count,
+        NoVehicle = reports.Count(r => r.Outcome == DetectionOutcome.None),
+        OneVehicle = reports.Count(r => r.Outcome == DetectionOutcome.One),
+        SeveralVehicles = reports.Count(r => r.Outcome == DetectionOutcome.Several),
+        CropsCreated = crops,
+        Images = [.. reports.OrderBy(r => r.ImageId, StringComparer.Ordinal)],
+        Remaining = pending - reports.Count,
+        Interrupted = interrupted,
+    };
+
+    public static DetectRunResult RunResult(DetectSummary summary, DateTimeOffset finishedAt) => new()
+    {
+        RunId = summary.RunId,
+        FinishedAt = finishedAt,
+        Status = summary.Interrupted ? DetectRunStatus.Interrupted : DetectRunStatus.Completed,
+        Processed = summary.Processed,
+        Vehicles = summary.Images.Sum(r => r.Vehicles.Count),
+        Failed = summary.Failed.Count,
+    };
+
+    /// <summary>Processes one image for the run. Returns its report, null when another run recorded the
+    /// image meanwhile, and the number of crops cut. A result this same run recorded before (a batch job
+    /// run again after its worker died) is reported from the store, so a retry counts exactly once.</summary>
+    public async Task<(ImageDetectReport? Report, int Crops)> ProcessImageAsync(PendingImage image, string runId, string? previewDirectory, CancellationToken ct)
     {
         byte[] bytes;
         try
@@ -143,8 +155,8 @@ public sealed partial class DetectService(
             {
                 ImageId = image.ImageId, ModelSha256 = detector.Model.Sha256, RunId = runId, Outcome = DetectionOutcome.Failed, Error = ex.Message, ProcessedAt = now,
             };
-            var recorded = await store.RecordAsync(failed, ct).ConfigureAwait(false);
-            return (recorded ? new ImageDetectReport(image.ImageId, image.OriginalFileName, DetectionOutcome.Failed, [], 0, ex.Message) : null, 0);
+            if (!await store.RecordAsync(failed, ct).ConfigureAwait(false)) return await RecordedByAsync(image, runId, ct).ConfigureAwait(false);
+            return (new ImageDetectReport(image.ImageId, image.OriginalFileName, DetectionOutcome.Failed, [], 0, ex.Message), 0);
         }
 
         using (frame)
@@ -176,7 +188,7 @@ public sealed partial class DetectService(
             }
 
             var outcome = DetectionOutcomes.FromCount(vehicles.Count);
-            if (request.PreviewDirectory is { } dir)
+            if (previewDirectory is { } dir)
             {
                 var preview = frame.RenderPreview([.. selection.Select(s => (s.Detection, s.Role == DetectionRole.Vehicle))]);
                 var stem = Path.GetFileNameWithoutExtension(image.OriginalFileName ?? "image");
@@ -188,10 +200,20 @@ public sealed partial class DetectService(
                 ImageId = image.ImageId, ModelSha256 = detector.Model.Sha256, RunId = runId, Outcome = outcome, ProcessedAt = now,
                 Detections = stored, Crops = [.. cropRecords.Values],
             };
-            if (!await store.RecordAsync(write, ct).ConfigureAwait(false)) return (null, 0);
+            if (!await store.RecordAsync(write, ct).ConfigureAwait(false)) return await RecordedByAsync(image, runId, ct).ConfigureAwait(false);
             LogImage(image.ImageId, outcome, vehicles.Count);
             return (new ImageDetectReport(image.ImageId, image.OriginalFileName, outcome, vehicles, stored.Count - vehicles.Count, null), cropRecords.Count);
         }
+    }
+
+    private async Task<(ImageDetectReport? Report, int Crops)> RecordedByAsync(PendingImage image, string runId, CancellationToken ct)
+    {
+        var stored = await store.GetResultAsync(image.ImageId, detector.Model.Sha256, ct).ConfigureAwait(false);
+        if (stored is null || stored.RunId != runId) return (null, 0);
+        var vehicles = stored.Detections.Where(d => d.Role == DetectionRole.Vehicle && d.CropId is not null)
+            .Select(d => new DetectedVehicle(d.ClassName, d.Score, d.Box, d.CropRect!.Value, d.CropId!)).ToList();
+        var report = new ImageDetectReport(image.ImageId, image.OriginalFileName, stored.Outcome, vehicles, stored.Detections.Count - vehicles.Count, stored.Error);
+        return (report, vehicles.Select(v => v.CropId).Distinct().Count());
     }
 
     private static string Describe(IReadOnlyList<string> names) =>

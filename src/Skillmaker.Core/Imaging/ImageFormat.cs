@@ -43,6 +43,17 @@ public static class ImageFormatSniffer
         _ => "unknown",
     };
 
+    /// <summary>How many leading bytes the sniff looks at.</summary>
+    public const int HeadLength = 64;
+
+    /// <summary>Why these bytes are refused by their format alone (not an image, unsupported); null when
+    /// they may be decodable.</summary>
+    public static RejectReason? RefusalOf(ReadOnlySpan<byte> bytes)
+    {
+        var head = bytes[..Math.Min(HeadLength, bytes.Length)];
+        return Refusal(Sniff(head), head);
+    }
+
     /// <summary>Turns an unaccepted sniff into the reason the file is refused; null when decodable.</summary>
     public static RejectReason? Refusal(ImageFormat format, ReadOnlySpan<byte> head) => format switch
     {

@@ -40,7 +40,7 @@ public sealed class IngestService(
             };
             await Parallel.ForEachAsync(plan.Items, parallel, async (item, ct) =>
             {
-                var read = await ReadAsync(item.Path, ct).ConfigureAwait(false);
+                var read = await IngestWrites.ReadFileAsync(item.Path, settings, ct).ConfigureAwait(false);
                 if (read.Rejection is { } reason) session.Reject(item.Path, reason);
                 // The record's completion is not awaited: the worker moves on to the next file while the
                 // writer catches up, bounded by the session's queue.
@@ -54,25 +54,6 @@ public sealed class IngestService(
         return await session.FinishAsync(plan.Ignored, plan.Warnings).ConfigureAwait(false);
     }
 
-    private readonly record struct FileRead(byte[]? Bytes, RejectReason? Rejection);
-
-    private async Task<FileRead> ReadAsync(string path, CancellationToken ct)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            if (IngestPlanner.IsDanglingLink(path)) return Reject(RejectCode.Unreadable, IngestPlanner.DanglingLinkReason);
-            if (!info.Exists) return Reject(RejectCode.NotFound, "file does not exist");
-            if (info.Length == 0) return Reject(RejectCode.Empty, "empty file (0 bytes)");
-            if (info.Length > settings.MaxFileBytes)
-                return Reject(RejectCode.TooLarge, $"file is {info.Length:N0} bytes, over the limit of {settings.MaxFileBytes:N0} (ingest.maxFileBytes)");
-            return new FileRead(await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), null);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Reject(RejectCode.Unreadable, $"unreadable: {ex.Message}");
-        }
-
-        static FileRead Reject(RejectCode code, string message) => new(null, new RejectReason(code, message));
-    }
+    /// <summary>A new run id: time-ordered, unique across machines.</summary>
+    public static string NewRunId(TimeProvider time) => $"ingest-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
 }

@@ -66,7 +66,7 @@ public sealed partial class IngestSession : IAsyncDisposable
     {
         IngestPlanner.ValidateSourceName(source, "--source");
         var startedAt = time.GetUtcNow();
-        var runId = $"ingest-{startedAt:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = IngestService.NewRunId(time);
         await catalog.StartIngestRunAsync(new IngestRun(runId, source, startedAt, inputs), cancellationToken).ConfigureAwait(false);
         var known = await catalog.GetPerceptualHashesAsync(ImageKind.Original, cancellationToken).ConfigureAwait(false);
         var session = new IngestSession(catalog, blobs, probe, settings, time, logger, runId, source, startedAt, known, total, progress);
@@ -210,7 +210,7 @@ public sealed partial class IngestSession : IAsyncDisposable
     {
         var toWrite = write;
         if (write.NewImage is { } image && !_knownIds.ContainsKey(image.Id))
-            toWrite = write with { NearDuplicates = FindNearDuplicates(image) };
+            toWrite = write with { NearDuplicates = NearDuplicates.Find(image, _known, _settings.NearDuplicateMaxDistance) };
         var result = await _catalog.RecordIngestAsync(toWrite, CancellationToken.None).ConfigureAwait(false);
         if (result.Outcome != IngestWriteOutcome.Added)
         {
@@ -232,11 +232,9 @@ public sealed partial class IngestSession : IAsyncDisposable
     private void Completed(string path) =>
         _progress?.Report(new IngestProgress(Interlocked.Increment(ref _completed), _total, path));
 
-    private readonly record struct Prepared(IngestWrite? Write, RejectReason? Rejection);
-
     private sealed record QueuedWrite(IngestWrite Write, TaskCompletionSource<IngestItemOutcome> Outcome);
 
-    private async Task<Prepared> PrepareAsync(IngestItem item, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    private async Task<PreparedWrite> PrepareAsync(IngestItem item, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
         if (bytes.Length == 0) return new(null, new RejectReason(RejectCode.Empty, "empty file (0 bytes)"));
         if (bytes.Length > _settings.MaxFileBytes)
@@ -244,25 +242,6 @@ public sealed partial class IngestSession : IAsyncDisposable
 
         var id = Sha256Hex.Of(bytes.Span);
         var now = _time.GetUtcNow();
-        var fields = new List<FieldValue>();
-        var labels = new List<LabelRecord>();
-        if (item.GivenSetId is { } setId)
-            fields.Add(Field(id, Fields.SetId, setId, Provenance.Source, item.Actor, now));
-        if (item.GivenDateTaken is { } date)
-            fields.Add(Field(id, Fields.DateTaken, date, Provenance.Source, item.Actor, now));
-        foreach (var (field, value) in item.GivenFields)
-            fields.Add(Field(id, field, value, Provenance.Source, item.Actor, now));
-        if (item.GivenLabel is { } label)
-            labels.Add(new LabelRecord { ImageId = id, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.LabelActor ?? item.Actor, RecordedAt = now });
-        var occurrence = new ImageOccurrence
-        {
-            ImageId = id,
-            Source = item.Source,
-            OriginalPath = item.Path,
-            OriginalFileName = item.FileName ?? Path.GetFileName(item.Path),
-            RunId = RunId,
-            SeenAt = now,
-        };
 
         // Known bytes need no decoding: only the new occurrence and what it says are recorded.
         if (_knownIds.ContainsKey(id))
@@ -271,48 +250,13 @@ public sealed partial class IngestSession : IAsyncDisposable
             // the record; restore the bytes here so a re-run heals it.
             if (!await _blobs.ExistsAsync(id, ct).ConfigureAwait(false))
                 await _blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-            return new(new IngestWrite { ImageId = id, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
+            return new(IngestWrites.Known(item, id, RunId, now), null);
         }
 
-        var probed = _probe.Probe(bytes.Span, new ImageProbeOptions { MaxPixels = _settings.MaxPixels });
-        if (probed.Rejection is { } rejection) return new(null, rejection);
-        var image = probed.Image!;
-        if (image.ExifDateTaken is { } exifDate)
-            fields.Add(Field(id, Fields.DateTaken, exifDate, Provenance.Exif, "exif", now));
-        if (item.GivenSetId is null)
-            fields.Add(Field(id, Fields.SetId, $"single:{id[..16]}", Provenance.System, "ingest", now));
-
-        await _blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
-        var record = new ImageRecord
-        {
-            Id = id,
-            Kind = ImageKind.Original,
-            ByteSize = bytes.Length,
-            Format = ImageFormatSniffer.Name(image.Format),
-            Width = image.Width,
-            Height = image.Height,
-            ExifOrientation = image.ExifOrientation,
-            PerceptualHash = image.PerceptualHash,
-            IngestedAt = now,
-        };
-        return new(new IngestWrite { ImageId = id, NewImage = record, Occurrence = occurrence, Fields = fields, Labels = labels }, null);
+        var measured = IngestWrites.Measure(item, bytes.Span, id, RunId, _probe, _settings, now);
+        if (measured.Write is not null) await _blobs.PutAsync(id, bytes, ct).ConfigureAwait(false);
+        return measured;
     }
-
-    private List<NearDuplicateLink> FindNearDuplicates(ImageRecord image)
-    {
-        var links = new List<NearDuplicateLink>();
-        foreach (var (otherId, hash) in _known)
-        {
-            var distance = PerceptualHash.Distance(image.PerceptualHash, hash);
-            if (distance <= _settings.NearDuplicateMaxDistance && otherId != image.Id)
-                links.Add(new NearDuplicateLink(image.Id, otherId, distance));
-        }
-        links.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.OtherImageId, b.OtherImageId));
-        return links;
-    }
-
-    private static FieldValue Field(string id, string field, string value, Provenance provenance, string actor, DateTimeOffset at) =>
-        new() { ImageId = id, Field = field, Value = value, Provenance = provenance, Actor = actor, RecordedAt = at };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingest {RunId} started: {Count} items from source {Source}")]
     private static partial void LogRunStarted(ILogger logger, string runId, int count, string source);

@@ -56,6 +56,22 @@ public sealed class Workspace
         throw new SkillmakerException($"No Skillmaker workspace at {full} or its parents (looked for {DirectoryName}/{ConfigFileName}). Create one with `skillmaker init {start}`, or pass --workspace DIR or set {EnvironmentVariable}.");
     }
 
+    /// <summary>A workspace known by its root and config text only, as a worker on another machine gets
+    /// it with a job; nothing is read from <paramref name="root"/>.</summary>
+    public static Workspace FromConfig(string root, string configJson)
+    {
+        WorkspaceConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<WorkspaceConfig>(configJson, WorkspaceJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new SkillmakerException($"Workspace config of {root} (carried by a job) is not valid: {ex.Message}", ex);
+        }
+        return new Workspace(root, Validated(config, $"{root} (carried by a job)"));
+    }
+
     private static async Task<WorkspaceConfig> ReadConfigAsync(string path, CancellationToken cancellationToken)
     {
         WorkspaceConfig? config;
@@ -68,6 +84,11 @@ public sealed class Workspace
         {
             throw new SkillmakerException($"Workspace config {path} is not valid: {ex.Message}", ex);
         }
+        return Validated(config, path);
+    }
+
+    private static WorkspaceConfig Validated(WorkspaceConfig? config, string path)
+    {
         if (config is null)
             throw new SkillmakerException($"Workspace config {path} is empty; expected a JSON object with at least \"seed\".");
         if (config.FormatVersion != WorkspaceConfig.CurrentFormatVersion)
@@ -76,6 +97,7 @@ public sealed class Workspace
             throw new SkillmakerException($"Workspace config {path}: ingest.nearDuplicateMaxDistance is {config.Ingest.NearDuplicateMaxDistance}; expected 0..64 bits.");
         if (config.Ingest.MaxPixels <= 0)
             throw new SkillmakerException($"Workspace config {path}: ingest.maxPixels must be positive.");
+        config.Jobs?.Validated($"Workspace config {path}, jobs section");
         return config;
     }
 }

@@ -29,6 +29,9 @@ public sealed record WorkspaceConfig
 
     public Detection.DetectorSettings Detector { get; init; } = new();
 
+    /// <summary>Server mode: where batch jobs wait for <c>skillmaker worker</c>. Default null (no jobs).</summary>
+    public Jobs.JobsSettings? Jobs { get; init; }
+
     /// <summary>Downloads and crawling: timeouts, retries, sizes, politeness.</summary>
     public Sources.SourceSettings Sources { get; init; } = new();
 

@@ -125,6 +125,100 @@ public static class PostgresSchema
                 CREATE TRIGGER manifest_items_immutable BEFORE UPDATE ON manifest_items FOR EACH ROW EXECUTE FUNCTION skillmaker_refuse_change();
                 """),
         ]),
+        new("crowd",
+        [
+            new(1, "crowd tasks, locks, answers, results; review batches and retractions", """
+                CREATE TABLE crowd_tasks (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    image_id TEXT NOT NULL REFERENCES images(id),
+                    round BIGINT NOT NULL,
+                    overlap BIGINT NOT NULL CHECK (overlap BETWEEN 1 AND 20),
+                    gold_content TEXT NULL,
+                    gold_quality TEXT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'consolidated')),
+                    answer_count BIGINT NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    UNIQUE (image_id, round)
+                );
+                CREATE INDEX ix_crowd_tasks_next ON crowd_tasks(status, answer_count DESC, round DESC, id);
+
+                CREATE TABLE crowd_locks (
+                    task_id BIGINT NOT NULL REFERENCES crowd_tasks(id),
+                    worker TEXT NOT NULL,
+                    locked_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    PRIMARY KEY (task_id, worker)
+                );
+
+                CREATE TABLE crowd_answers (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    task_id BIGINT NOT NULL REFERENCES crowd_tasks(id),
+                    worker TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    quality TEXT NOT NULL,
+                    seconds DOUBLE PRECISION NULL,
+                    channel TEXT NOT NULL,
+                    external_id TEXT NULL UNIQUE,
+                    answered_at TEXT NOT NULL,
+                    UNIQUE (task_id, worker)
+                );
+                CREATE INDEX ix_crowd_answers_worker ON crowd_answers(worker);
+                CREATE INDEX ix_crowd_locks_worker ON crowd_locks(worker, expires_at);
+
+                CREATE TABLE crowd_results (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    image_id TEXT NOT NULL REFERENCES images(id),
+                    task_id BIGINT NOT NULL REFERENCES crowd_tasks(id),
+                    method TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    content_confidence DOUBLE PRECISION NOT NULL,
+                    quality TEXT NOT NULL,
+                    quality_confidence DOUBLE PRECISION NOT NULL,
+                    answers BIGINT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'requeued', 'escalated')),
+                    consolidated_at TEXT NOT NULL
+                );
+                CREATE INDEX ix_crowd_results_image ON crowd_results(image_id);
+
+                CREATE TABLE review_batches (
+                    batch_id TEXT PRIMARY KEY,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                );
+                CREATE TABLE review_batch_labels (
+                    batch_id TEXT NOT NULL REFERENCES review_batches(batch_id),
+                    label_id BIGINT NOT NULL REFERENCES labels(id),
+                    PRIMARY KEY (batch_id, label_id)
+                );
+                CREATE TABLE label_retractions (
+                    label_id BIGINT PRIMARY KEY REFERENCES labels(id),
+                    batch_id TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                );
+                CREATE TRIGGER crowd_answers_no_update BEFORE UPDATE ON crowd_answers FOR EACH ROW EXECUTE FUNCTION skillmaker_refuse_change();
+                CREATE TRIGGER label_retractions_no_delete BEFORE DELETE ON label_retractions FOR EACH ROW EXECUTE FUNCTION skillmaker_refuse_change();
+                """),
+        ]),
+        new("users",
+        [
+            new(1, "users with hashed tokens, server secrets", """
+                CREATE TABLE users (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('crowd', 'expert', 'admin')),
+                    token_sha256 TEXT NOT NULL UNIQUE,
+                    token_expires_at TEXT NULL,
+                    revoked_at TEXT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE server_secrets (
+                    name TEXT PRIMARY KEY,
+                    value BYTEA NOT NULL
+                );
+                """),
+        ]),
         new("registry",
         [
             new(1, "aliases, alias history, version statuses, evaluations", """
@@ -252,5 +346,6 @@ public static class PostgresSchema
                 );
                 """),
         ]),
+        JobsSchema.Module,
     ];
 }

@@ -83,6 +83,54 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var result = await RecordIngestAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<IReadOnlyList<IngestWriteResult>> RecordIngestBatchAsync(IReadOnlyList<IngestWrite> writes, int nearDuplicateMaxDistance,
+        Func<IReadOnlyList<IngestWriteResult>, Jobs.BatchCompletion>? complete, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var results = new List<IngestWriteResult>(writes.Count);
+        List<(string ImageId, ulong PerceptualHash)>? known = null;
+        HashSet<string>? knownIds = null;
+        if (writes.Any(w => w.NewImage is { Kind: ImageKind.Original }))
+        {
+            // Taken before any insert (as the single writer's link step does), so two batches never wait
+            // for each other in opposite orders. Inside it, every committed image is visible.
+            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken).ConfigureAwait(false);
+            known = [.. (await connection.QueryAsync<(string Id, long Phash)>(new CommandDefinition(
+                "SELECT id, phash FROM images WHERE kind = 'original'", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .Select(r => (r.Id, unchecked((ulong)r.Phash)))];
+            knownIds = known.Select(k => k.ImageId).ToHashSet(StringComparer.Ordinal);
+        }
+        foreach (var write in writes)
+        {
+            var links = write.NewImage is { Kind: ImageKind.Original } image && !knownIds!.Contains(image.Id)
+                ? Ingest.NearDuplicates.Find(image, known!, nearDuplicateMaxDistance)
+                : [];
+            var result = await RecordIngestAsync(connection, tx, write with { NearDuplicates = links }, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome == IngestWriteOutcome.Added && write.NewImage is { Kind: ImageKind.Original } added)
+            {
+                known!.Add((added.Id, added.PerceptualHash));
+                knownIds!.Add(added.Id);
+            }
+            results.Add(result with { Links = result.Outcome == IngestWriteOutcome.Added ? links : [] });
+        }
+        if (complete is not null)
+            await SqlJobLedger.CompleteAsync(connection, tx, complete(results), cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>One file's rows inside the caller's transaction.</summary>
+    private async Task<IngestWriteResult> RecordIngestAsync(DbConnection connection, DbTransaction tx, IngestWrite write, CancellationToken cancellationToken)
+    {
+        // Lock before insert, like batch writes, so writers never wait for each other in opposite orders.
+        if (write.NewImage is not null && write.NearDuplicates.Count > 0)
+            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken).ConfigureAwait(false);
         // Inserting first and counting rows makes two writers of the same bytes safe on any engine.
         var inserted = write.NewImage is { } image && await InsertImageAsync(connection, tx, image, cancellationToken).ConfigureAwait(false) == 1;
         var exists = !inserted;
@@ -92,7 +140,6 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
         var linked = 0;
         if (inserted)
         {
-            if (write.NearDuplicates.Count > 0) await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken).ConfigureAwait(false);
             linked = await LinkNearDuplicatesAsync(connection, tx, write.ImageId, write.NearDuplicates, cancellationToken).ConfigureAwait(false);
             outcome = IngestWriteOutcome.Added;
         }
@@ -122,8 +169,6 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
 
         foreach (var l in write.Labels)
             await InsertLabelAsync(connection, tx, l, cancellationToken).ConfigureAwait(false);
-
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new IngestWriteResult(outcome, linked);
     }
 
@@ -276,13 +321,15 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
+        // Only a running run finishes, once: the last batch jobs of a distributed run may both finish it.
+        var finished = await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE ingest_runs SET finished_at = @finishedAt, status = @status, added = @Added, duplicates = @Duplicates, near_duplicates = @NearDuplicates
-            WHERE run_id = @RunId
+            WHERE run_id = @RunId AND status = 'running'
             """,
             new { finishedAt = result.FinishedAt is { } f ? Iso(f) : null, status = result.Status.ToString().ToLowerInvariant(), result.Added, result.Duplicates, result.NearDuplicates, result.RunId },
             tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (finished == 0) return;
         foreach (var r in result.Rejected)
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO ingest_rejections (run_id, path, code, reason) VALUES (@runId, @Path, @code, @Reason)",

@@ -33,6 +33,9 @@ public abstract class SqlDatabase
     /// engines without arrays; PostgreSQL takes the list as one array parameter.</summary>
     public virtual string InList(string column, string parameter) => $"{column} IN @{parameter}";
 
+    /// <summary>True when <paramref name="exception"/> says a UNIQUE or PRIMARY KEY constraint refused a row.</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
     /// <summary>Lets pooled connections go (end of a command, end of a test).</summary>
     public virtual void Release() { }
 }

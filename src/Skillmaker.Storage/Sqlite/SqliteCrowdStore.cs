@@ -1,20 +1,20 @@
-using System.Data;
 using System.Globalization;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
 
 namespace Skillmaker.Storage.Sqlite;
 
-/// <summary>Crowd tasks, locks, answers and results in the workspace's SQLite catalog.</summary>
-public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
+/// <summary>Crowd tasks, locks, answers and results beside the workspace's catalog, in portable SQL (SQLite or
+/// PostgreSQL). Every write takes the crowd lock, so two workers can never both take the last free slot.</summary>
+public sealed class SqliteCrowdStore(SqlCatalog catalog) : ICrowdStore
 {
     private const string TaskColumns = "id, image_id, round, overlap, gold_content, gold_quality, status, created_at";
 
     public async Task<int> EnqueueAsync(IReadOnlyList<string> imageIds, int overlap, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         var added = 0;
         foreach (var id in imageIds)
@@ -25,7 +25,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 SELECT @id, 1, @overlap, 'open', @now
                 WHERE EXISTS (SELECT 1 FROM images WHERE id = @id AND kind = 'crop')
                   AND NOT EXISTS (SELECT 1 FROM crowd_tasks WHERE image_id = @id)
-                """, new { id, overlap, now = SqliteCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, new { id, overlap, now = SqlCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return added;
@@ -33,7 +33,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task<CrowdTask> SetGoldAsync(string imageId, string content, string quality, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT id FROM crowd_tasks WHERE image_id = @imageId AND status = 'open' ORDER BY round DESC LIMIT 1", new { imageId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -51,7 +51,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 INSERT INTO crowd_tasks (image_id, round, overlap, gold_content, gold_quality, status, created_at)
                 VALUES (@imageId, (SELECT COALESCE(MAX(round), 0) + 1 FROM crowd_tasks WHERE image_id = @imageId), 1, @content, @quality, 'open', @now)
                 RETURNING id
-                """, new { imageId, content, quality, now = SqliteCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, new { imageId, content, quality, now = SqlCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         var task = await GetTaskAsync(connection, tx, id, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -60,17 +60,17 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task<IReadOnlyList<string>> GetUnqueuedCropsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         return [.. await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT id FROM images WHERE kind = 'crop' AND id NOT IN (SELECT image_id FROM crowd_tasks) ORDER BY ingested_at, id", cancellationToken: cancellationToken)).ConfigureAwait(false)];
     }
 
     public async Task<CrowdAssignment?> AcquireAsync(string worker, DateTimeOffset now, TimeSpan lockDuration, int goldEvery, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         // The write lock is taken up front, so two workers can never both take the last free slot.
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
-        var nowText = SqliteCatalog.Iso(now);
+        var nowText = SqlCatalog.Iso(now);
         var held = await connection.QueryFirstOrDefaultAsync<(long TaskId, string LockedAt, string ExpiresAt)?>(new CommandDefinition(
             """
             SELECT l.task_id, l.locked_at, l.expires_at FROM crowd_locks l JOIN crowd_tasks t ON t.id = l.task_id
@@ -112,7 +112,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
             """
             INSERT INTO crowd_locks (task_id, worker, locked_at, expires_at) VALUES (@taskId, @worker, @nowText, @expires)
             ON CONFLICT (task_id, worker) DO UPDATE SET locked_at = excluded.locked_at, expires_at = excluded.expires_at
-            """, new { taskId, worker, nowText, expires = SqliteCatalog.Iso(expires) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, new { taskId, worker, nowText, expires = SqlCatalog.Iso(expires) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var task = await GetTaskAsync(connection, tx, taskId, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CrowdAssignment(task!, worker, now, expires);
@@ -120,7 +120,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task<SubmitOutcome> SubmitAsync(long taskId, string worker, string content, string quality, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         var task = await GetTaskAsync(connection, tx, taskId, cancellationToken).ConfigureAwait(false);
         if (task is null) return SubmitOutcome.UnknownTask;
@@ -138,7 +138,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
             """
             INSERT INTO crowd_answers (task_id, worker, content, quality, seconds, channel, external_id, answered_at)
             VALUES (@taskId, @worker, @content, @quality, @seconds, 'web', NULL, @now)
-            """, new { taskId, worker, content, quality, seconds = Math.Max(0, (now - Parse(lockedAt)).TotalSeconds), now = SqliteCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, new { taskId, worker, content, quality, seconds = Math.Max(0, (now - Parse(lockedAt)).TotalSeconds), now = SqlCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @taskId",
             new { taskId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM crowd_locks WHERE task_id = @taskId AND worker = @worker",
@@ -149,7 +149,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task<(int Recorded, int Duplicates)> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         int recorded = 0, duplicates = 0;
         foreach (var a in answers)
@@ -159,7 +159,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 INSERT INTO crowd_answers (task_id, worker, content, quality, seconds, channel, external_id, answered_at)
                 VALUES (@TaskId, @Worker, @Content, @Quality, @Seconds, @Channel, @ExternalId, @at)
                 ON CONFLICT DO NOTHING
-                """, new { a.TaskId, a.Worker, a.Content, a.Quality, a.Seconds, a.Channel, a.ExternalId, at = SqliteCatalog.Iso(a.AnsweredAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, new { a.TaskId, a.Worker, a.Content, a.Quality, a.Seconds, a.Channel, a.ExternalId, at = SqlCatalog.Iso(a.AnsweredAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (n == 1)
             {
                 recorded++;
@@ -174,22 +174,22 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task<IReadOnlyList<CrowdTask>> GetTasksAsync(IReadOnlyCollection<long>? ids, bool openOnly, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var where = (ids, openOnly) switch
         {
-            (not null, true) => "WHERE id IN @ids AND status = 'open'",
-            (not null, false) => "WHERE id IN @ids",
+            (not null, true) => $"WHERE {catalog.In("id", "ids")} AND status = 'open'",
+            (not null, false) => $"WHERE {catalog.In("id", "ids")}",
             (null, true) => "WHERE status = 'open'",
             _ => "",
         };
         var rows = await connection.QueryAsync<TaskRow>(new CommandDefinition($"SELECT {TaskColumns} FROM crowd_tasks {where} ORDER BY id",
-            new { ids }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { ids = ids?.ToList() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(ToTask)];
     }
 
     public async Task<IReadOnlyList<CrowdAnswer>> GetAnswersAsync(CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(long TaskId, string Worker, string Content, string Quality, double? Seconds, string Channel, string? ExternalId, string AnsweredAt)>(new CommandDefinition(
             "SELECT task_id, worker, content, quality, seconds, channel, external_id, answered_at FROM crowd_answers ORDER BY id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new CrowdAnswer
@@ -201,7 +201,7 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public async Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         foreach (var r in results)
         {
@@ -212,21 +212,21 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
                 """
                 INSERT INTO crowd_results (image_id, task_id, method, content, content_confidence, quality, quality_confidence, answers, outcome, consolidated_at)
                 VALUES (@ImageId, @TaskId, @method, @Content, @ContentConfidence, @Quality, @QualityConfidence, @Answers, @outcome, @at)
-                """, new { r.ImageId, r.TaskId, method = MethodName(r.Method), r.Content, r.ContentConfidence, r.Quality, r.QualityConfidence, r.Answers, outcome = r.Outcome.ToString().ToLowerInvariant(), at = SqliteCatalog.Iso(r.ConsolidatedAt) },
+                """, new { r.ImageId, r.TaskId, method = MethodName(r.Method), r.Content, r.ContentConfidence, r.Quality, r.QualityConfidence, r.Answers, outcome = r.Outcome.ToString().ToLowerInvariant(), at = SqlCatalog.Iso(r.ConsolidatedAt) },
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (r.Outcome == CrowdOutcome.Requeued)
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     INSERT INTO crowd_tasks (image_id, round, overlap, status, created_at)
                     VALUES (@ImageId, (SELECT MAX(round) + 1 FROM crowd_tasks WHERE image_id = @ImageId), (SELECT overlap FROM crowd_tasks WHERE id = @TaskId), 'open', @at)
-                    """, new { r.ImageId, r.TaskId, at = SqliteCatalog.Iso(r.ConsolidatedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    """, new { r.ImageId, r.TaskId, at = SqlCatalog.Iso(r.ConsolidatedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<CrowdResult>> GetLatestResultsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(string ImageId, long TaskId, string Method, string Content, double ContentConfidence, string Quality, double QualityConfidence, long Answers, string Outcome, string At)>(new CommandDefinition(
             """
             SELECT image_id, task_id, method, content, content_confidence, quality, quality_confidence, answers, outcome, consolidated_at
@@ -242,10 +242,15 @@ public sealed class SqliteCrowdStore(SqliteCatalog catalog) : ICrowdStore
 
     public static string MethodName(ConsolidationMethod method) => method == ConsolidationMethod.DawidSkene ? "dawid-skene" : "majority";
 
-    private static async Task<SqliteTransaction> BeginAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
-        (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+    /// <summary>A write transaction holding the crowd lock: crowd writes check counts, then insert.</summary>
+    private async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await catalog.Database.LockAsync(connection, tx, "crowd", cancellationToken).ConfigureAwait(false);
+        return tx;
+    }
 
-    private static async Task<CrowdTask?> GetTaskAsync(SqliteConnection connection, SqliteTransaction tx, long id, CancellationToken cancellationToken)
+    private static async Task<CrowdTask?> GetTaskAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken cancellationToken)
     {
         var row = await connection.QueryFirstOrDefaultAsync<TaskRow>(new CommandDefinition($"SELECT {TaskColumns} FROM crowd_tasks WHERE id = @id",
             new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -43,6 +43,10 @@ public sealed class SqliteDatabase : SqlDatabase
 
     public override Task LockAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY; other constraint failures are bugs.
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+
     // Pooled connections keep the file open and the WAL un-checkpointed.
     public override void Release() => SqliteConnection.ClearAllPools();
 }

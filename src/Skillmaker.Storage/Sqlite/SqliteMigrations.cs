@@ -14,6 +14,7 @@ public static class SqliteSchema
         DetectionSchema.Module,
         ApiKeySchema.Module,
         SourcesSchema.Module,
+        JobsSchema.Module,
     ];
 }
 

@@ -1,53 +1,52 @@
-using System.Data;
 using System.Globalization;
 using System.Security.Cryptography;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Skillmaker.Common;
 using Skillmaker.Users;
 
 namespace Skillmaker.Storage.Sqlite;
 
-public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
+/// <summary>Users and server secrets beside the catalog, in portable SQL (SQLite or PostgreSQL).</summary>
+public sealed class SqliteUserStore(SqlCatalog catalog) : IUserStore
 {
     private const string Columns = "id, name, role, created_at, token_expires_at, revoked_at";
 
     public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset? tokenExpiresAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "INSERT INTO users (name, role, token_sha256, token_expires_at, created_at) VALUES (@name, @role, @tokenHash, @expires, @at) RETURNING id",
-                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqliteCatalog.Iso(e) : null, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqlCatalog.Iso(e) : null, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return new User(id, name, role, now) { TokenExpiresAt = tokenExpiresAt };
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (Exception ex) when (catalog.Database.IsUniqueViolation(ex))
         {
             throw new SkillmakerException($"User '{name}' already exists; nothing was changed.", ex);
         }
     }
 
     public Task<User?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken) =>
-        FindAsync("token_sha256 = @value", tokenHash, cancellationToken);
+        FindAsync("token_sha256 = @value", new { value = tokenHash }, cancellationToken);
 
     public Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
-        FindAsync("name = @value", name, cancellationToken);
+        FindAsync("name = @value", new { value = name }, cancellationToken);
 
     public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
-        FindAsync("id = @value", id, cancellationToken);
+        FindAsync("id = @value", new { value = id }, cancellationToken);
 
     public async Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var n = await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET revoked_at = COALESCE(revoked_at, @at) WHERE name = @name",
-            new { name, at = SqliteCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { name, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return n > 0;
     }
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)>(new CommandDefinition(
             $"SELECT {Columns} FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(ToUser)];
@@ -55,8 +54,8 @@ public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
 
     public async Task<byte[]> GetOrCreateSecretAsync(string name, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition("INSERT INTO server_secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
             new { name, value = RandomNumberGenerator.GetBytes(32) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var value = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("SELECT value FROM server_secrets WHERE name = @name",
@@ -65,11 +64,11 @@ public sealed class SqliteUserStore(SqliteCatalog catalog) : IUserStore
         return value!;
     }
 
-    private async Task<User?> FindAsync(string where, object value, CancellationToken cancellationToken)
+    private async Task<User?> FindAsync(string where, object parameters, CancellationToken cancellationToken)
     {
-        await using var connection = (SqliteConnection)await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)?>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE {where}", new { value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM users WHERE {where}", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row is { } r ? ToUser(r) : null;
     }
 

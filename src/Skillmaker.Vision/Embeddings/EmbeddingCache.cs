@@ -27,6 +27,9 @@ public sealed class EmbeddingCache(string root)
 
     public string Root { get; } = root;
 
+    /// <summary>Whether a vector is stored for <paramref name="key"/> (not whether it reads back well).</summary>
+    public bool Contains(EmbeddingKey key) => File.Exists(Path.Combine(Root, key.RelativePath));
+
     public bool TryRead(EmbeddingKey key, int dimension, out float[] vector)
     {
         vector = [];

@@ -17,7 +17,7 @@ public sealed class SkiaImageProbe : IImageProbe
     public ImageProbeResult Probe(ReadOnlySpan<byte> bytes, ImageProbeOptions options)
     {
         if (bytes.IsEmpty) return ImageProbeResult.Reject(RejectCode.Empty, "empty file (0 bytes)");
-        var head = bytes[..Math.Min(64, bytes.Length)];
+        var head = bytes[..Math.Min(ImageFormatSniffer.HeadLength, bytes.Length)];
         var format = ImageFormatSniffer.Sniff(head);
         if (ImageFormatSniffer.Refusal(format, head) is { } refusal) return ImageProbeResult.Reject(refusal.Code, refusal.Message);
 

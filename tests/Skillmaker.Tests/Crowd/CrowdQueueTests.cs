@@ -7,15 +7,18 @@ using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Crowd;
 
-public class CrowdQueueTests
+/// <summary>The crowd queue, run against every catalog engine.</summary>
+public abstract class CrowdQueueContract
 {
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
+
     private static CrowdService Service(TestWorkspace ws, TimeProvider time, CrowdOptions? options = null) =>
         new(WorkspaceStorage.CrowdStore(ws.Catalog), ws.Catalog, options ?? new CrowdOptions { GoldEvery = 0 }, time, NullLogger<CrowdService>.Instance);
 
     [Fact]
     public async Task NextTask_OverlapTaken_NoFurtherWorkerGetsIt()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await Crops.MakeAsync(ws, classes: 1, perClass: 1);
         var crowd = Service(ws, new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z")));
         Assert.Equal(1, await crowd.EnqueueAllCropsAsync(2, CancellationToken.None));
@@ -35,7 +38,7 @@ public class CrowdQueueTests
     [Fact]
     public async Task NextTask_LockExpired_TaskGoesToAnotherWorkerAndIsAnsweredOnlyOverlapTimes()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await Crops.MakeAsync(ws, classes: 1, perClass: 1);
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z"));
         var crowd = Service(ws, time, new CrowdOptions { GoldEvery = 0, LockDuration = TimeSpan.FromMinutes(10) });
@@ -61,7 +64,7 @@ public class CrowdQueueTests
     [Fact]
     public async Task Submit_UnknownAnswerValue_IsRefusedWithTheExpectedValues()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var crowd = Service(ws, TimeProvider.System);
         var ex = await Assert.ThrowsAsync<Common.SkillmakerException>(() => crowd.SubmitAsync(1, "a", "car", "good", CancellationToken.None));
         Assert.Contains("interior, exterior, close-up", ex.Message);
@@ -70,7 +73,7 @@ public class CrowdQueueTests
     [Fact]
     public async Task Consolidate_TieTwice_RequeuesThenEscalatesAndFeedsDatasetCandidates()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var crops = await Crops.MakeAsync(ws, classes: 1, perClass: 2);
         var crowd = Service(ws, new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z")));
         await crowd.EnqueueAllCropsAsync(2, CancellationToken.None);
@@ -102,7 +105,7 @@ public class CrowdQueueTests
     [Fact]
     public async Task GoldTasks_EveryNthTask_ScoreWorkers()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var crops = await Crops.MakeAsync(ws, classes: 1, perClass: 3);
         var crowd = Service(ws, TimeProvider.System, new CrowdOptions { GoldEvery = 2 });
         await crowd.EnqueueAllCropsAsync(3, CancellationToken.None);
@@ -121,4 +124,17 @@ public class CrowdQueueTests
         var photo = await Assert.ThrowsAsync<Common.SkillmakerException>(() => crowd.SetGoldAsync(crops[0].ParentId, "exterior", "good", CancellationToken.None));
         Assert.Contains("original photo", photo.Message);
     }
+}
+
+public sealed class CrowdQueueTests : CrowdQueueContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+}
+
+/// <summary>The same crowd queue on PostgreSQL (and S3 blobs).</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CrowdQueueOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : CrowdQueueContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

@@ -5,12 +5,15 @@ using Skillmaker.Users;
 
 namespace Skillmaker.Tests.Crowd;
 
-public class UserServiceTests
+/// <summary>Users and sign-in, run against every catalog engine.</summary>
+public abstract class UserServiceContract
 {
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
+
     [Fact]
     public async Task SignIn_UnknownExpiredRevoked_AreToldApart()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z"));
         var users = new UserService(WorkspaceStorage.UserStore(ws.Catalog), time);
         var (ana, anaToken) = await users.AddAsync("ana", UserRole.Expert, CancellationToken.None, TimeSpan.FromDays(1));
@@ -30,4 +33,17 @@ public class UserServiceTests
         await Assert.ThrowsAsync<Common.SkillmakerException>(() => users.RevokeAsync("nobody", CancellationToken.None));
         await Assert.ThrowsAsync<Common.SkillmakerException>(() => users.AddAsync("bad name!", UserRole.Crowd, CancellationToken.None));
     }
+}
+
+public sealed class UserServiceTests : UserServiceContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+}
+
+/// <summary>The same users on PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class UserServiceOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : UserServiceContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

@@ -1,4 +1,5 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Dapper;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
@@ -7,14 +8,20 @@ using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Datasets;
 
-public sealed class DatasetExtractTests
+/// <summary>Dataset extraction and the split ledger, run against every catalog engine.</summary>
+public abstract class DatasetExtractContract
 {
     private static readonly CancellationToken None = CancellationToken.None;
+
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
+
+    /// <summary>The engine's statement that drops a trigger (PostgreSQL names the table too).</summary>
+    protected abstract string DropTrigger(string trigger, string table);
 
     [Fact]
     public async Task ExtractAsync_CarsInSets_SetsNeverStraddleAndShareNearTarget()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets());
 
         var result = await DatasetSetup.Service(ws).ExtractAsync(DatasetSetup.AllCars(), null, None);
@@ -37,7 +44,7 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task ExtractAsync_SameCatalogTwice_SameManifestNotDuplicated()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets());
         var service = DatasetSetup.Service(ws);
 
@@ -53,7 +60,7 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task ExtractAsync_NewPhotosNearDuplicatesAndHigherFraction_EarlierTestStaysTestAndAuditPasses()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var all = DatasetSetup.CarsInSets();
         // Hold back the last photo of every set; they arrive later as "new photos of the same car".
         var late = all.GroupBy(r => r.SetId).Select(g => g.Last()).ToHashSet();
@@ -89,14 +96,14 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task Audit_LedgerCorrupted_FailsNamingTheGroup()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets());
         var first = (await DatasetSetup.Service(ws).ExtractAsync(DatasetSetup.AllCars(), null, None)).Manifest;
         var testGroup = first.Items.First(i => i.Split == Split.Test).Group;
 
         // Someone with database access tries to move a test group back to train.
         await ExecuteAsync(ws, $"INSERT INTO split_ledger (atom, split, reason, manifest_id, recorded_at) VALUES ('{testGroup}', 'train', 'manual edit', 'x', '2030-01-01T00:00:00Z')");
-        var update = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(ws, "UPDATE split_ledger SET split = 'train'"));
+        var update = await Assert.ThrowsAnyAsync<DbException>(() => ExecuteAsync(ws, "UPDATE split_ledger SET split = 'train'"));
         Assert.Contains("append-only", update.Message);
 
         var audit = await AuditAsync(ws);
@@ -110,7 +117,7 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task Audit_ManifestItemForcedFromTestToTrain_FailsListingItem()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets());
         var service = DatasetSetup.Service(ws);
         var first = (await service.ExtractAsync(DatasetSetup.AllCars(), null, None)).Manifest;
@@ -118,7 +125,7 @@ public sealed class DatasetExtractTests
         var second = (await service.ExtractAsync(DatasetSetup.AllCars(), null, None)).Manifest;
         var victim = first.Items.First(i => i.Split == Split.Test);
 
-        await ExecuteAsync(ws, $"DROP TRIGGER manifest_items_immutable; UPDATE manifest_items SET split = 'train' WHERE manifest_id = '{second.Id}' AND image_id = '{victim.ImageId}'");
+        await ExecuteAsync(ws, $"{DropTrigger("manifest_items_immutable", "manifest_items")}; UPDATE manifest_items SET split = 'train' WHERE manifest_id = '{second.Id}' AND image_id = '{victim.ImageId}'");
         var audit = await AuditAsync(ws);
 
         Assert.False(audit.Passed);
@@ -131,7 +138,7 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task ExtractAsync_BalancePolicy_DropsReportsCapsAndWeighs()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var rows = DatasetSetup.CarsInSets();
         // Only 3 photos of the Tesla: under the minimum of 5.
         await DatasetSetup.IngestAsync(ws, rows.Where(r => r.Label != "tesla_model_s_sedan_2012").Concat(rows.Where(r => r.Label == "tesla_model_s_sedan_2012").Take(3)));
@@ -154,7 +161,7 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task ExtractAsync_UnknownLabelAndEmptyClass_ErrorNamesFields()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets().Take(60));
         var definition = new DatasetDefinition
         {
@@ -179,13 +186,56 @@ public sealed class DatasetExtractTests
     [Fact]
     public async Task ExtractAsync_OnlyConfirmedLabelsButNoneConfirmed_ExplainsHints()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         await DatasetSetup.IngestAsync(ws, DatasetSetup.CarsInSets().Take(60));
 
         var ex = await Assert.ThrowsAsync<SkillmakerException>(() => DatasetSetup.Service(ws).ExtractAsync(DatasetSetup.AllCars() with { AllowLabelHints = false }, null, None));
 
         Assert.Contains("allowLabelHints", ex.Message);
     }
+
+    private static IngestWrite HintFor(string imageId, string label) => new()
+    {
+        ImageId = imageId,
+        Occurrence = new ImageOccurrence { ImageId = imageId, Source = "fans", OriginalPath = "/fans/repost.jpg", OriginalFileName = "repost.jpg", RunId = "test", SeenAt = DateTimeOffset.UnixEpoch },
+        Labels = [new LabelRecord { ImageId = imageId, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = "test", RecordedAt = DateTimeOffset.UnixEpoch }],
+    };
+
+    private static async Task<AuditReport> AuditAsync(TestWorkspace ws)
+    {
+        var store = WorkspaceStorage.DatasetStore(ws.Catalog);
+        var atoms = (await store.GetCandidatesAsync(ImageKind.Original, None)).ToDictionary(c => c.ImageId, c => new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters));
+        return SplitAudit.Run(await store.GetAllManifestsAsync(None), await store.GetLedgerAsync(None), atoms);
+    }
+
+    /// <summary>What someone with direct database access could do.</summary>
+    private static async Task ExecuteAsync(TestWorkspace ws, string sql)
+    {
+        await using var connection = await ((SqlCatalog)ws.Catalog).OpenAsync(None);
+        await connection.ExecuteAsync(sql);
+    }
+}
+
+public sealed class DatasetExtractTests : DatasetExtractContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+
+    protected override string DropTrigger(string trigger, string table) => $"DROP TRIGGER {trigger}";
+}
+
+/// <summary>The same extraction on PostgreSQL (and S3 blobs).</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DatasetExtractOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : DatasetExtractContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.OnPostgresAsync(postgres, s3);
+
+    protected override string DropTrigger(string trigger, string table) => $"DROP TRIGGER {trigger} ON {table}";
+}
+
+public sealed class DatasetDefinitionTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
     [InlineData("""{"name":"x","classesFromLabels":true,"testFraction":1.5}""", "testFraction: 1.5 is outside (0, 1)")]
@@ -204,27 +254,5 @@ public sealed class DatasetExtractTests
 
         Assert.Contains(expected, ex.Message);
     }
-
-    private static IngestWrite HintFor(string imageId, string label) => new()
-    {
-        ImageId = imageId,
-        Occurrence = new ImageOccurrence { ImageId = imageId, Source = "fans", OriginalPath = "/fans/repost.jpg", OriginalFileName = "repost.jpg", RunId = "test", SeenAt = DateTimeOffset.UnixEpoch },
-        Labels = [new LabelRecord { ImageId = imageId, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = "test", RecordedAt = DateTimeOffset.UnixEpoch }],
-    };
-
-    private static async Task<AuditReport> AuditAsync(TestWorkspace ws)
-    {
-        var store = WorkspaceStorage.DatasetStore(ws.Catalog);
-        var atoms = (await store.GetCandidatesAsync(ImageKind.Original, None)).ToDictionary(c => c.ImageId, c => new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters));
-        return SplitAudit.Run(await store.GetAllManifestsAsync(None), await store.GetLedgerAsync(None), atoms);
-    }
-
-    private static async Task ExecuteAsync(TestWorkspace ws, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={ws.Catalog.Location};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }
+

@@ -10,14 +10,20 @@ using Skillmaker.Vision.Imaging;
 
 namespace Skillmaker.Tests.Detection;
 
-public sealed class DetectServiceTests
+/// <summary>Detection over a workspace, run against every storage engine combination.</summary>
+public abstract class DetectServiceContract
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly string[] Scenes = ["bus.jpg", "parking_lot_multi.jpg", "zidane.jpg", "sunset_sea.jpg"];
 
-    private static async Task<TestWorkspace> WorkspaceWithScenesAsync(params string[] files)
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
+
+    /// <summary>Removes a blob behind the store's back, as a lost file or object would.</summary>
+    protected abstract Task DeleteBlobAsync(TestWorkspace ws, string sha256);
+
+    private async Task<TestWorkspace> WorkspaceWithScenesAsync(params string[] files)
     {
-        var ws = await TestWorkspace.CreateAsync();
+        var ws = await CreateWorkspaceAsync();
         await ws.Ingest().RunAsync(new IngestRequest { Paths = [.. files.Select(TestAssets.Scene)], Source = "scenes" }, null, None);
         return ws;
     }
@@ -153,12 +159,11 @@ public sealed class DetectServiceTests
     {
         await using var ws = await WorkspaceWithScenesAsync("bus.jpg", "zidane.jpg");
         var busId = await IdOf("bus.jpg");
-        var blobPath = ((Skillmaker.Storage.Files.FileBlobStore)ws.Blobs).PathOf(busId);
-        var saved = blobPath + ".saved";
-        File.Move(blobPath, saved);
+        var saved = await ws.Blobs.ReadAllBytesAsync(busId, None);
+        await DeleteBlobAsync(ws, busId);
 
         var first = await Service(ws).RunAsync(new DetectRequest(), null, None);
-        File.Move(saved, blobPath);
+        await ws.Blobs.PutAsync(busId, saved, None);
         var second = await Service(ws).RunAsync(new DetectRequest(), null, None);
 
         Assert.Contains("is not in the blob store", Assert.Single(first.Failed).Error);
@@ -218,4 +223,25 @@ public sealed class DetectServiceTests
             if (value.Completed >= completed) cts.Cancel();
         }
     }
+}
+
+public sealed class DetectServiceTests : DetectServiceContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+
+    protected override Task DeleteBlobAsync(TestWorkspace ws, string sha256)
+    {
+        File.Delete(((Skillmaker.Storage.Files.FileBlobStore)ws.Blobs).PathOf(sha256));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The same detection on the scale-out engines: PostgreSQL catalog and S3 blobs.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DetectServiceOnPostgresAndS3Tests(PostgresFixture postgres, S3rverFixture s3) : DetectServiceContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.OnPostgresAsync(postgres, s3);
+
+    protected override Task DeleteBlobAsync(TestWorkspace ws, string sha256) => s3.DeleteAsync((Skillmaker.Storage.S3.S3BlobStore)ws.Blobs, sha256);
 }

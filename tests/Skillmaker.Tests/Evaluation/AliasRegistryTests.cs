@@ -4,14 +4,17 @@ using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Evaluation;
 
-public sealed class AliasRegistryTests
+/// <summary>The alias registry, run against every catalog engine.</summary>
+public abstract class AliasRegistryContract
 {
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
     public async Task MoveAliasAsync_Twice_HistoryRecordsFromToWhoWhenWhy()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var registry = WorkspaceStorage.AliasRegistry(ws.Catalog);
         var t1 = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
 
@@ -31,7 +34,7 @@ public sealed class AliasRegistryTests
     [Fact]
     public async Task SetStatusAsync_Latest_Wins()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var registry = WorkspaceStorage.AliasRegistry(ws.Catalog);
 
         await registry.SetStatusAsync(new VersionStatus("makes", 4, "needs investigation", "slower", "gate", DateTimeOffset.UnixEpoch), None);
@@ -40,4 +43,17 @@ public sealed class AliasRegistryTests
         Assert.Equal("ok", (await registry.GetStatusAsync("makes", 4, None))!.Status);
         Assert.Null(await registry.GetStatusAsync("makes", 5, None));
     }
+}
+
+public sealed class AliasRegistryTests : AliasRegistryContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+}
+
+/// <summary>The same registry on PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class AliasRegistryOnPostgresTests(PostgresFixture postgres, S3rverFixture s3) : AliasRegistryContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

@@ -330,5 +330,5 @@ public sealed class IngestServiceOnS3Tests(S3rverFixture s3) : IngestServiceCont
 public sealed class IngestServiceOnPostgresAndS3Tests(PostgresFixture postgres, S3rverFixture s3) : IngestServiceContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() =>
-        TestWorkspace.CreateAsync(blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+        TestWorkspace.OnPostgresAsync(postgres, s3);
 }

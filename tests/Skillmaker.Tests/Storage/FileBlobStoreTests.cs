@@ -109,8 +109,7 @@ public sealed class S3BlobStoreTests(S3rverFixture s3) : BlobStoreContract, ICla
 
     protected override async Task TamperAsync(IBlobStore store, string sha256, byte[] bytes)
     {
-        using var raw = new AmazonS3Client(new BasicAWSCredentials(S3rverFixture.AccessKey, S3rverFixture.SecretKey),
-            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED });
+        using var raw = s3.RawClient();
         await raw.PutObjectAsync(new PutObjectRequest { BucketName = S3rverFixture.Bucket, Key = ((S3BlobStore)store).KeyOf(sha256), InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
     }
 

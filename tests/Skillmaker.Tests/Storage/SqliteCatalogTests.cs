@@ -1,57 +1,49 @@
-using Microsoft.Data.Sqlite;
+using Dapper;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
+using Skillmaker.Storage;
+using Skillmaker.Storage.Postgres;
 using Skillmaker.Storage.Sqlite;
 using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Storage;
 
-public sealed class SqliteCatalogTests
+/// <summary>What every catalog engine must do.</summary>
+public abstract class CatalogContract
 {
     private static readonly CancellationToken None = CancellationToken.None;
+
+    protected abstract Task<TestWorkspace> CreateWorkspaceAsync();
 
     [Fact]
     public async Task MigrateAsync_Twice_AppliesEachStepOnce()
     {
-        using var dir = new TempDir("catalog");
-        var path = Path.Combine(dir.Path, "catalog.db");
-        await using (var catalog = new SqliteCatalog(path))
-        {
-            await catalog.MigrateAsync(None);
-            await catalog.MigrateAsync(None);
-            Assert.Equal(1, await catalog.GetSchemaVersionAsync(None));
-        }
+        await using var ws = await CreateWorkspaceAsync();
+        var catalog = (SqlCatalog)ws.Catalog;
 
-        await using var connection = new SqliteConnection($"Data Source={path}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM schema_migrations";
-        Assert.Equal((long)SqliteSchema.Modules.Sum(m => m.Steps.Count), (long)(await command.ExecuteScalarAsync())!);
+        await catalog.MigrateAsync(None);
+
+        Assert.Equal(1, await catalog.GetSchemaVersionAsync(None));
+        await using var connection = await catalog.OpenAsync(None);
+        Assert.Equal(catalog.Database.Modules.Sum(m => m.Steps.Count), await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [Fact]
     public async Task MigrateAsync_CatalogFromNewerSkillmaker_RefusesClearly()
     {
-        using var dir = new TempDir("catalog");
-        var path = Path.Combine(dir.Path, "catalog.db");
-        await using (var catalog = new SqliteCatalog(path)) await catalog.MigrateAsync(None);
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "INSERT INTO schema_migrations VALUES ('catalog', 99, 'future', '2030-01-01')";
-            await command.ExecuteNonQueryAsync();
-        }
+        await using var ws = await CreateWorkspaceAsync();
+        await using (var connection = await ((SqlCatalog)ws.Catalog).OpenAsync(None))
+            await connection.ExecuteAsync("INSERT INTO schema_migrations VALUES ('catalog', 99, 'future', '2030-01-01')");
 
-        await using var newer = new SqliteCatalog(path);
-        var ex = await Assert.ThrowsAsync<SkillmakerException>(() => newer.MigrateAsync(None));
+        var ex = await Assert.ThrowsAsync<SkillmakerException>(() => WorkspaceStorage.OpenCatalogAsync(ws.Workspace, None));
+
         Assert.Contains("v99", ex.Message);
     }
 
     [Fact]
     public async Task RecordIngestAsync_DuplicateWithoutMeasuredRecord_FailsWholeWithoutPartialRows()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var id = Sha256Hex.Of("never ingested"u8);
         var write = new IngestWrite
         {
@@ -67,7 +59,7 @@ public sealed class SqliteCatalogTests
     [Fact]
     public async Task RecordIngestAsync_NearDuplicateChain_MergesIntoOneClusterNamedBySmallestId()
     {
-        await using var ws = await TestWorkspace.CreateAsync();
+        await using var ws = await CreateWorkspaceAsync();
         var ids = new[] { "c", "a", "b" }.Select(s => Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes(s))).ToArray();
         // ids[0] alone, ids[1] linked to ids[0], ids[2] linked to ids[1]: a chain becomes one cluster.
         await ws.Catalog.RecordIngestAsync(Write(ids[0], []), None);
@@ -93,4 +85,24 @@ public sealed class SqliteCatalogTests
             NearDuplicates = links,
         };
     }
+}
+
+public sealed class SqliteCatalogTests : CatalogContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
+
+    [Fact]
+    public void Modules_PostgresAndSqlite_SameNamesAndVersionsInTheSameOrder()
+    {
+        static string Describe(IEnumerable<SchemaModule> modules) => string.Join("; ", modules.Select(m => $"{m.Name} v{string.Join(",", m.Steps.Select(s => s.Version))}"));
+
+        Assert.Equal(Describe(SqliteSchema.Modules), Describe(PostgresSchema.Modules));
+    }
+}
+
+/// <summary>The same catalog behaviour on PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresCatalogTests(PostgresFixture postgres) : CatalogContract
+{
+    protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync(catalogLocation: postgres.NewCatalogLocation());
 }

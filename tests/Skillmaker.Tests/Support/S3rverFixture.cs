@@ -45,8 +45,28 @@ public sealed class S3rverFixture : IAsyncLifetime
         throw new TimeoutException($"s3rver did not listen on {Endpoint} within 30 s");
     }
 
+    /// <summary>What a Skillmaker process needs to reach this server: credentials and endpoint.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey, ["SKILLMAKER_S3_ENDPOINT"] = Endpoint,
+    };
+
     public S3BlobStore Store(string prefix, string accessKey = AccessKey, string secretKey = SecretKey) =>
         new($"s3://{Bucket}/{prefix}", Endpoint, "us-east-1", forcePathStyle: true, new BasicAWSCredentials(accessKey, secretKey));
+
+    /// <summary>Deletes a blob's object behind the store's back.</summary>
+    public async Task DeleteAsync(S3BlobStore store, string sha256)
+    {
+        using var raw = RawClient();
+        await raw.DeleteObjectAsync(Bucket, store.KeyOf(sha256));
+    }
+
+    /// <summary>A plain S3 client on this server, for doing what Skillmaker never does.</summary>
+    public Amazon.S3.AmazonS3Client RawClient() =>
+        new(new BasicAWSCredentials(AccessKey, SecretKey), new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        });
 
     public Task DisposeAsync()
     {

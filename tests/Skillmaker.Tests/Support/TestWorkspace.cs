@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
@@ -29,26 +30,35 @@ public sealed class TestWorkspace : IAsyncDisposable
 
     /// <param name="blobs">Another blob store than the workspace's folder (e.g. S3).</param>
     /// <param name="catalogLocation">Another catalog than SQLite, written into the workspace config as a user would.</param>
-    public static async Task<TestWorkspace> CreateAsync(long seed = 42, IBlobStore? blobs = null, string? catalogLocation = null)
+    /// <param name="configure">Further edits of the config, as a user would make them.</param>
+    /// <param name="environment">Where the workspace's blob store finds credentials (default: this process's environment).</param>
+    public static async Task<TestWorkspace> CreateAsync(long seed = 42, IBlobStore? blobs = null, string? catalogLocation = null,
+        Action<JsonObject>? configure = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dir = new TempDir("ws");
         var workspace = await Workspace.InitAsync(Path.Combine(dir.Path, "ws"), seed, CancellationToken.None);
-        if (catalogLocation is not null)
+        if (catalogLocation is not null || configure is not null)
         {
-            var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(workspace.ConfigPath))!;
-            config["catalog"] = catalogLocation;
+            var config = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(workspace.ConfigPath))!;
+            if (catalogLocation is not null) config["catalog"] = catalogLocation;
+            configure?.Invoke(config);
             await File.WriteAllTextAsync(workspace.ConfigPath, config.ToJsonString());
             workspace = await Workspace.OpenAsync(workspace.Root, CancellationToken.None);
         }
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-        return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace));
+        return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace, name => environment?.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name)));
     }
+
+    /// <summary>A workspace whose catalog is a fresh schema on <paramref name="postgres"/> and whose blobs are a fresh prefix on <paramref name="s3"/>.</summary>
+    public static Task<TestWorkspace> OnPostgresAsync(PostgresFixture postgres, S3rverFixture s3, long seed = 42) =>
+        CreateAsync(seed, blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
 
     public IngestService Ingest(IngestSettings? settings = null, TimeProvider? time = null) =>
         new(Catalog, Blobs, new SkiaImageProbe(), settings ?? Workspace.Config.Ingest, time ?? TimeProvider.System, NullLogger<IngestService>.Instance);
 
     public async ValueTask DisposeAsync()
     {
+        (Blobs as IDisposable)?.Dispose();
         await Catalog.DisposeAsync();
         _dir.Dispose();
     }

@@ -70,7 +70,14 @@ public sealed class TrainingFixture : IAsyncLifetime
 
     /// <summary>A skill config on the real backbone. Tight car crops keep their ends with stretch.</summary>
     public string ConfigJson(string name, string definition, string head, int copies = 0, bool notify = false, double latencyTolerance = 0.5,
-        string backbone = Backbone, string output = "features", string profile = """{ "default": { "batchSize": 16, "threads": 2 } }""") => $$"""
+        string backbone = Backbone, string output = "features", string profile = DefaultProfile) =>
+        SkillConfigJson(name, definition, head, copies, notify ? WebhookUrl : null, latencyTolerance, backbone, output, profile);
+
+    public const string DefaultProfile = """{ "default": { "batchSize": 16, "threads": 2 } }""";
+
+    /// <summary>A skill config on the real backbone, for workspaces other than the fixture's.</summary>
+    public static string SkillConfigJson(string name, string definition, string head, int copies = 0, string? notifyUrl = null, double latencyTolerance = 0.5,
+        string backbone = Backbone, string output = "features", string profile = DefaultProfile) => $$"""
         {
           "name": "{{name}}",
           "definition": "{{definition}}",
@@ -81,7 +88,7 @@ public sealed class TrainingFixture : IAsyncLifetime
           "augmentations": { "copiesPerImage": {{copies}} },
           "profiles": {{profile}},
           "gate": { "minAccuracyDelta": 0, "latencyTolerance": {{latencyTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}} }
-          {{(notify ? $$""", "notify": { "slackWebhook": "{{WebhookUrl}}", "attempts": 1 }""" : "")}}
+          {{(notifyUrl is not null ? $$""", "notify": { "slackWebhook": "{{notifyUrl}}", "attempts": 1 }""" : "")}}
         }
         """;
 
