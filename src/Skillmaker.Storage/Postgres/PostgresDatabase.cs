@@ -32,6 +32,8 @@ public sealed class PostgresDatabase : SqlDatabase
 
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
+    public override string IdentityColumn => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+
     public static bool Handles(string location) => PostgresLocation.Handles(location);
 
     /// <summary>Connects, retrying with backoff while the server is down or starting, then says clearly

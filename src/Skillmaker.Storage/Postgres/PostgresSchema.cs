@@ -262,90 +262,9 @@ public static class PostgresSchema
                 CREATE INDEX ix_evaluations ON evaluations(skill, version, manifest_id);
                 """),
         ]),
-        new("detection",
-        [
-            new(1, "detect runs, per-image results, detections with their crops", """
-                CREATE TABLE detect_runs (
-                    run_id TEXT PRIMARY KEY,
-                    model_sha256 TEXT NOT NULL,
-                    model_path TEXT NOT NULL,
-                    settings TEXT NOT NULL,
-                    started_at TEXT NOT NULL,
-                    finished_at TEXT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted')),
-                    processed BIGINT NOT NULL DEFAULT 0,
-                    vehicles BIGINT NOT NULL DEFAULT 0,
-                    failed BIGINT NOT NULL DEFAULT 0
-                );
-
-                -- One row per image a model has looked at: what makes detect incremental per model sha256.
-                CREATE TABLE detection_results (
-                    image_id TEXT NOT NULL REFERENCES images(id),
-                    model_sha256 TEXT NOT NULL,
-                    run_id TEXT NOT NULL REFERENCES detect_runs(run_id),
-                    outcome TEXT NOT NULL CHECK (outcome IN ('none', 'one', 'several', 'failed')),
-                    vehicle_count BIGINT NOT NULL,
-                    error TEXT NULL,
-                    processed_at TEXT NOT NULL,
-                    PRIMARY KEY (image_id, model_sha256)
-                );
-                CREATE INDEX ix_detection_results_model ON detection_results(model_sha256, outcome);
-
-                CREATE TABLE detections (
-                    image_id TEXT NOT NULL,
-                    model_sha256 TEXT NOT NULL,
-                    rank BIGINT NOT NULL,
-                    class_id BIGINT NOT NULL,
-                    class_name TEXT NOT NULL,
-                    score DOUBLE PRECISION NOT NULL,
-                    x1 DOUBLE PRECISION NOT NULL, y1 DOUBLE PRECISION NOT NULL, x2 DOUBLE PRECISION NOT NULL, y2 DOUBLE PRECISION NOT NULL,
-                    role TEXT NOT NULL CHECK (role IN ('vehicle', 'other_class', 'same_vehicle', 'too_small')),
-                    crop_x BIGINT NULL, crop_y BIGINT NULL, crop_width BIGINT NULL, crop_height BIGINT NULL,
-                    crop_id TEXT NULL REFERENCES images(id),
-                    PRIMARY KEY (image_id, model_sha256, rank),
-                    FOREIGN KEY (image_id, model_sha256) REFERENCES detection_results(image_id, model_sha256)
-                );
-                CREATE INDEX ix_detections_crop ON detections(crop_id);
-                """),
-        ]),
+        DetectionSchema.Module,
         ApiKeySchema.Module,
-        new("sources",
-        [
-            new(1, "crawl URLs (frontier and outcomes), crawl runs", """
-                CREATE TABLE crawl_urls (
-                    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    source TEXT NOT NULL,
-                    url TEXT NOT NULL,
-                    kind TEXT NOT NULL CHECK (kind IN ('page', 'image')),
-                    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'skipped', 'failed')),
-                    depth BIGINT NOT NULL,
-                    found_on TEXT NULL,
-                    set_id TEXT NULL,
-                    label TEXT NULL,
-                    label_rule TEXT NULL,
-                    image_id TEXT NULL REFERENCES images(id),
-                    reason TEXT NULL,
-                    code TEXT NULL,
-                    run_id TEXT NULL,
-                    updated_at TEXT NOT NULL,
-                    UNIQUE (source, kind, url)
-                );
-                CREATE INDEX ix_crawl_urls_pending ON crawl_urls(source, kind, status, seq);
-                CREATE INDEX ix_crawl_urls_found_on ON crawl_urls(source, found_on);
-
-                CREATE TABLE crawl_runs (
-                    run_id TEXT PRIMARY KEY,
-                    source TEXT NOT NULL,
-                    start TEXT NOT NULL,
-                    options TEXT NOT NULL,
-                    started_at TEXT NOT NULL,
-                    finished_at TEXT NULL,
-                    status TEXT NOT NULL,
-                    pages_fetched BIGINT NOT NULL DEFAULT 0,
-                    images_added BIGINT NOT NULL DEFAULT 0
-                );
-                """),
-        ]),
+        SourcesSchema.Module,
         JobsSchema.Module,
     ];
 }

@@ -1,6 +1,8 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
-/// <summary>The detection feature's tables: one result per image and model, every detection, runs.</summary>
+/// <summary>The detection feature's tables: one result per image and model, every detection, runs.
+/// One DDL for SQLite and PostgreSQL: BIGINT and DOUBLE PRECISION have SQLite's INTEGER and REAL
+/// affinities.</summary>
 internal static class DetectionSchema
 {
     public static readonly SchemaModule Module = new("detection",
@@ -14,9 +16,9 @@ internal static class DetectionSchema
                 started_at TEXT NOT NULL,
                 finished_at TEXT NULL,
                 status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted')),
-                processed INTEGER NOT NULL DEFAULT 0,
-                vehicles INTEGER NOT NULL DEFAULT 0,
-                failed INTEGER NOT NULL DEFAULT 0
+                processed BIGINT NOT NULL DEFAULT 0,
+                vehicles BIGINT NOT NULL DEFAULT 0,
+                failed BIGINT NOT NULL DEFAULT 0
             );
 
             -- One row per image a model has looked at: what makes detect incremental per model sha256.
@@ -25,7 +27,7 @@ internal static class DetectionSchema
                 model_sha256 TEXT NOT NULL,
                 run_id TEXT NOT NULL REFERENCES detect_runs(run_id),
                 outcome TEXT NOT NULL CHECK (outcome IN ('none', 'one', 'several', 'failed')),
-                vehicle_count INTEGER NOT NULL,
+                vehicle_count BIGINT NOT NULL,
                 error TEXT NULL,
                 processed_at TEXT NOT NULL,
                 PRIMARY KEY (image_id, model_sha256)
@@ -35,13 +37,13 @@ internal static class DetectionSchema
             CREATE TABLE detections (
                 image_id TEXT NOT NULL,
                 model_sha256 TEXT NOT NULL,
-                rank INTEGER NOT NULL,
-                class_id INTEGER NOT NULL,
+                rank BIGINT NOT NULL,
+                class_id BIGINT NOT NULL,
                 class_name TEXT NOT NULL,
-                score REAL NOT NULL,
-                x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,
+                score DOUBLE PRECISION NOT NULL,
+                x1 DOUBLE PRECISION NOT NULL, y1 DOUBLE PRECISION NOT NULL, x2 DOUBLE PRECISION NOT NULL, y2 DOUBLE PRECISION NOT NULL,
                 role TEXT NOT NULL CHECK (role IN ('vehicle', 'other_class', 'same_vehicle', 'too_small')),
-                crop_x INTEGER NULL, crop_y INTEGER NULL, crop_width INTEGER NULL, crop_height INTEGER NULL,
+                crop_x BIGINT NULL, crop_y BIGINT NULL, crop_width BIGINT NULL, crop_height BIGINT NULL,
                 crop_id TEXT NULL REFERENCES images(id),
                 PRIMARY KEY (image_id, model_sha256, rank),
                 FOREIGN KEY (image_id, model_sha256) REFERENCES detection_results(image_id, model_sha256)

@@ -1,19 +1,21 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>The sources feature's tables: every page and image URL a source has met (the crawl
-/// frontier and its outcomes) and the runs that met them.</summary>
+/// frontier and its outcomes) and the runs that met them.
+/// One DDL for SQLite and PostgreSQL: BIGINT and DOUBLE PRECISION have SQLite's INTEGER and REAL
+/// affinities.</summary>
 internal static class SourcesSchema
 {
     public static readonly SchemaModule Module = new("sources",
     [
         new(1, "crawl URLs (frontier and outcomes), crawl runs", """
             CREATE TABLE crawl_urls (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq {identity},
                 source TEXT NOT NULL,
                 url TEXT NOT NULL,
                 kind TEXT NOT NULL CHECK (kind IN ('page', 'image')),
                 status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'skipped', 'failed')),
-                depth INTEGER NOT NULL,
+                depth BIGINT NOT NULL,
                 found_on TEXT NULL,
                 set_id TEXT NULL,
                 label TEXT NULL,
@@ -36,8 +38,8 @@ internal static class SourcesSchema
                 started_at TEXT NOT NULL,
                 finished_at TEXT NULL,
                 status TEXT NOT NULL,
-                pages_fetched INTEGER NOT NULL DEFAULT 0,
-                images_added INTEGER NOT NULL DEFAULT 0
+                pages_fetched BIGINT NOT NULL DEFAULT 0,
+                images_added BIGINT NOT NULL DEFAULT 0
             );
             """),
     ]);
