@@ -42,6 +42,20 @@ internal static class BenchSupport
         }
     }
 
+    /// <summary>Ingests the car photos (labels from their folders) into the workspace and returns a
+    /// training environment over it that finds <c>${SKILLMAKER_ASSETS}</c> paths in <paramref name="assets"/>.</summary>
+    public static async Task<Training.TrainingEnvironment> IngestCarsForTrainingAsync(Workspace workspace, Catalog.ICatalog catalog, Blobs.IBlobStore blobs, string assets, HttpClient http)
+    {
+        var ingest = new IngestService(catalog, blobs, new SkiaImageProbe(), workspace.Config.Ingest, TimeProvider.System, NullLogger<IngestService>.Instance);
+        await ingest.RunAsync(new IngestRequest { Paths = [Path.Combine(assets, "cars")], Source = "stanford-cars", LabelsFromFolders = true }, null, CancellationToken.None);
+        return new Training.TrainingEnvironment
+        {
+            Workspace = workspace, Catalog = catalog, Blobs = blobs, Datasets = WorkspaceStorage.DatasetStore(catalog), Registry = WorkspaceStorage.AliasRegistry(catalog),
+            Http = http, Logging = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+            Environment = name => name == AssetLocator.EnvironmentVariable ? assets : Environment.GetEnvironmentVariable(name),
+        }.WithDefaults();
+    }
+
     public static async Task<TimeSpan> TimeAsync(Func<Task> work)
     {
         var watch = Stopwatch.StartNew();

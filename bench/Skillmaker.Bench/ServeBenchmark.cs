@@ -5,9 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Detection;
-using Skillmaker.Ingest;
 using Skillmaker.Server;
 using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
@@ -15,7 +13,6 @@ using Skillmaker.Skills;
 using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Vision.Detection;
-using Skillmaker.Vision.Imaging;
 using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
@@ -144,8 +141,8 @@ internal static class ServeBenchmark
     /// trained on the car photos and promoted to production.</summary>
     private static async Task<string> TrainAndPromoteAsync(Workspace workspace, Catalog.ICatalog catalog, Blobs.IBlobStore blobs, string assets)
     {
-        var ingest = new IngestService(catalog, blobs, new SkiaImageProbe(), workspace.Config.Ingest, TimeProvider.System, NullLogger<IngestService>.Instance);
-        await ingest.RunAsync(new IngestRequest { Paths = [Path.Combine(assets, "cars")], Source = "stanford-cars", LabelsFromFolders = true }, null, CancellationToken.None);
+        using var http = new HttpClient();
+        var env = await BenchSupport.IngestCarsForTrainingAsync(workspace, catalog, blobs, assets, http);
         var example = TrainBenchmark.FindExample();
         var config = JsonNode.Parse(await File.ReadAllTextAsync(example))!.AsObject();
         config["augmentations"] = new JsonObject { ["copiesPerImage"] = 0 };
@@ -153,12 +150,6 @@ internal static class ServeBenchmark
         await File.WriteAllTextAsync(configPath, config.ToJsonString());
         File.Copy(Path.Combine(Path.GetDirectoryName(example)!, config["definition"]!.GetValue<string>()), Path.Combine(workspace.Root, config["definition"]!.GetValue<string>()));
 
-        using var http = new HttpClient();
-        var env = new TrainingEnvironment
-        {
-            Workspace = workspace, Catalog = catalog, Blobs = blobs, Datasets = WorkspaceStorage.DatasetStore(catalog), Registry = WorkspaceStorage.AliasRegistry(catalog),
-            Http = http, Logging = NullLoggerFactory.Instance, Environment = name => name == Common.AssetLocator.EnvironmentVariable ? assets : Environment.GetEnvironmentVariable(name),
-        }.WithDefaults();
         var skill = await SkillConfigLoader.LoadAsync(configPath, env.Environment, CancellationToken.None);
         var training = new TrainingService(env);
         using var prepared = await training.PrepareAsync(skill, null, null, null, CancellationToken.None);

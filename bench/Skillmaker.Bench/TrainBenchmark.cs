@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Datasets;
-using Skillmaker.Ingest;
 using Skillmaker.Skills;
 using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Vision.Heads;
-using Skillmaker.Vision.Imaging;
 using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
@@ -30,14 +27,8 @@ internal static class TrainBenchmark
             var workspace = await Workspace.InitAsync(root, seed, CancellationToken.None);
             await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
             var blobs = WorkspaceStorage.OpenBlobs(workspace);
-            var ingest = new IngestService(catalog, blobs, new SkiaImageProbe(), workspace.Config.Ingest, TimeProvider.System, NullLogger<IngestService>.Instance);
-            await ingest.RunAsync(new IngestRequest { Paths = [Path.Combine(assets, "cars")], Source = "stanford-cars", LabelsFromFolders = true }, null, CancellationToken.None);
             using var http = new HttpClient();
-            var env = new TrainingEnvironment
-            {
-                Workspace = workspace, Catalog = catalog, Blobs = blobs, Datasets = WorkspaceStorage.DatasetStore(catalog), Registry = WorkspaceStorage.AliasRegistry(catalog),
-                Http = http, Logging = NullLoggerFactory.Instance, Environment = name => name == Common.AssetLocator.EnvironmentVariable ? assets : Environment.GetEnvironmentVariable(name),
-            }.WithDefaults();
+            var env = await BenchSupport.IngestCarsForTrainingAsync(workspace, catalog, blobs, assets, http);
             var example = FindExample();
             var skill = await SkillConfigLoader.LoadAsync(example, env.Environment, CancellationToken.None);
             var training = new TrainingService(env);
