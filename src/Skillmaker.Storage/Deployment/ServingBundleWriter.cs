@@ -38,7 +38,7 @@ public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<string, str
             var bundle = await Workspace.OpenAsync(staging, cancellationToken).ConfigureAwait(false);
 
             var package = Path.Combine(bundle.StateDirectory, request.PackagePath);
-            CopyDirectory(request.PackageDirectory, package);
+            DirectoryCopy.Recursive(request.PackageDirectory, package);
             var backbone = Path.Combine(package, Path.GetFileName(request.BackbonePath));
             if (!File.Exists(backbone)) File.Copy(request.BackbonePath, backbone);
 
@@ -69,13 +69,6 @@ public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<string, str
         var configured = File.Exists(path) ? ServingConfig.Load(path) : new ServingConfig();
         var stage = configured.Cascade is { } c ? ServingConfig.Walk(c).FirstOrDefault(s => s.Skill == skill) : null;
         return configured with { Cascade = new CascadeStage { Skill = skill, Threshold = stage?.Threshold, TopK = stage?.TopK } };
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     private sealed class Staged(string staging, string directory) : IStagedServingBundle

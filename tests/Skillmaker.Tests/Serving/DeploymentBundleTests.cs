@@ -25,7 +25,7 @@ public sealed class DeploymentBundleTests(ServingFixture fixture)
         using var image = new TempDir("image");
         var workspace = Path.Combine(image.Path, "workspace");
         // The Dockerfile's `COPY workspace/ /workspace/`: the bundle must not need anything at its old place.
-        ServingFixture.Copy(Path.Combine(root, "deploy", "make", "workspace"), workspace);
+        Common.DirectoryCopy.Recursive(Path.Combine(root, "deploy", "make", "workspace"), workspace);
         var bundle = await Workspace.OpenAsync(workspace, CancellationToken.None);
         var detector = DetectorModelLocator.Resolve(bundle, _ => null);
         Assert.StartsWith(workspace, detector, StringComparison.Ordinal);

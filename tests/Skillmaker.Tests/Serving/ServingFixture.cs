@@ -84,7 +84,7 @@ public sealed class ServingFixture : IAsyncLifetime
     {
         var clone = new TempDir("serving-clone");
         lock (_clones) _clones.Add(clone);
-        Copy(Root, Path.Combine(clone.Path, "ws"));
+        Common.DirectoryCopy.Recursive(Root, Path.Combine(clone.Path, "ws"));
         return Path.Combine(clone.Path, "ws");
     }
 
@@ -110,13 +110,6 @@ public sealed class ServingFixture : IAsyncLifetime
             await catalog.DisposeAsync();
             throw;
         }
-    }
-
-    internal static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var dir in Directory.GetDirectories(from)) Copy(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     private static CliResult Check(CliResult result) => result.ExitCode == 0 ? result

@@ -97,15 +97,8 @@ public sealed class TrainingFixture : IAsyncLifetime
     {
         var clone = new TempDir("train-clone");
         lock (_clones) _clones.Add(clone);
-        Copy(Root, Path.Combine(clone.Path, "ws"));
+        Common.DirectoryCopy.Recursive(Root, Path.Combine(clone.Path, "ws"));
         return Path.Combine(clone.Path, "ws");
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var dir in Directory.GetDirectories(from)) Copy(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
     private static CliResult Check(CliResult result)
