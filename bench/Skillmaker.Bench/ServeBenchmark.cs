@@ -46,7 +46,7 @@ internal static class ServeBenchmark
 
             var store = SkillStore.For(workspace);
             var inference = new InferenceSetup(ServingConfig.Load(servingPath), YoloDetector.Shared(Path.Combine(assets, "detector", "yolov8n_int8.onnx"), null, 0),
-                new DetectorSettings(), new PackageSkillLoader((s, v) => store.Find(new SkillRef(s, v))));
+                new DetectorSettings(), new PackageSkillLoader((s, v, ct) => store.FindAsync(new SkillRef(s, v), ct)));
             await using var app = await SkillmakerServer.BuildAsync(workspace, catalog, blobs,
                 new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, TimeProvider.System, CancellationToken.None);
             await app.StartAsync();

@@ -78,6 +78,17 @@ public static class WorkspaceStorage
     }
 
     /// <summary>The job ledger that lives beside the catalog (same database, so batches and results commit together).</summary>
+    /// <summary>The skill index that lives beside the given catalog.</summary>
+    public static Skills.ISkillIndex SkillIndex(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlSkillIndex(sql),
+        _ => throw new SkillmakerException($"No skill index for the catalog at {catalog.Location}."),
+    };
+
+    /// <summary>True when the catalog is a server several machines share (PostgreSQL): skill packages are then
+    /// published to the blob store and the skill index, so every machine can load them.</summary>
+    public static bool IsShared(ICatalog catalog) => catalog is SqlCatalog { Database: not SqliteDatabase };
+
     public static Jobs.IJobLedger JobLedger(ICatalog catalog) => catalog switch
     {
         SqlCatalog sql => new SqlJobLedger(sql),

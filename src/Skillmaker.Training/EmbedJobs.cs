@@ -63,7 +63,7 @@ public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, 
         EmbedderOptions options, IReadOnlyList<EmbeddingRequest> requests, JobDispatcher dispatcher, WorkspaceRef workspace, IProgress<(int Done, int Total)>? progress,
         CancellationToken cancellationToken)
     {
-        await BlobFileCache.StageAsync(blobs, prepared.Skill.BackbonePath, prepared.BackboneSha256, "Backbone", cancellationToken).ConfigureAwait(false);
+        await BlobFileCache.StageAsync(blobs, prepared.BackboneFile, prepared.BackboneSha256, "Backbone", cancellationToken).ConfigureAwait(false);
         var context = new EmbedRunContext
         {
             Skill = prepared.Skill.Name,

@@ -23,17 +23,36 @@ public sealed class EvaluationService(TrainingEnvironment environment)
     /// <summary>Evaluates <paramref name="skill"/> on this machine on the test split of
     /// <paramref name="manifestId"/> (default: the manifest it was trained on), records the result in
     /// the registry and saves it as JSON.</summary>
-    public async Task<RecordedEvaluation> EvaluateAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    public async Task<RecordedEvaluation> EvaluateAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken) =>
+        await RecordAsync(await MeasureAsync(skill, manifestId, progress, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The full id of the manifest <paramref name="skill"/> is evaluated on: <paramref name="manifestId"/>
+    /// (an id or prefix) when given, else the one it was trained on. Throws naming what is missing.</summary>
+    public async Task<string> ManifestIdForAsync(SkillRef skill, string? manifestId, CancellationToken cancellationToken)
     {
-        using var predictor = SkillPredictor.Create(_env.Skills.Load(skill));
+        var id = manifestId ?? (await _env.Skills.ReadInfoAsync(skill, cancellationToken).ConfigureAwait(false)).ManifestId;
+        var manifest = await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
+        return manifest.Id;
+    }
+
+    /// <summary>Evaluates <paramref name="skill"/> on this machine without recording anything.</summary>
+    public async Task<EvaluationSummary> MeasureAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken).ConfigureAwait(false));
         var id = manifestId ?? predictor.Package.Info.ManifestId;
         var manifest = await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
-        var summary = (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken).ConfigureAwait(false))[0];
+        return (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>Records an evaluation in the registry (once, however often it is recorded) and saves it as JSON.</summary>
+    public async Task<RecordedEvaluation> RecordAsync(EvaluationSummary summary, CancellationToken cancellationToken)
+    {
         await _env.Registry.SaveEvaluationAsync(summary, cancellationToken).ConfigureAwait(false);
-        var folder = EvaluationsDirectory(skill.Name);
+        var folder = EvaluationsDirectory(summary.Skill);
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"v{skill.Version}-{manifest.Id[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"v{summary.Version}-{summary.ManifestId[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
         await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), cancellationToken).ConfigureAwait(false);
         return new RecordedEvaluation(summary, path);
     }
@@ -43,7 +62,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
     /// and the latest gate decision when it has been through <c>promote</c>.</summary>
     public async Task<ModelReport> WriteReportAsync(SkillRef skill, string path, CancellationToken cancellationToken)
     {
-        using var predictor = SkillPredictor.Create(_env.Skills.Load(skill));
+        using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken).ConfigureAwait(false));
         var evaluation = predictor.Package.ReadEvaluation()
             ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
         var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken).ConfigureAwait(false)

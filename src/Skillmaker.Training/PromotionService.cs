@@ -52,7 +52,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         if (request.Force && string.IsNullOrWhiteSpace(request.Reason))
             throw new SkillmakerException("--force needs --reason TEXT: a forced promotion is recorded with why.");
         var name = request.Candidate.Name;
-        var candidatePackage = _env.Skills.Load(request.Candidate);
+        var candidatePackage = await _env.Skills.LoadAsync(request.Candidate, null, cancellationToken).ConfigureAwait(false);
         var info = candidatePackage.Info;
         var backbone = candidatePackage.BackbonePath;
         var current = await _env.Registry.GetAliasAsync(name, Aliases.Production, cancellationToken).ConfigureAwait(false);
@@ -80,7 +80,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             string? incomparable = null;
             if (current is { } production)
             {
-                var productionPredictor = SkillPredictor.Create(_env.Skills.Load(new SkillRef(name, production)));
+                var productionPredictor = SkillPredictor.Create(await _env.Skills.LoadAsync(new SkillRef(name, production), null, cancellationToken).ConfigureAwait(false));
                 try
                 {
                     Evaluator.CheckClasses(productionPredictor, manifest);
@@ -180,12 +180,12 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     private async Task<IReadOnlyList<(string Path, string Content)>> PlanDeploymentAsync(SkillPackageInfo promoted, CancellationToken cancellationToken)
     {
         var skills = new List<DeployedSkill>();
-        foreach (var name in _env.Skills.Names())
+        foreach (var name in await _env.Skills.NamesAsync(cancellationToken).ConfigureAwait(false))
         {
             if (name == promoted.Name) continue;
             var version = await _env.Registry.GetAliasAsync(name, Aliases.Production, cancellationToken).ConfigureAwait(false);
-            if (version is { } v && _env.Skills.Versions(name).Contains(v))
-                skills.Add(Deployed(_env.Skills.ReadInfo(new SkillRef(name, v))));
+            if (version is { } v && (await _env.Skills.VersionsAsync(name, cancellationToken).ConfigureAwait(false)).Contains(v))
+                skills.Add(Deployed(await _env.Skills.ReadInfoAsync(new SkillRef(name, v), cancellationToken).ConfigureAwait(false)));
         }
         var self = Deployed(promoted);
         skills.Add(self);
@@ -209,7 +209,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var skill = new SkillRef(info.Name, info.Version);
         return await _env.ServingBundles.StageAsync(_env.Workspace, new ServingBundleRequest
         {
-            Skill = info.Name, Version = info.Version, PackageDirectory = _env.Skills.Find(skill),
+            Skill = info.Name, Version = info.Version, PackageDirectory = await _env.Skills.FindAsync(skill, cancellationToken).ConfigureAwait(false),
             PackagePath = Path.GetRelativePath(_env.Workspace.StateDirectory, _env.Skills.PathOf(skill)), BackbonePath = backbonePath,
         }, Path.Combine(DeployDirectory, info.Name, DeploymentConfig.BundleDirectory), cancellationToken).ConfigureAwait(false);
     }

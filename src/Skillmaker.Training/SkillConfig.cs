@@ -57,6 +57,9 @@ public sealed record LoadedSkillConfig
     public required Datasets.DatasetDefinition Definition { get; init; }
     /// <summary>Absolute path of the backbone file.</summary>
     public required string BackbonePath { get; init; }
+    /// <summary>A copy of the backbone this process reads instead of <see cref="BackbonePath"/> (a worker's,
+    /// fetched from the blob store by its hash). Packages still record <see cref="BackbonePath"/>.</summary>
+    public string? BackboneCopy { get; init; }
     /// <summary>The effective config (definition inlined, defaults applied) as canonical JSON.</summary>
     public required string EffectiveJson { get; init; }
     public required string ConfigHash { get; init; }

@@ -30,6 +30,9 @@ public sealed record TrainingEnvironment
     /// workers). Default null: here, by the trainer itself.</summary>
     public IEmbeddingOffload? Offload { get; init; }
     public SkillStore Skills { get; init; } = null!;
+    /// <summary>The catalog's skill index when several machines share the catalog: packages are then
+    /// published to it and the blob store (see <see cref="SkillStore"/>). Default null: this machine only.</summary>
+    public Skills.ISkillIndex? SkillIndex { get; init; }
     /// <summary>Writes the image contents of a promoted skill's service (deploy/NAME/workspace). Default
     /// none: promotion then writes only the deployment config files.</summary>
     public Deployment.IServingBundleWriter? ServingBundles { get; init; }
@@ -38,7 +41,7 @@ public sealed record TrainingEnvironment
     public TrainingEnvironment WithDefaults() => this with
     {
         EmbeddingCache = EmbeddingCache ?? new EmbeddingCache(Path.Combine(Workspace.StateDirectory, "embeddings")),
-        Skills = Skills ?? SkillStore.For(Workspace),
+        Skills = Skills ?? SkillStore.For(Workspace, SkillIndex is { } index ? new SharedSkills(index, Blobs) : null, Time),
     };
 
     public Task<byte[]> ReadImageAsync(string imageId, CancellationToken cancellationToken) => Blobs.ReadAllBytesAsync(imageId, cancellationToken);

@@ -21,8 +21,9 @@ public readonly record struct TrainingProgress(string Skill, string Stage, int D
 /// manifest extracted. Everything that can be wrong with the input fails here, before long work.</summary>
 public sealed class PreparedTraining : IDisposable
 {
-    internal PreparedTraining(LoadedSkillConfig skill, string profileName, ProfileSpec profile, int threads, Backbone backbone, string backboneSha256, DatasetManifest manifest, bool manifestCreated)
+    internal PreparedTraining(LoadedSkillConfig skill, string profileName, ProfileSpec profile, int threads, Backbone backbone, string backboneFile, string backboneSha256, DatasetManifest manifest, bool manifestCreated)
     {
+        BackboneFile = backboneFile;
         Skill = skill;
         ProfileName = profileName;
         Profile = profile;
@@ -38,6 +39,8 @@ public sealed class PreparedTraining : IDisposable
     public ProfileSpec Profile { get; }
     public int Threads { get; }
     public Backbone Backbone { get; }
+    /// <summary>The file the backbone was read from: the config's, or this worker's copy of it.</summary>
+    public string BackboneFile { get; }
     public string BackboneSha256 { get; }
     public DatasetManifest Manifest { get; }
     public bool ManifestCreated { get; }
@@ -63,6 +66,8 @@ public sealed record TrainResult
     public required double TotalSeconds { get; init; }
     public required string ReportPath { get; init; }
     public required IReadOnlyList<DeliveryResult> Notifications { get; init; }
+    /// <summary>The worker machine that trained it (train-all on workers); null when trained in this process.</summary>
+    public string? TrainedOn { get; init; }
 }
 
 /// <summary>Config to immutable skill package: embeddings (batched, cached), head (ML.NET or knn),
@@ -79,10 +84,11 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
     {
         var (name, profile) = skill.ResolveProfile(profileName);
         var budget = Math.Max(1, Math.Min(threads ?? profile.EffectiveThreads, profile.EffectiveThreads));
-        var backbone = Backbone.Open(skill.BackbonePath, skill.Config.Network.Backbone, budget, profile.ExecutionProvider);
+        var file = skill.BackboneCopy ?? skill.BackbonePath;
+        var backbone = Backbone.Open(file, skill.Config.Network.Backbone, budget, profile.ExecutionProvider);
         try
         {
-            var sha = await Sha256Hex.OfFileAsync(skill.BackbonePath, cancellationToken).ConfigureAwait(false);
+            var sha = await Sha256Hex.OfFileAsync(file, cancellationToken).ConfigureAwait(false);
             progress?.Report(new TrainingProgress(skill.Name, "extract", 0, 1));
             DatasetManifest manifest;
             var created = false;
@@ -99,7 +105,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             if (!manifest.Items.Any(i => i.Split == Split.Test))
                 throw new SkillmakerException($"Manifest {manifest.Id[..12]} has no test images, so the skill could not be evaluated; raise the definition's testFraction.");
             progress?.Report(new TrainingProgress(skill.Name, "extract", 1, 1));
-            return new PreparedTraining(skill, name, profile, budget, backbone, sha, manifest, created);
+            return new PreparedTraining(skill, name, profile, budget, backbone, file, sha, manifest, created);
         }
         catch
         {
@@ -115,7 +121,12 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         return await TrainAsync(prepared, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<TrainResult> TrainAsync(PreparedTraining prepared, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public Task<TrainResult> TrainAsync(PreparedTraining prepared, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        TrainAsync(prepared, owner: null, progress, cancellationToken);
+
+    /// <param name="owner">Who reserves the version in a shared skill index (a job's run and batch, so its
+    /// retry gets the same number); default a new id.</param>
+    public async Task<TrainResult> TrainAsync(PreparedTraining prepared, string? owner, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var skill = prepared.Skill;
@@ -157,7 +168,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         cancellationToken.ThrowIfCancellationRequested();
 
         // 3. Package: written into a reserved temporary folder, evaluated as it will be served, moved into place.
-        using var reservation = _env.Skills.Reserve(skill.Name);
+        using var reservation = await _env.Skills.ReserveAsync(skill.Name, owner, cancellationToken).ConfigureAwait(false);
         var dir = reservation.TemporaryDirectory;
         // Files go into a private temporary folder; the rename in Commit is the atomic step.
         await File.WriteAllBytesAsync(Path.Combine(dir, trained.FileName), trained.File, cancellationToken).ConfigureAwait(false);
@@ -209,7 +220,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var reportSeconds = reportWatch.Elapsed.TotalSeconds;
         progress?.Report(new TrainingProgress(skill.Name, "report", 1, 1));
 
-        var final = reservation.Commit();
+        var final = await reservation.CommitAsync(prepared.BackboneFile, cancellationToken).ConfigureAwait(false);
         await _env.Registry.SaveEvaluationAsync(evaluation, cancellationToken).ConfigureAwait(false);
         LogTrained(skill.Name, info.Version, evaluation.Accuracy, final);
 
@@ -274,24 +285,9 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var budget = threadBudget ?? skills.Max(s => s.ResolveProfile(profileName).Profile.EffectiveThreads);
         var concurrency = Math.Clamp(budget, 1, skills.Count);
         var perSkill = Math.Max(1, budget / concurrency);
-        var prepared = new List<PreparedTraining>();
+        var prepared = await PrepareAllAsync(skills, profileName, perSkill, progress, cancellationToken).ConfigureAwait(false);
         try
         {
-            var errors = new List<string>();
-            foreach (var skill in skills)
-            {
-                try
-                {
-                    prepared.Add(await PrepareAsync(skill, profileName, perSkill, progress, cancellationToken).ConfigureAwait(false));
-                }
-                catch (SkillmakerException ex)
-                {
-                    errors.Add($"{skill.Path}: {ex.Message}");
-                }
-            }
-            if (errors.Count > 0)
-                throw new SkillmakerException($"{errors.Count} of {skills.Count} skill configs cannot be trained; nothing was trained:\n  " + string.Join("\n  ", errors));
-
             using var slots = new SemaphoreSlim(concurrency);
             var runs = prepared.Select(async p =>
             {
@@ -315,6 +311,36 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         {
             foreach (var p in prepared) p.Dispose();
         }
+    }
+
+    /// <summary>Prepares every skill, or none: a bad config stops everything before long work, naming
+    /// every config that cannot be trained.</summary>
+    public async Task<IReadOnlyList<PreparedTraining>> PrepareAllAsync(IReadOnlyList<LoadedSkillConfig> skills, string? profileName, int? threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var prepared = new List<PreparedTraining>();
+        var errors = new List<string>();
+        try
+        {
+            foreach (var skill in skills)
+            {
+                try
+                {
+                    prepared.Add(await PrepareAsync(skill, profileName, threads, progress, cancellationToken).ConfigureAwait(false));
+                }
+                catch (SkillmakerException ex)
+                {
+                    errors.Add($"{skill.Path}: {ex.Message}");
+                }
+            }
+        }
+        catch
+        {
+            foreach (var p in prepared) p.Dispose();
+            throw;
+        }
+        if (errors.Count == 0) return prepared;
+        foreach (var p in prepared) p.Dispose();
+        throw new SkillmakerException($"{errors.Count} of {skills.Count} skill configs cannot be trained; nothing was trained:\n  " + string.Join("\n  ", errors));
     }
 
     /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its

@@ -21,8 +21,8 @@ public sealed record WorkerOptions
     /// <summary>Shown in the dashboard. Default host:pid.</summary>
     public string Name { get; init; } = $"{Environment.MachineName.ToLowerInvariant()}:{Environment.ProcessId}";
 
-    // "embed" is Skillmaker.Training.EmbedJobs.Kind; this project does not reference training.
-    public static readonly IReadOnlyList<string> AllQueues = [Ingest.IngestJobs.Kind, Detection.DetectJobs.Kind, "embed", "default"];
+    // "embed", "train" and "eval" are the kinds of Skillmaker.Training's jobs; this project does not reference training.
+    public static readonly IReadOnlyList<string> AllQueues = [Ingest.IngestJobs.Kind, Detection.DetectJobs.Kind, "embed", "train", "eval", "default"];
 }
 
 /// <summary>A Hangfire server taking batch jobs until stopped. Stopping lets running jobs end (or hands them

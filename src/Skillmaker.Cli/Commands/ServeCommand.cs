@@ -27,7 +27,7 @@ public static class ServeCommand
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var inference = PrepareInference(run, services.Workspace, parse.GetValue(cascade));
+            var inference = PrepareInference(run, services, parse.GetValue(cascade));
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = services.Workspace.Config.Jobs is { ServerMode: true } settings
                 ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct).ConfigureAwait(false)).Storage
@@ -84,13 +84,14 @@ public static class ServeCommand
 
     /// <summary>The cascade, the workspace's detector (with <paramref name="detector"/> overrides) and its
     /// skill store; null when no cascade is configured.</summary>
-    internal static InferenceSetup? PrepareInference(CommandRun run, Workspace workspace, string? cascadePath, DetectCommand.Overrides? detector = null)
+    internal static InferenceSetup? PrepareInference(CommandRun run, WorkspaceServices services, string? cascadePath, DetectCommand.Overrides? detector = null)
     {
+        var workspace = services.Workspace;
         var path = cascadePath is { } p ? run.ResolvePath(p) : Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
         if (cascadePath is null && !File.Exists(path)) return null;
         var config = ServingConfig.Load(path);
         var (settings, yolo) = DetectCommand.Prepare(run, workspace, detector ?? DetectCommand.Overrides.None);
-        var store = SkillStore.For(workspace);
-        return new InferenceSetup(config, yolo, settings, new PackageSkillLoader((skill, version) => store.Find(new SkillRef(skill, version))));
+        var store = services.CreateTraining(run).Skills;
+        return new InferenceSetup(config, yolo, settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct)));
     }
 }

@@ -25,13 +25,13 @@ public static class SkillCommands
             var env = services.CreateTraining(run);
             var skills = new List<object>();
             var table = new Table().AddColumns("Skill", "Version", "Created", "Head", "Top-1", "p95 ms", "Manifest", "Aliases", "Status");
-            foreach (var name in env.Skills.Names())
+            foreach (var name in await env.Skills.NamesAsync(ct).ConfigureAwait(false))
             {
                 var aliases = await env.Registry.GetAliasesAsync(name, ct).ConfigureAwait(false);
                 var versions = new List<object>();
-                foreach (var version in env.Skills.Versions(name))
+                foreach (var version in await env.Skills.VersionsAsync(name, ct).ConfigureAwait(false))
                 {
-                    var info = env.Skills.ReadInfo(new SkillRef(name, version));
+                    var info = await env.Skills.ReadInfoAsync(new SkillRef(name, version), ct).ConfigureAwait(false);
                     var status = await env.Registry.GetStatusAsync(name, version, ct).ConfigureAwait(false);
                     var pointing = aliases.Where(a => a.Value == version).Select(a => a.Key).ToList();
                     versions.Add(new
@@ -57,7 +57,7 @@ public static class SkillCommands
             var skill = Parse(parse.GetValue(skillArgument)!);
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var env = services.CreateTraining(run);
-            var path = env.Skills.Find(skill);
+            var path = await env.Skills.FindAsync(skill, ct).ConfigureAwait(false);
             var info = SkillPackage.ReadInfo(path);
             var aliases = (await env.Registry.GetAliasesAsync(skill.Name, ct).ConfigureAwait(false)).Where(a => a.Value == skill.Version).Select(a => a.Key).ToList();
             var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct).ConfigureAwait(false);
@@ -90,26 +90,67 @@ public static class SkillCommands
 
     public static Command Eval(CliHost host, GlobalOptions options)
     {
-        var skillArgument = SkillArgument();
-        var manifestOption = new Option<string?>("--manifest", "-m") { Description = "Evaluate on this manifest's test split (default: the one the skill was trained on)", HelpName = "ID" };
-        var command = new Command("eval", "Evaluate a skill version on a manifest's test split on this machine: accuracy, per-class metrics, top-k, confusion, calibration, latency p50/p95, failures")
+        var skillArgument = new Argument<string[]>("NAME@VERSION") { Description = "Skill versions, e.g. car-variants@3 (see `skillmaker skills list`)", Arity = ArgumentArity.OneOrMore };
+        var manifestOption = new Option<string?>("--manifest", "-m") { Description = "Evaluate on this manifest's test split (default: the one each skill was trained on)", HelpName = "ID" };
+        var command = new Command("eval", "Evaluate skill versions on a manifest's test split on this machine (server mode: one job per version on the workers): accuracy, per-class metrics, top-k, confusion, calibration, latency p50/p95, failures. Exit 1 if any failed")
         {
             skillArgument, manifestOption,
         };
+        var jobs = new JobOptions(detachable: false);
+        jobs.Local.Description = "Evaluate in this process even when the workspace config has a jobs section (default there: one job per version on the workers)";
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var skill = Parse(parse.GetValue(skillArgument)!);
+            var skills = (parse.GetValue(skillArgument) ?? []).Select(Parse).ToList();
+            if (skills.Distinct().Count() != skills.Count) throw new UsageException("a skill version is listed twice");
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var evaluations = new EvaluationService(services.CreateTraining(run));
-            var (summary, path) = await run.WithProgressAsync($"Evaluating {skill}", p => evaluations.EvaluateAsync(skill, parse.GetValue(manifestOption), p, ct)).ConfigureAwait(false);
-            if (run.IsJson)
+            var manifest = parse.GetValue(manifestOption);
+            IReadOnlyList<EvalOutcome> outcomes;
+            if (jobs.OnWorkers(parse, services.Workspace))
             {
-                run.WriteJson(new { path, evaluation = summary });
-                return ExitCodes.Ok;
+                var evalJobs = new EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<EvalJobs>());
+                var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+                outcomes = await run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p =>
+                    evalJobs.EvaluateOnWorkersAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), p, ct)).ConfigureAwait(false);
             }
-            RenderEvaluation(run, summary);
-            run.Console.WriteLine($"Saved {path}");
-            return ExitCodes.Ok;
+            else
+            {
+                var evaluations = new EvaluationService(services.CreateTraining(run));
+                var here = new List<EvalOutcome>();
+                foreach (var skill in skills)
+                {
+                    try
+                    {
+                        here.Add(new EvalOutcome(skill, await run.WithProgressAsync($"Evaluating {skill}", p => evaluations.EvaluateAsync(skill, manifest, p, ct)).ConfigureAwait(false), null));
+                    }
+                    catch (SkillmakerException ex) when (skills.Count > 1)
+                    {
+                        // One bad version must not hide the others' results; alone, it is the command's error.
+                        here.Add(new EvalOutcome(skill, null, ex.Message));
+                    }
+                }
+                outcomes = here;
+            }
+            if (run.IsJson)
+                run.WriteJson(new
+                {
+                    evaluations = outcomes.Select(o => new
+                    {
+                        skill = o.Skill.Name, version = o.Skill.Version, ok = o.Evaluation is not null, error = o.Error,
+                        path = o.Evaluation?.Path, evaluation = o.Evaluation?.Summary,
+                    }),
+                });
+            else
+                foreach (var o in outcomes)
+                {
+                    if (o.Evaluation is { } e)
+                    {
+                        RenderEvaluation(run, e.Summary);
+                        run.Console.WriteLine($"Saved {e.Path}");
+                    }
+                    else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill}: {o.Error}");
+                }
+            return outcomes.All(o => o.Evaluation is not null) ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
     }

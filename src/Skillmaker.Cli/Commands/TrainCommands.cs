@@ -37,13 +37,13 @@ public static class TrainCommands
     public static Command TrainAll(CliHost host, GlobalOptions options)
     {
         var configs = new Argument<string[]>("SKILL.json") { Description = "Skill configs", Arity = ArgumentArity.OneOrMore };
-        var (profile, threads) = (ProfileOption(), ThreadsOption("Total thread budget shared by the skills (default: the largest of their profiles' threads)"));
-        var command = new Command("train-all", "Train several skills concurrently within one thread budget, sharing the embedding cache. Exit 1 if any failed")
+        var (profile, threads) = (ProfileOption(), ThreadsOption("Total thread budget shared by the skills (default: the largest of their profiles' threads); on workers, each skill's budget on its worker"));
+        var command = new Command("train-all", "Train several skills concurrently within one thread budget, sharing the embedding cache; in server mode one job per skill on the workers. Exit 1 if any failed")
         {
             configs, profile, threads,
         };
         var jobs = new JobOptions(detachable: false);
-        jobs.Local.Description = "Compute embeddings in this process even when the workspace config has a jobs section (default there: on the workers)";
+        jobs.Local.Description = "Train in this process even when the workspace config has a jobs section (default there: one job per skill on the workers)";
         jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
@@ -54,9 +54,20 @@ public static class TrainCommands
             foreach (var dup in skills.GroupBy(s => s.Name).Where(g => g.Count() > 1))
                 throw new UsageException($"skill name '{dup.Key}' is used by {string.Join(" and ", dup.Select(s => s.Path))}; train them one after the other");
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct).ConfigureAwait(false));
-            var outcomes = await run.WithStagesAsync(progress =>
-                training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
+            IReadOnlyList<TrainOutcome> outcomes;
+            if (jobs.OnWorkers(parse, services.Workspace))
+            {
+                var trainJobs = new TrainJobs(services.CreateTraining(run), new Jobs.BlobFileCache(services.Blobs), run.Logging.CreateLogger<TrainJobs>());
+                var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+                outcomes = await run.WithStagesAsync(progress => trainJobs.TrainAllOnWorkersAsync(skills, parse.GetValue(profile), parse.GetValue(threads),
+                    dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), Stages(progress), ct)).ConfigureAwait(false);
+            }
+            else
+            {
+                var training = new TrainingService(services.CreateTraining(run));
+                outcomes = await run.WithStagesAsync(progress =>
+                    training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
+            }
             if (run.IsJson)
                 run.WriteJson(new
                 {
@@ -120,6 +131,7 @@ public static class TrainCommands
         metrics = r.Package.Metrics,
         embeddings = r.Embeddings,
         embeddingsOnWorkers = r.EmbeddingsOnWorkers,
+        trainedOn = r.TrainedOn,
         seconds = new { embeddings = r.Embeddings.Seconds, head = r.HeadSeconds, evaluation = r.EvaluationSeconds, report = r.ReportSeconds, total = r.TotalSeconds },
         notifications = r.Notifications,
     };
@@ -135,6 +147,8 @@ public static class TrainCommands
         table.AddRow("embeddings", $"{e.Requested} needed: {e.CacheHits} from cache, {e.SharedWithConcurrentRun} shared, {e.Computed} computed in {e.BackboneRuns} backbone runs ({F(e.Seconds)} s)");
         if (r.EmbeddingsOnWorkers is { } w)
             table.AddRow("on workers", $"{w.Requested} embeddings from run {w.RunId}: {w.Computed} computed in {w.Batches} jobs");
+        if (r.TrainedOn is { } machine)
+            table.AddRow("trained on", $"worker {Markup.Escape(machine)}; embeddings, head, evaluation and report made there");
         table.AddRow("accuracy", $"top-1 {P(m.Accuracy)}, {string.Join(", ", m.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; balanced {P(m.BalancedAccuracy)}");
         table.AddRow("latency", $"p50 {F(m.LatencyP50Ms)} ms, p95 {F(m.LatencyP95Ms)} ms per image on this machine");
         table.AddRow("time", $"head {F(r.HeadSeconds)} s, evaluation {F(r.EvaluationSeconds)} s, report {F(r.ReportSeconds)} s, total {F(r.TotalSeconds)} s");

@@ -86,7 +86,7 @@ public static class WorkerCommand
 }
 
 /// <summary>One workspace's engines and batch handlers as a worker opens them from a job.</summary>
-internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IReadOnlyDictionary<string, IBatchHandler> handlers) : IJobEnvironment
+internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, HttpClient http, IReadOnlyDictionary<string, IBatchHandler> handlers) : IJobEnvironment
 {
     public IJobLedger Ledger { get; } = WorkspaceStorage.JobLedger(catalog);
 
@@ -95,13 +95,44 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IRea
         var workspace = reference.Open();
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct).ConfigureAwait(false);
         var blobs = WorkspaceStorage.OpenBlobs(workspace, environment);
+        var http = new HttpClient();
+        var training = TrainingEnvironmentOf(reference, workspace, catalog, blobs, http, environment, time, loggers, cacheDirectory);
         var handlers = new Dictionary<string, IBatchHandler>
         {
             [IngestJobs.Kind] = new IngestJobs(catalog, blobs, new Vision.Imaging.SkiaImageProbe(), workspace.Config.Ingest, time, loggers.CreateLogger<IngestJobs>()),
             [DetectJobs.Kind] = DetectCommand.Handler(catalog, blobs, time, loggers, cacheDirectory),
             [Training.EmbedJobs.Kind] = new Training.EmbedJobs(blobs, cacheDirectory, time, loggers.CreateLogger<Training.EmbedJobs>()),
+            [Training.TrainJobs.Kind] = new Training.TrainJobs(training, new BlobFileCache(blobs, cacheDirectory), loggers.CreateLogger<Training.TrainJobs>()),
+            [Training.EvalJobs.Kind] = new Training.EvalJobs(training, loggers.CreateLogger<Training.EvalJobs>()),
         };
-        return new WorkerEnvironment(catalog, blobs, handlers);
+        return new WorkerEnvironment(catalog, blobs, http, handlers);
+    }
+
+    /// <summary>Training and evaluation on a worker: the workspace's catalog and blobs, but the worker's own
+    /// folders (its embedding cache, its copies of skill packages) under the cache folder, since the
+    /// workspace's folder is on the submitting machine.</summary>
+    private static Training.TrainingEnvironment TrainingEnvironmentOf(WorkspaceRef reference, Workspaces.Workspace workspace, ICatalog catalog, IBlobStore blobs, HttpClient http,
+        Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory)
+    {
+        var cache = cacheDirectory ?? BlobFileCache.DefaultDirectory;
+        var index = WorkspaceStorage.IsShared(catalog) ? WorkspaceStorage.SkillIndex(catalog) : null;
+        // Two workspaces served by one worker may both have a skill 'make' v1.
+        var key = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{reference.Root}\n{catalog.Location}"))[..16];
+        return new Training.TrainingEnvironment
+        {
+            Workspace = workspace,
+            Catalog = catalog,
+            Blobs = blobs,
+            Datasets = WorkspaceStorage.DatasetStore(catalog),
+            Registry = WorkspaceStorage.AliasRegistry(catalog),
+            Http = http,
+            Time = time,
+            Logging = loggers,
+            Environment = environment,
+            SkillIndex = index,
+            EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(cache, "embeddings")),
+            Skills = new Training.SkillStore(Path.Combine(cache, "skills", key), index is null ? null : new Training.SharedSkills(index, blobs), time),
+        }.WithDefaults();
     }
 
     public IBatchHandler Handler(string kind) => handlers.TryGetValue(kind, out var handler) ? handler
@@ -110,6 +141,7 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, IRea
     public ValueTask DisposeAsync()
     {
         foreach (var handler in handlers.Values.OfType<IDisposable>()) handler.Dispose();
+        http.Dispose();
         (blobs as IDisposable)?.Dispose();
         return catalog.DisposeAsync();
     }

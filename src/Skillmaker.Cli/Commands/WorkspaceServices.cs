@@ -65,6 +65,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
         Blobs = Blobs,
         Datasets = WorkspaceStorage.DatasetStore(Catalog),
         Registry = WorkspaceStorage.AliasRegistry(Catalog),
+        SkillIndex = WorkspaceStorage.IsShared(Catalog) ? WorkspaceStorage.SkillIndex(Catalog) : null,
         Http = _http ??= new HttpClient(),
         Time = run.Time,
         Logging = run.Logging,

@@ -14,12 +14,13 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
 
     public string QueueLocation => queue.Location;
 
-    /// <summary>Records the run and enqueues one job per <see cref="JobsSettings.BatchSize"/> items. With no
-    /// items there is no job to finish the run, so <paramref name="finisher"/> finishes it here.</summary>
+    /// <summary>Records the run and enqueues one job per <see cref="JobsSettings.BatchSize"/> items (or
+    /// <paramref name="batchSize"/>: 1 for work as big as a whole skill). With no items there is no job to
+    /// finish the run, so <paramref name="finisher"/> finishes it here.</summary>
     public async Task<JobRunProgress> SubmitAsync<T>(string kind, string runId, WorkspaceRef workspace, IReadOnlyList<T> items, object context,
-        IBatchHandler finisher, CancellationToken cancellationToken)
+        IBatchHandler finisher, CancellationToken cancellationToken, int? batchSize = null)
     {
-        var batches = items.Chunk(settings.BatchSize).ToList();
+        var batches = items.Chunk(batchSize ?? settings.BatchSize).ToList();
         var run = new JobRun(runId, kind, JobJson.Write(context), time.GetUtcNow(), [.. batches.Select(b => b.Length)]);
         await ledger.CreateRunAsync(run, cancellationToken).ConfigureAwait(false);
         if (batches.Count == 0)
@@ -52,6 +53,37 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
             if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
             {
                 await ThrowIfFailedAsync(runId, cancellationToken).ConfigureAwait(false);
+                lastCheck = time.GetTimestamp();
+            }
+            await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Like <see cref="WaitAsync"/>, but a job that failed for good does not stop the wait: it returns
+    /// once the run is finished or every open batch has failed for good, with those batches' errors by index.
+    /// For runs whose batches are independent results (a skill each), where one failure must not hide the others.</summary>
+    public async Task<(JobRunRecord Run, IReadOnlyDictionary<int, string> Failures)> WaitSettledAsync(string runId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var lastCheck = time.GetTimestamp();
+        while (true)
+        {
+            var p = await ledger.GetProgressAsync(runId, cancellationToken).ConfigureAwait(false)
+                ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
+            progress?.Report((p.ItemsDone, p.Items));
+            if (p.Finished) return ((await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!, new Dictionary<int, string>());
+            if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
+            {
+                var run = (await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!;
+                var failures = new Dictionary<int, string>();
+                var open = run.Batches.Where(b => !b.Done).ToList();
+                foreach (var batch in open.Where(b => b.JobId is not null))
+                {
+                    var status = await queue.GetStatusAsync(batch.JobId!, cancellationToken).ConfigureAwait(false);
+                    if (status.State == JobState.Failed) failures[batch.Index] = $"failed on a worker and its retries are used up (job {batch.JobId}): {status.Error ?? "no reason given"}";
+                    else if (status.State == JobState.Deleted) failures[batch.Index] = $"was deleted from the job queue (job {batch.JobId})";
+                    else break;
+                }
+                if (open.Count > 0 && failures.Count == open.Count) return (run, failures);
                 lastCheck = time.GetTimestamp();
             }
             await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,8 @@ public interface IAliasRegistry
     /// <summary>The latest status of a version, or null when none was set.</summary>
     Task<VersionStatus?> GetStatusAsync(string skill, int version, CancellationToken cancellationToken);
 
+    /// <summary>Stores an evaluation once: saving the same one again (same skill, version, manifest, machine
+    /// and time, as a retried job does) adds nothing.</summary>
     Task SaveEvaluationAsync(EvaluationSummary summary, CancellationToken cancellationToken);
 
     /// <summary>The latest stored evaluation of a version on a manifest (any machine when null).</summary>

@@ -11,7 +11,8 @@ namespace Skillmaker.Server.Inference;
 /// holding it has finished, so a promotion drops nothing in flight.</summary>
 public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegistry registry, ISkillLoader loader, ILogger<LiveSkills> logger) : IDisposable
 {
-    private readonly Lock _refreshing = new();
+    // Loading a version may fetch it (a shared skill store), so the refresh lock is awaited, not held by a thread.
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
     private SkillSet? _current;
 
     public bool IsReady => Volatile.Read(ref _current) is not null;
@@ -32,7 +33,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
             else wanted[skill] = version.Value;
         }
         if (errors.Count > 0) throw new SkillmakerException($"Cannot serve the cascade: {string.Join("; ", errors)}.");
-        Swap(wanted, failFast: true);
+        await SwapAsync(wanted, failFast: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Moves to the versions the aliases point at now. A version that fails to load is logged
@@ -43,12 +44,13 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
         foreach (var skill in skills)
             if (await registry.GetAliasAsync(skill, Aliases.Production, cancellationToken).ConfigureAwait(false) is { } version)
                 wanted[skill] = version;
-        return Swap(wanted, failFast: false);
+        return await SwapAsync(wanted, failFast: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private bool Swap(Dictionary<string, int> wanted, bool failFast)
+    private async Task<bool> SwapAsync(Dictionary<string, int> wanted, bool failFast, CancellationToken cancellationToken)
     {
-        lock (_refreshing)
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
             var old = _current;
             var handles = new Dictionary<string, SkillHandle>(StringComparer.Ordinal);
@@ -63,7 +65,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
                 }
                 try
                 {
-                    var handle = new SkillHandle(loader.Load(skill, version));
+                    var handle = new SkillHandle(await loader.LoadAsync(skill, version, cancellationToken).ConfigureAwait(false));
                     loaded.Add(handle);
                     handles[skill] = handle;
                     if (oldHandle is not null) LogMoved(logger, skill, oldHandle.Classifier.Version, version);
@@ -88,6 +90,10 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
             old?.Release();
             return true;
         }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
     /// <summary>The current set, held until the lease is disposed.</summary>
@@ -103,9 +109,14 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
 
     public void Dispose()
     {
-        lock (_refreshing)
+        _refreshing.Wait();
+        try
         {
             Interlocked.Exchange(ref _current, null)?.Release();
+        }
+        finally
+        {
+            _refreshing.Release();
         }
     }
 

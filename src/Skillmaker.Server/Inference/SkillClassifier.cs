@@ -21,16 +21,17 @@ public interface ISkillClassifier : IDisposable
 /// missing version or file.</summary>
 public interface ISkillLoader
 {
-    ISkillClassifier Load(string skill, int version);
+    Task<ISkillClassifier> LoadAsync(string skill, int version, CancellationToken cancellationToken);
 }
 
 /// <summary>Skill versions from package folders (see <see cref="SkillPackage"/>), located by the caller
 /// (e.g. the workspace's skill store).</summary>
-public sealed class PackageSkillLoader(Func<string, int, string> locate, PredictorOptions? options = null) : ISkillLoader
+/// <param name="locate">The package folder of a version; it may fetch it first (a shared skill store).</param>
+public sealed class PackageSkillLoader(Func<string, int, CancellationToken, Task<string>> locate, PredictorOptions? options = null) : ISkillLoader
 {
-    public ISkillClassifier Load(string skill, int version)
+    public async Task<ISkillClassifier> LoadAsync(string skill, int version, CancellationToken cancellationToken)
     {
-        var predictor = SkillPredictor.Open(locate(skill, version), options);
+        var predictor = SkillPredictor.Open(await locate(skill, version, cancellationToken).ConfigureAwait(false), options);
         if (predictor.Package.Name != skill || predictor.Package.Version != version)
         {
             predictor.Dispose();

@@ -261,10 +261,15 @@ public static class PostgresSchema
                 );
                 CREATE INDEX ix_evaluations ON evaluations(skill, version, manifest_id);
                 """),
+            new(2, "one row per evaluation: a job's result saved twice is stored once", """
+                DELETE FROM evaluations WHERE seq NOT IN (SELECT MIN(seq) FROM evaluations GROUP BY skill, version, manifest_id, machine, evaluated_at);
+                CREATE UNIQUE INDEX ux_evaluations_once ON evaluations(skill, version, manifest_id, machine, evaluated_at);
+                """),
         ]),
         DetectionSchema.Module,
         ApiKeySchema.Module,
         SourcesSchema.Module,
         JobsSchema.Module,
+        SkillIndexSchema.Module,
     ];
 }

@@ -77,7 +77,7 @@ public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
     {
         await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO evaluations (skill, version, manifest_id, machine, evaluated_at, body) VALUES (@Skill, @Version, @ManifestId, @Machine, @at, @body)",
+            "INSERT INTO evaluations (skill, version, manifest_id, machine, evaluated_at, body) VALUES (@Skill, @Version, @ManifestId, @Machine, @at, @body) ON CONFLICT DO NOTHING",
             new { summary.Skill, summary.Version, summary.ManifestId, summary.Machine, at = SqliteCatalog.Iso(summary.EvaluatedAt), body = JsonSerializer.Serialize(summary, Json) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
     }

@@ -15,6 +15,7 @@ public static class SqliteSchema
         ApiKeySchema.Module,
         SourcesSchema.Module,
         JobsSchema.Module,
+        SkillIndexSchema.Module,
     ];
 }
 

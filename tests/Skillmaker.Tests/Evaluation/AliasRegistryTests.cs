@@ -43,6 +43,33 @@ public abstract class AliasRegistryContract
         Assert.Equal("ok", (await registry.GetStatusAsync("makes", 4, None))!.Status);
         Assert.Null(await registry.GetStatusAsync("makes", 5, None));
     }
+
+    [Fact]
+    public async Task SaveEvaluationAsync_SameEvaluationTwice_StoredOnceAndLaterOneWins()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var registry = WorkspaceStorage.AliasRegistry(ws.Catalog);
+        var at = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+        var first = Summary(at, accuracy: 0.5);
+
+        // A retried eval job's finisher and the waiting command both record the same result.
+        await registry.SaveEvaluationAsync(first, None);
+        await registry.SaveEvaluationAsync(first, None);
+        await registry.SaveEvaluationAsync(Summary(at.AddMinutes(1), accuracy: 0.75), None);
+
+        await using var connection = await ((SqlCatalog)ws.Catalog).OpenAsync(None);
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM evaluations WHERE skill = 'makes'";
+        Assert.Equal(2L, Convert.ToInt64(await count.ExecuteScalarAsync(None), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0.75, (await registry.GetEvaluationAsync("makes", 3, "abc123", "worker-1", None))!.Accuracy);
+    }
+
+    private static Skillmaker.Evaluation.EvaluationSummary Summary(DateTimeOffset at, double accuracy) => new()
+    {
+        Skill = "makes", Version = 3, ManifestId = "abc123", EvaluatedAt = at, Machine = "worker-1", Classes = ["a", "b"], Images = 4,
+        Accuracy = accuracy, BalancedAccuracy = accuracy, TopK = [accuracy, 1], PerClass = [], ConfusionMatrix = [[1, 1], [0, 2]],
+        CalibrationError = 0.1, LatencyP50Ms = 5, LatencyP95Ms = 7, Failures = [],
+    };
 }
 
 public sealed class AliasRegistryTests : AliasRegistryContract

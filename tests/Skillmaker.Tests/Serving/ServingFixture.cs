@@ -98,7 +98,7 @@ public sealed class ServingFixture : IAsyncLifetime
             var store = SkillStore.For(workspace);
             var settings = new DetectorSettings();
             var inference = new InferenceSetup(config ?? ServingConfig.Load(Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName)),
-                YoloDetector.Shared(detector ?? TestAssets.Detector, null, 0), settings, new PackageSkillLoader((s, v) => store.Find(new SkillRef(s, v))));
+                YoloDetector.Shared(detector ?? TestAssets.Detector, null, 0), settings, new PackageSkillLoader((s, v, ct) => store.FindAsync(new SkillRef(s, v), ct)));
             var app = await SkillmakerServer.BuildAsync(workspace, catalog, WorkspaceStorage.OpenBlobs(workspace),
                 new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, TimeProvider.System, CancellationToken.None);
             await app.StartAsync();

@@ -153,7 +153,9 @@ public sealed class TrainTests(TrainingFixture fixture)
         var result = await CliRunner.RunAsync(fixture.Root, "eval", "car-variants@1", "--json");
 
         Assert.Equal(0, result.ExitCode);
-        var e = result.Json.GetProperty("evaluation");
+        var only = Assert.Single(result.Json.GetProperty("evaluations").EnumerateArray());
+        Assert.True(only.GetProperty("ok").GetBoolean());
+        var e = only.GetProperty("evaluation");
         var trained = fixture.ColdTrain.Json.GetProperty("metrics");
         Assert.Equal(trained.GetProperty("accuracy").GetDouble(), e.GetProperty("accuracy").GetDouble());
         Assert.Equal(trained.GetProperty("testImages").GetInt32(), e.GetProperty("images").GetInt32());
@@ -161,7 +163,7 @@ public sealed class TrainTests(TrainingFixture fixture)
         Assert.True(e.GetProperty("latencyP50Ms").GetDouble() > 0);
         var failures = e.GetProperty("failures");
         Assert.Equal((int)Math.Round((1 - e.GetProperty("accuracy").GetDouble()) * e.GetProperty("images").GetInt32()), failures.GetArrayLength());
-        Assert.True(File.Exists(result.Json.GetProperty("path").GetString()));
+        Assert.True(File.Exists(only.GetProperty("path").GetString()));
     }
 
     [Fact]

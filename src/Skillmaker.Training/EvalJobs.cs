@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Skillmaker.Common;
+using Skillmaker.Evaluation;
+using Skillmaker.Jobs;
+using Skillmaker.Skills;
+
+namespace Skillmaker.Training;
+
+/// <summary>One skill version to evaluate on one manifest (its full id, resolved by the command).</summary>
+public sealed record EvalJobItem(string Skill, int Version, string ManifestId);
+
+/// <summary>One skill of an eval run: its recorded evaluation, or why it failed.</summary>
+public sealed record EvalOutcome(SkillRef Skill, RecordedEvaluation? Evaluation, string? Error);
+
+/// <summary>eval as batch jobs, one per skill version (queue <c>eval</c>). A worker fetches the package
+/// from the shared skill store, evaluates it and returns the summary (latency is measured on that worker,
+/// whose name the summary carries). The run's last job records every summary in the registry; the
+/// command records them again (the registry keeps one row per evaluation) and saves the JSON files here.</summary>
+public sealed partial class EvalJobs(TrainingEnvironment environment, ILogger<EvalJobs> logger) : IBatchHandler
+{
+    public const string Kind = "eval";
+
+    private readonly TrainingEnvironment _env = environment.WithDefaults();
+
+    public async Task<IReadOnlyList<EvalOutcome>> EvaluateOnWorkersAsync(IReadOnlyList<SkillRef> skills, string? manifestId, JobDispatcher dispatcher, WorkspaceRef workspace,
+        IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        if (_env.Skills.Shared is null)
+            throw new SkillmakerException($"eval on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Use --local, or see docs/scale-out.md.");
+        var service = new EvaluationService(_env);
+        var items = new List<EvalJobItem>();
+        // Everything that can be wrong with the input fails here, before anything is queued.
+        foreach (var skill in skills)
+            items.Add(new EvalJobItem(skill.Name, skill.Version, await service.ManifestIdForAsync(skill, manifestId, cancellationToken).ConfigureAwait(false)));
+
+        var runId = $"eval-{_env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        await dispatcher.SubmitAsync(Kind, runId, workspace, items, new { skills = skills.Select(s => s.ToString()) }, this, cancellationToken, batchSize: 1).ConfigureAwait(false);
+        var (run, failures) = await dispatcher.WaitSettledAsync(runId, progress, cancellationToken).ConfigureAwait(false);
+        var outcomes = new List<EvalOutcome>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (failures.TryGetValue(i, out var error) || run.Batches[i].Result is not { } result)
+            {
+                outcomes.Add(new EvalOutcome(skills[i], null, $"eval run {runId}, job {i + 1} of {items.Count} {error ?? "has no result"}"));
+                continue;
+            }
+            outcomes.Add(new EvalOutcome(skills[i], await service.RecordAsync(Read(result, run.RunId, i), cancellationToken).ConfigureAwait(false), null));
+        }
+        return outcomes;
+    }
+
+    public async Task<string> RunAsync(JobBatch batch, string context, CancellationToken cancellationToken)
+    {
+        var item = JobJson.Read<List<EvalJobItem>>(batch.Payload, $"{batch}: payload").Single();
+        var summary = await new EvaluationService(_env).MeasureAsync(new SkillRef(item.Skill, item.Version), item.ManifestId, null, cancellationToken).ConfigureAwait(false);
+        LogEvaluated(batch, item.Skill, item.Version, summary.Accuracy);
+        return JsonSerializer.Serialize(summary, SkillJson.Options);
+    }
+
+    /// <summary>Records every summary in the registry. A second finisher, or the command, records the
+    /// same summaries again, which adds nothing.</summary>
+    public async Task FinishAsync(JobRunRecord run, CancellationToken cancellationToken)
+    {
+        foreach (var batch in run.Batches.Where(b => b.Result is not null))
+            await _env.Registry.SaveEvaluationAsync(Read(batch.Result!, run.RunId, batch.Index), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static EvaluationSummary Read(string json, string runId, int index) =>
+        JsonSerializer.Deserialize<EvaluationSummary>(json, SkillJson.Options) ?? throw new SkillmakerException($"eval run {runId}: job {index + 1} has an empty result.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Batch}: {Skill} v{Version} evaluated, accuracy {Accuracy:P1}")]
+    private partial void LogEvaluated(JobBatch batch, string skill, int version, double accuracy);
+}
