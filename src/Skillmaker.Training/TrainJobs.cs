@@ -56,20 +56,7 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
             foreach (var p in prepared)
             {
                 await BlobFileCache.StageAsync(_env.Blobs, p.BackboneFile, p.BackboneSha256, "Backbone", cancellationToken).ConfigureAwait(false);
-                items.Add(new TrainJobItem
-                {
-                    ConfigPath = p.Skill.Path,
-                    Config = JsonSerializer.Serialize(p.Skill.Config, SkillJson.Options),
-                    Definition = DatasetDefinitionLoader.Serialize(p.Skill.Definition),
-                    BackbonePath = p.Skill.BackbonePath,
-                    BackboneSha256 = p.BackboneSha256,
-                    EffectiveJson = p.Skill.EffectiveJson,
-                    ConfigHash = p.Skill.ConfigHash,
-                    ManifestId = p.Manifest.Id,
-                    ManifestCreated = p.ManifestCreated,
-                    Profile = profileName,
-                    Threads = threads,
-                });
+                items.Add(ItemOf(p, profileName, threads));
             }
         }
         finally
@@ -106,6 +93,22 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
         LogRunDone(runId, trained, outcomes.Count);
         return outcomes;
     }
+
+    /// <summary>A prepared skill as its job carries it.</summary>
+    internal static TrainJobItem ItemOf(PreparedTraining p, string? profileName, int? threads) => new()
+    {
+        ConfigPath = p.Skill.Path,
+        Config = JsonSerializer.Serialize(p.Skill.Config, SkillJson.Options),
+        Definition = DatasetDefinitionLoader.Serialize(p.Skill.Definition),
+        BackbonePath = p.Skill.BackbonePath,
+        BackboneSha256 = p.BackboneSha256,
+        EffectiveJson = p.Skill.EffectiveJson,
+        ConfigHash = p.Skill.ConfigHash,
+        ManifestId = p.Manifest.Id,
+        ManifestCreated = p.ManifestCreated,
+        Profile = profileName,
+        Threads = threads,
+    };
 
     public async Task<string> RunAsync(JobBatch batch, string context, CancellationToken cancellationToken)
     {
