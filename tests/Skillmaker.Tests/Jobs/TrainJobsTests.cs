@@ -43,6 +43,12 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         Assert.Equal(Path.Combine(root, ".skillmaker", "skills", "pair-a", "1"), packageA);
         Assert.True(new FileInfo(Path.Combine(packageA, "report.pdf")).Length > 10_000);
 
+        // The run stays in the ledger: jobs wait prints what each job trained.
+        var trainRun = Check(await server.CliAsync("jobs", "list", "--json")).Json.GetProperty("runs").EnumerateArray()
+            .Single(r => r.GetProperty("kind").GetString() == TrainJobs.Kind).GetProperty("runId").GetString()!;
+        var waited = Check(await server.CliAsync("jobs", "wait", trainRun, "--json")).Json.GetProperty("skills").EnumerateArray().ToList();
+        Assert.Equal(["pair-a@1", "pair-b@1"], waited.Select(w => $"{w.GetProperty("skill").GetString()}@{w.GetProperty("version").GetInt32()}"));
+
         // The same config trained here gets the next number from the shared index and the same head.
         var local = Check(await server.CliAsync("train", "configs/a.json", "--local", "--json")).Json;
         Assert.Equal(2, local.GetProperty("version").GetInt32());
