@@ -10,6 +10,9 @@ namespace Skillmaker.Training;
 /// <summary>One skill version to evaluate on one manifest (its full id, resolved by the command).</summary>
 public sealed record EvalJobItem(string Skill, int Version, string ManifestId);
 
+/// <summary>What every job of an eval run shares: the versions (NAME@VERSION) in batch order.</summary>
+public sealed record EvalRunContext(IReadOnlyList<string> Skills);
+
 /// <summary>One skill of an eval run: its recorded evaluation, or why it failed.</summary>
 public sealed record EvalOutcome(SkillRef Skill, RecordedEvaluation? Evaluation, string? Error);
 
@@ -23,29 +26,38 @@ public sealed partial class EvalJobs(TrainingEnvironment environment, ILogger<Ev
 
     private readonly TrainingEnvironment _env = environment.WithDefaults();
 
-    public async Task<IReadOnlyList<EvalOutcome>> EvaluateOnWorkersAsync(IReadOnlyList<SkillRef> skills, string? manifestId, JobDispatcher dispatcher, WorkspaceRef workspace,
-        IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    /// <summary>Checks every version and manifest exists (before anything is queued) and enqueues one job per version.</summary>
+    public async Task<(string RunId, JobRunProgress Progress)> SubmitAsync(IReadOnlyList<SkillRef> skills, string? manifestId, JobDispatcher dispatcher, WorkspaceRef workspace,
+        CancellationToken cancellationToken)
     {
         if (_env.Skills.Shared is null)
             throw new SkillmakerException($"eval on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Use --local, or see docs/scale-out.md.");
         var service = new EvaluationService(_env);
         var items = new List<EvalJobItem>();
-        // Everything that can be wrong with the input fails here, before anything is queued.
         foreach (var skill in skills)
             items.Add(new EvalJobItem(skill.Name, skill.Version, await service.ManifestIdForAsync(skill, manifestId, cancellationToken).ConfigureAwait(false)));
-
         var runId = $"eval-{_env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        await dispatcher.SubmitAsync(Kind, runId, workspace, items, new { skills = skills.Select(s => s.ToString()) }, this, cancellationToken, batchSize: 1).ConfigureAwait(false);
+        var submitted = await dispatcher.SubmitAsync(Kind, runId, workspace, items, new EvalRunContext([.. skills.Select(s => s.ToString())]), this, cancellationToken, batchSize: 1).ConfigureAwait(false);
+        return (runId, submitted);
+    }
+
+    /// <summary>Waits for a submitted run, records every evaluation and saves its JSON here.</summary>
+    public async Task<IReadOnlyList<EvalOutcome>> WaitAsync(string runId, JobDispatcher dispatcher, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
         var (run, failures) = await dispatcher.WaitSettledAsync(runId, progress, cancellationToken).ConfigureAwait(false);
+        var skills = JobJson.Read<EvalRunContext>(run.Context, $"eval run {runId}: context").Skills;
+        var service = new EvaluationService(_env);
         var outcomes = new List<EvalOutcome>();
-        for (var i = 0; i < items.Count; i++)
+        foreach (var batch in run.Batches)
         {
-            if (failures.TryGetValue(i, out var error) || run.Batches[i].Result is not { } result)
+            var i = batch.Index;
+            if (failures.TryGetValue(i, out var error) || batch.Result is not { } result)
             {
-                outcomes.Add(new EvalOutcome(skills[i], null, $"eval run {runId}, job {i + 1} of {items.Count} {error ?? "has no result"}"));
+                outcomes.Add(new EvalOutcome(SkillRef.Parse(skills[i]), null, $"eval run {runId}, job {i + 1} of {run.Batches.Count} {error ?? "has no result"}"));
                 continue;
             }
-            outcomes.Add(new EvalOutcome(skills[i], await service.RecordAsync(Read(result, run.RunId, i), cancellationToken).ConfigureAwait(false), null));
+            var summary = Read(result, run.RunId, i);
+            outcomes.Add(new EvalOutcome(new SkillRef(summary.Skill, summary.Version), await service.RecordAsync(summary, cancellationToken).ConfigureAwait(false), null));
         }
         return outcomes;
     }

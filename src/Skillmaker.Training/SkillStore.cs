@@ -126,19 +126,21 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
         /// <summary>Who holds the number in the shared index; null on one machine.</summary>
         public string? Owner { get; }
 
-        /// <summary>Moves the finished package into place and, when shared, publishes it (its files and
-        /// the backbone at <paramref name="backbonePath"/>, unless the blob store has it); returns its folder here.</summary>
+        /// <summary>Publishes the finished package when shared (its files and the backbone at
+        /// <paramref name="backbonePath"/>, unless the blob store has it), then moves it into place; returns
+        /// its folder here. Publishing comes first, so a package in a folder is always the published one.</summary>
         public async Task<string> CommitAsync(string backbonePath, CancellationToken cancellationToken)
         {
             var target = _store.PathOf(new SkillRef(Name, Version));
-            // Only a shared reservation can find its folder taken: its own earlier attempt on this machine,
-            // which never got published. The number is ours, so that folder is replaced.
-            if (Owner is not null && Directory.Exists(target)) Directory.Delete(target, recursive: true);
+            if (_store.Shared is { } shared && Owner is not null)
+            {
+                await PublishAsync(shared, TemporaryDirectory, backbonePath, cancellationToken).ConfigureAwait(false);
+                // A folder already there was fetched from what was just published: the same files.
+                if (IsComplete(target)) return target;
+            }
             Directory.Move(TemporaryDirectory, target);
             _committed = true;
             if (_marker is not null) File.Delete(_marker);
-            if (_store.Shared is { } shared && Owner is not null)
-                await PublishAsync(shared, target, backbonePath, cancellationToken).ConfigureAwait(false);
             return target;
         }
 

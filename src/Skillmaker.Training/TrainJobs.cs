@@ -28,6 +28,11 @@ public sealed record TrainJobItem
     public int? Threads { get; init; }
 }
 
+/// <summary>What every job of a train run shares: the skills in batch order, for the waiting side.</summary>
+public sealed record TrainRunContext(IReadOnlyList<TrainRunSkill> Skills);
+
+public sealed record TrainRunSkill(string Name, string ConfigPath);
+
 /// <summary>train-all as batch jobs, one per skill (queue <c>train</c>). The command loads, checks and
 /// prepares every skill (manifests extracted here, so a bad config fails before anything is queued) and
 /// stages the backbones in the blob store. A worker trains the skill from end to end with the embeddings
@@ -41,9 +46,9 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
 
     private readonly TrainingEnvironment _env = environment.WithDefaults();
 
-    /// <summary>Prepares every skill here, trains each in a job of its own and waits. A skill whose job
-    /// failed for good is reported as failed; the others still finish.</summary>
-    public async Task<IReadOnlyList<TrainOutcome>> TrainAllOnWorkersAsync(IReadOnlyList<LoadedSkillConfig> skills, string? profileName, int? threads,
+    /// <summary>Prepares every skill here (a bad config stops everything before anything is queued),
+    /// stages the backbones and enqueues one job per skill.</summary>
+    public async Task<(string RunId, JobRunProgress Progress)> SubmitAsync(IReadOnlyList<LoadedSkillConfig> skills, string? profileName, int? threads,
         JobDispatcher dispatcher, WorkspaceRef workspace, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         if (_env.Skills.Shared is null)
@@ -63,27 +68,32 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
         {
             foreach (var p in prepared) p.Dispose();
         }
-
         var runId = $"train-{_env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        await dispatcher.SubmitAsync(Kind, runId, workspace, items, new { skills = skills.Select(s => s.Name) }, this, cancellationToken, batchSize: 1).ConfigureAwait(false);
+        var context = new TrainRunContext([.. skills.Select(s => new TrainRunSkill(s.Name, s.Path))]);
+        var submitted = await dispatcher.SubmitAsync(Kind, runId, workspace, items, context, this, cancellationToken, batchSize: 1).ConfigureAwait(false);
+        return (runId, submitted);
+    }
+
+    /// <summary>Waits for a submitted run and fetches every package it published into this workspace's store.</summary>
+    public async Task<IReadOnlyList<TrainOutcome>> WaitAsync(string runId, JobDispatcher dispatcher, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         var stage = progress is null ? null : new Progress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("train-all", "on workers", p.Done, p.Total)));
         var (run, failures) = await dispatcher.WaitSettledAsync(runId, stage, cancellationToken).ConfigureAwait(false);
-
+        var skills = JobJson.Read<TrainRunContext>(run.Context, $"train run {runId}: context").Skills;
         var outcomes = new List<TrainOutcome>();
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < run.Batches.Count; i++)
         {
-            var name = skills[i].Name;
-            var batch = run.Batches[i];
-            if (failures.TryGetValue(i, out var error) || batch.Result is null)
+            var (name, configPath) = (skills[i].Name, skills[i].ConfigPath);
+            if (failures.TryGetValue(i, out var error) || run.Batches[i].Result is not { } json)
             {
-                outcomes.Add(new TrainOutcome(items[i].ConfigPath, name, null, $"train run {runId}, job {i + 1} of {items.Count} {error ?? "has no result"}"));
+                outcomes.Add(new TrainOutcome(configPath, name, null, $"train run {runId}, job {i + 1} of {run.Batches.Count} {error ?? "has no result"}"));
                 continue;
             }
-            var result = JsonSerializer.Deserialize<TrainResult>(batch.Result, SkillJson.Options)
+            var result = JsonSerializer.Deserialize<TrainResult>(json, SkillJson.Options)
                 ?? throw new SkillmakerException($"train run {runId}: job {i + 1} has an empty result.");
             // The worker's folders mean nothing here: the package is fetched into this workspace's store.
             var directory = await _env.Skills.FindAsync(new SkillRef(result.Package.Name, result.Package.Version), cancellationToken).ConfigureAwait(false);
-            outcomes.Add(new TrainOutcome(items[i].ConfigPath, name, result with
+            outcomes.Add(new TrainOutcome(configPath, name, result with
             {
                 Directory = directory,
                 ReportPath = Path.Combine(directory, SkillPackageInfo.ReportFileName),

@@ -47,11 +47,16 @@ public sealed class JobOptions(bool detachable = true)
 
     /// <summary>Shows progress until the run is finished; null when the user stopped waiting (Ctrl-C): the
     /// jobs go on on the workers.</summary>
-    public static async Task<JobRunRecord?> WaitAsync(CommandRun run, JobDispatcher dispatcher, string runId, string title, CancellationToken cancellationToken)
+    public static Task<JobRunRecord?> WaitAsync(CommandRun run, JobDispatcher dispatcher, string runId, string title, CancellationToken cancellationToken) =>
+        StopWaitingOnCancelAsync(run, runId, () => run.WithProgressAsync(title, progress => dispatcher.WaitAsync(runId, progress, cancellationToken)), cancellationToken);
+
+    /// <summary>Runs <paramref name="wait"/>; when the user stops waiting (Ctrl-C), says that the jobs go on and
+    /// how to follow them, and returns null.</summary>
+    public static async Task<T?> StopWaitingOnCancelAsync<T>(CommandRun run, string runId, Func<Task<T>> wait, CancellationToken cancellationToken) where T : class
     {
         try
         {
-            return await run.WithProgressAsync(title, progress => dispatcher.WaitAsync(runId, progress, cancellationToken)).ConfigureAwait(false);
+            return await wait().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

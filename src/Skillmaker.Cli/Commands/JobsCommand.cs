@@ -5,7 +5,6 @@ using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
-using Skillmaker.Skills;
 using Skillmaker.Storage;
 
 namespace Skillmaker.Cli.Commands;
@@ -46,44 +45,32 @@ public static class JobsCommand
         {
             await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
             var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
-            var record = await JobOptions.WaitAsync(run, dispatcher, parse.GetValue(runId)!, "Waiting for workers", ct).ConfigureAwait(false);
+            var id = parse.GetValue(runId)!;
+            // Train and eval runs end as their commands end: packages fetched, evaluations saved, same summary.
+            var kind = (await WorkspaceStorage.JobLedger(services.Catalog).GetRunAsync(id, withResults: false, ct).ConfigureAwait(false))?.Kind;
+            if (kind == Training.TrainJobs.Kind)
+            {
+                var training = new Training.TrainJobs(services.CreateTraining(run), new BlobFileCache(services.Blobs), run.Logging.CreateLogger<Training.TrainJobs>());
+                var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainCommands.Stages(p), ct)), ct).ConfigureAwait(false);
+                return trained is null ? ExitCodes.Failed : TrainCommands.Report(run, trained);
+            }
+            if (kind == Training.EvalJobs.Kind)
+            {
+                var evaluations = new Training.EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<Training.EvalJobs>());
+                var evaluated = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithProgressAsync("Waiting for workers", p => evaluations.WaitAsync(id, dispatcher, p, ct)), ct).ConfigureAwait(false);
+                return evaluated is null ? ExitCodes.Failed : SkillCommands.ReportEvaluations(run, evaluated);
+            }
+            var record = await JobOptions.WaitAsync(run, dispatcher, id, "Waiting for workers", ct).ConfigureAwait(false);
             return record switch
             {
                 null => ExitCodes.Failed,
                 { Kind: IngestJobs.Kind } => IngestCommand.Report(run, IngestJobs.Summarize(record)),
                 { Kind: DetectJobs.Kind } => DetectCommand.Report(run, DetectJobs.Summarize(record), JobJson.Read<DetectRunContext>(record.Context, "detect context").Settings, null),
-                { Kind: Training.TrainJobs.Kind or Training.EvalJobs.Kind } => Skills(run, record),
                 _ => Generic(run, record),
             };
         }));
 
         return new Command("jobs", "Distributed runs (server mode): list them, wait for one") { list, wait };
-    }
-
-    /// <summary>A train or eval run: the version each job trained or evaluated, with its accuracy and where it ran.</summary>
-    private static int Skills(CommandRun run, JobRunRecord record)
-    {
-        var rows = record.Batches.Where(b => b.Result is not null).Select(b =>
-        {
-            if (record.Kind == Training.TrainJobs.Kind)
-            {
-                var r = System.Text.Json.JsonSerializer.Deserialize<Training.TrainResult>(b.Result!, SkillJson.Options)!;
-                return (Skill: r.Package.Name, r.Package.Version, r.Evaluation.Accuracy, Machine: r.TrainedOn ?? "?");
-            }
-            var e = System.Text.Json.JsonSerializer.Deserialize<Evaluation.EvaluationSummary>(b.Result!, SkillJson.Options)!;
-            return (e.Skill, e.Version, e.Accuracy, e.Machine);
-        }).ToList();
-        if (run.IsJson)
-        {
-            run.WriteJson(new { runId = record.RunId, kind = record.Kind, finishedAt = record.FinishedAt, skills = rows.Select(r => new { skill = r.Skill, version = r.Version, accuracy = r.Accuracy, machine = r.Machine }) });
-            return ExitCodes.Ok;
-        }
-        var table = new Table().AddColumns("Skill", "Version", "Top-1", record.Kind == Training.TrainJobs.Kind ? "Trained on" : "Evaluated on");
-        foreach (var r in rows) table.AddRow(Markup.Escape(r.Skill), r.Version.ToString(CultureInfo.InvariantCulture), TrainCommands.P(r.Accuracy), Markup.Escape(r.Machine));
-        run.Console.WriteLine($"{record.Kind} run {record.RunId} finished:");
-        run.Console.Write(table);
-        if (record.Kind == Training.TrainJobs.Kind) run.Console.WriteLine("The packages are in the shared skill store: skillmaker skills list");
-        return ExitCodes.Ok;
     }
 
     private static int Generic(CommandRun run, JobRunRecord record)

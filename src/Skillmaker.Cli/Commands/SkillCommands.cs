@@ -96,7 +96,7 @@ public static class SkillCommands
         {
             skillArgument, manifestOption,
         };
-        var jobs = new JobOptions(detachable: false);
+        var jobs = new JobOptions();
         jobs.Local.Description = "Evaluate in this process even when the workspace config has a jobs section (default there: one job per version on the workers)";
         jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
@@ -110,8 +110,12 @@ public static class SkillCommands
             {
                 var evalJobs = new EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<EvalJobs>());
                 var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
-                outcomes = await run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p =>
-                    evalJobs.EvaluateOnWorkersAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), p, ct)).ConfigureAwait(false);
+                var (runId, submitted) = await evalJobs.SubmitAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), ct).ConfigureAwait(false);
+                if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, EvalJobs.Kind, runId, submitted);
+                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId,
+                    () => run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p => evalJobs.WaitAsync(runId, dispatcher, p, ct)), ct).ConfigureAwait(false);
+                if (done is null) return ExitCodes.Failed;
+                outcomes = done;
             }
             else
             {
@@ -131,28 +135,34 @@ public static class SkillCommands
                 }
                 outcomes = here;
             }
-            if (run.IsJson)
-                run.WriteJson(new
-                {
-                    evaluations = outcomes.Select(o => new
-                    {
-                        skill = o.Skill.Name, version = o.Skill.Version, ok = o.Evaluation is not null, error = o.Error,
-                        path = o.Evaluation?.Path, evaluation = o.Evaluation?.Summary,
-                    }),
-                });
-            else
-                foreach (var o in outcomes)
-                {
-                    if (o.Evaluation is { } e)
-                    {
-                        RenderEvaluation(run, e.Summary);
-                        run.Console.WriteLine($"Saved {e.Path}");
-                    }
-                    else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill}: {o.Error}");
-                }
-            return outcomes.All(o => o.Evaluation is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+            return ReportEvaluations(run, outcomes);
         }));
         return command;
+    }
+
+    /// <summary>What eval (and <c>jobs wait</c> of an eval run) prints; exit 1 when a version failed.</summary>
+    internal static int ReportEvaluations(CommandRun run, IReadOnlyList<EvalOutcome> outcomes)
+    {
+        if (run.IsJson)
+            run.WriteJson(new
+            {
+                evaluations = outcomes.Select(o => new
+                {
+                    skill = o.Skill.Name, version = o.Skill.Version, ok = o.Evaluation is not null, error = o.Error,
+                    path = o.Evaluation?.Path, evaluation = o.Evaluation?.Summary,
+                }),
+            });
+        else
+            foreach (var o in outcomes)
+            {
+                if (o.Evaluation is { } e)
+                {
+                    RenderEvaluation(run, e.Summary);
+                    run.Console.WriteLine($"Saved {e.Path}");
+                }
+                else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill}: {o.Error}");
+            }
+        return outcomes.All(o => o.Evaluation is not null) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     public static Command Promote(CliHost host, GlobalOptions options)

@@ -42,7 +42,7 @@ public static class TrainCommands
         {
             configs, profile, threads,
         };
-        var jobs = new JobOptions(detachable: false);
+        var jobs = new JobOptions();
         jobs.Local.Description = "Train in this process even when the workspace config has a jobs section (default there: one job per skill on the workers)";
         jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
@@ -59,8 +59,12 @@ public static class TrainCommands
             {
                 var trainJobs = new TrainJobs(services.CreateTraining(run), new Jobs.BlobFileCache(services.Blobs), run.Logging.CreateLogger<TrainJobs>());
                 var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
-                outcomes = await run.WithStagesAsync(progress => trainJobs.TrainAllOnWorkersAsync(skills, parse.GetValue(profile), parse.GetValue(threads),
+                var (runId, submitted) = await run.WithStagesAsync(progress => trainJobs.SubmitAsync(skills, parse.GetValue(profile), parse.GetValue(threads),
                     dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), Stages(progress), ct)).ConfigureAwait(false);
+                if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, TrainJobs.Kind, runId, submitted);
+                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId, () => run.WithStagesAsync(progress => trainJobs.WaitAsync(runId, dispatcher, Stages(progress), ct)), ct).ConfigureAwait(false);
+                if (done is null) return ExitCodes.Failed;
+                outcomes = done;
             }
             else
             {
@@ -68,20 +72,26 @@ public static class TrainCommands
                 outcomes = await run.WithStagesAsync(progress =>
                     training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
             }
-            if (run.IsJson)
-                run.WriteJson(new
-                {
-                    skills = outcomes.Select(o => new { config = o.ConfigPath, skill = o.Skill, ok = o.Result is not null, error = o.Error, result = o.Result is { } r ? Json(r) : null }),
-                });
-            else
-                foreach (var o in outcomes)
-                {
-                    if (o.Result is { } r) Render(run, r);
-                    else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill} ({o.ConfigPath}): {o.Error}");
-                }
-            return outcomes.All(o => o.Result is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+            return Report(run, outcomes);
         }));
         return command;
+    }
+
+    /// <summary>What train-all (and <c>jobs wait</c> of a train run) prints; exit 1 when a skill failed.</summary>
+    internal static int Report(CommandRun run, IReadOnlyList<TrainOutcome> outcomes)
+    {
+        if (run.IsJson)
+            run.WriteJson(new
+            {
+                skills = outcomes.Select(o => new { config = o.ConfigPath, skill = o.Skill, ok = o.Result is not null, error = o.Error, result = o.Result is { } r ? Json(r) : null }),
+            });
+        else
+            foreach (var o in outcomes)
+            {
+                if (o.Result is { } r) Render(run, r);
+                else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill} ({o.ConfigPath}): {o.Error}");
+            }
+        return outcomes.All(o => o.Result is not null) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     /// <summary>The workspace's training environment; in server mode (unless --local) embeddings missing from
