@@ -43,20 +43,14 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     /// a job failed for good (its retries are used up) or was deleted.</summary>
     public async Task<JobRunRecord> WaitAsync(string runId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        var lastCheck = time.GetTimestamp();
-        while (true)
-        {
-            var p = await ledger.GetProgressAsync(runId, cancellationToken).ConfigureAwait(false)
-                ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
-            progress?.Report((p.ItemsDone, p.Items));
-            if (p.Finished) return (await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!;
-            if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
-            {
-                await ThrowIfFailedAsync(runId, cancellationToken).ConfigureAwait(false);
-                lastCheck = time.GetTimestamp();
-            }
-            await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
-        }
+        var (run, failed) = await PollAsync(runId, progress, settle: false, cancellationToken).ConfigureAwait(false);
+        if (failed.Count == 0) return run;
+        var (batch, status) = failed[0];
+        var what = $"{run.Kind} run {runId}: batch {batch.Index + 1} of {run.Batches.Count} (job {batch.JobId})";
+        throw new SkillmakerException(status.State == JobState.Failed
+            ? $"{what} failed on a worker and its retries are used up: {status.Error ?? "no reason given"}. " +
+              "Finished batches are kept; fix the cause, then requeue the job in the dashboard (/jobs) or run the command again."
+            : $"{what} was deleted from the job queue, so the run cannot finish; run the command again.");
     }
 
     /// <summary>Like <see cref="WaitAsync"/>, but a job that failed for good does not stop the wait: it returns
@@ -64,49 +58,61 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     /// For runs whose batches are independent results (a skill each), where one failure must not hide the others.</summary>
     public async Task<(JobRunRecord Run, IReadOnlyDictionary<int, string> Failures)> WaitSettledAsync(string runId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
+        var (run, failed) = await PollAsync(runId, progress, settle: true, cancellationToken).ConfigureAwait(false);
+        // A batch that has its result succeeded, even when the job that finished the run failed after it.
+        return (run, failed.Where(f => !f.Batch.Done).ToDictionary(f => f.Batch.Index, f => f.Status.State == JobState.Failed
+            ? $"failed on a worker and its retries are used up (job {f.Batch.JobId}): {f.Status.Error ?? "no reason given"}"
+            : $"was deleted from the job queue (job {f.Batch.JobId})"));
+    }
+
+    /// <summary>Polls until the run is finished (no failures returned) or its jobs say it cannot finish: any
+    /// job failed for good or deleted, or with <paramref name="settle"/>, every open batch's job (once all
+    /// batches are done: the job finishing the run). The run comes back with every result.</summary>
+    private async Task<(JobRunRecord Run, IReadOnlyList<(JobBatchRecord Batch, JobStatus Status)> Failed)> PollAsync(string runId, IProgress<(int Done, int Total)>? progress,
+        bool settle, CancellationToken cancellationToken)
+    {
         var lastCheck = time.GetTimestamp();
         while (true)
         {
             var p = await ledger.GetProgressAsync(runId, cancellationToken).ConfigureAwait(false)
                 ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
             progress?.Report((p.ItemsDone, p.Items));
-            if (p.Finished) return ((await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!, new Dictionary<int, string>());
+            if (p.Finished) return (await RunWithResultsAsync(runId, cancellationToken).ConfigureAwait(false), []);
             if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
             {
-                var run = (await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!;
-                var failures = new Dictionary<int, string>();
-                var open = run.Batches.Where(b => !b.Done).ToList();
-                foreach (var batch in open.Where(b => b.JobId is not null))
-                {
-                    var status = await queue.GetStatusAsync(batch.JobId!, cancellationToken).ConfigureAwait(false);
-                    if (status.State == JobState.Failed) failures[batch.Index] = $"failed on a worker and its retries are used up (job {batch.JobId}): {status.Error ?? "no reason given"}";
-                    else if (status.State == JobState.Deleted) failures[batch.Index] = $"was deleted from the job queue (job {batch.JobId})";
-                    else break;
-                }
-                if (open.Count > 0 && failures.Count == open.Count) return (run, failures);
+                var failed = await FailedJobsAsync(runId, settle, cancellationToken).ConfigureAwait(false);
+                if (failed.Count > 0) return (await RunWithResultsAsync(runId, cancellationToken).ConfigureAwait(false), failed);
                 lastCheck = time.GetTimestamp();
             }
             await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task ThrowIfFailedAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>The jobs that stop the run from finishing; empty while it still can.</summary>
+    private async Task<IReadOnlyList<(JobBatchRecord Batch, JobStatus Status)>> FailedJobsAsync(string runId, bool settle, CancellationToken cancellationToken)
     {
         var run = await ledger.GetRunAsync(runId, withResults: false, cancellationToken).ConfigureAwait(false);
-        if (run is null) return;
+        if (run is null) return [];
         // When every batch is done the last job is finishing the run; it may be the one that failed.
-        var open = run.Batches.All(b => b.Done) ? run.Batches : run.Batches.Where(b => !b.Done);
-        foreach (var batch in open.Where(b => b.JobId is not null).Take(FailureCheckBatches))
+        var allDone = run.Batches.All(b => b.Done);
+        var open = (allDone ? run.Batches : run.Batches.Where(b => !b.Done)).Where(b => b.JobId is not null).ToList();
+        var failed = new List<(JobBatchRecord, JobStatus)>();
+        foreach (var batch in settle ? open : open.Take(FailureCheckBatches))
         {
             var status = await queue.GetStatusAsync(batch.JobId!, cancellationToken).ConfigureAwait(false);
-            var what = $"{run.Kind} run {runId}: batch {batch.Index + 1} of {run.Batches.Count} (job {batch.JobId})";
-            if (status.State == JobState.Failed)
-                throw new SkillmakerException($"{what} failed on a worker and its retries are used up: {status.Error ?? "no reason given"}. " +
-                    "Finished batches are kept; fix the cause, then requeue the job in the dashboard (/jobs) or run the command again.");
-            if (status.State == JobState.Deleted)
-                throw new SkillmakerException($"{what} was deleted from the job queue, so the run cannot finish; run the command again.");
+            if (status.State is JobState.Failed or JobState.Deleted)
+            {
+                failed.Add((batch, status));
+                if (!settle) return failed;
+            }
+            // With settle, a job still waiting or running means an unfinished run can still settle by itself.
+            else if (settle && !allDone) return [];
         }
+        return failed;
     }
+
+    private async Task<JobRunRecord> RunWithResultsAsync(string runId, CancellationToken cancellationToken) =>
+        (await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} run {RunId}: {Batches} jobs for {Items} items enqueued at {Queue}")]
     private partial void LogSubmitted(string kind, string runId, int batches, int items, string queue);
