@@ -31,20 +31,20 @@ public sealed class EvaluationService(TrainingEnvironment environment)
     public async Task<string> ManifestIdForAsync(SkillRef skill, string? manifestId, CancellationToken cancellationToken)
     {
         var id = manifestId ?? (await _env.Skills.ReadInfoAsync(skill, cancellationToken).ConfigureAwait(false)).ManifestId;
-        var manifest = await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
-        return manifest.Id;
+        return (await ManifestAsync(id, cancellationToken).ConfigureAwait(false)).Id;
     }
 
     /// <summary>Evaluates <paramref name="skill"/> on this machine without recording anything.</summary>
     public async Task<EvaluationSummary> MeasureAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken).ConfigureAwait(false));
-        var id = manifestId ?? predictor.Package.Info.ManifestId;
-        var manifest = await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
+        var manifest = await ManifestAsync(manifestId ?? predictor.Package.Info.ManifestId, cancellationToken).ConfigureAwait(false);
         return (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken).ConfigureAwait(false))[0];
     }
+
+    private async Task<Datasets.DatasetManifest> ManifestAsync(string id, CancellationToken cancellationToken) =>
+        await _env.Datasets.GetManifestAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
 
     /// <summary>Records an evaluation in the registry (once, however often it is recorded) and saves it as JSON.</summary>
     public async Task<RecordedEvaluation> RecordAsync(EvaluationSummary summary, CancellationToken cancellationToken)

@@ -159,9 +159,8 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
         var skill = new SkillRef(published.Skill, published.Version);
         var directory = await _env.Skills.FindAsync(skill, cancellationToken).ConfigureAwait(false);
         var info = Vision.Skills.SkillPackage.ReadInfo(directory);
-        var evaluation = JsonSerializer.Deserialize<Evaluation.EvaluationSummary>(
-            await File.ReadAllTextAsync(Path.Combine(directory, SkillPackageInfo.EvaluationFileName), cancellationToken).ConfigureAwait(false), SkillJson.Options)
-            ?? throw new SkillmakerException($"{skill} has an empty {SkillPackageInfo.EvaluationFileName}.");
+        var evaluation = Vision.Skills.SkillPackage.ReadEvaluation(directory)
+            ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
         // The first attempt may have died before recording it; the registry stores it once.
         await _env.Registry.SaveEvaluationAsync(evaluation, cancellationToken).ConfigureAwait(false);
         LogRecovered(skill.Name, skill.Version);

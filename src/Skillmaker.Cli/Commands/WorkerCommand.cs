@@ -115,24 +115,14 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, Http
         Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory)
     {
         var cache = cacheDirectory ?? BlobFileCache.DefaultDirectory;
-        var index = WorkspaceStorage.IsShared(catalog) ? WorkspaceStorage.SkillIndex(catalog) : null;
+        var training = WorkspaceServices.TrainingOver(workspace, catalog, blobs, http, time, loggers, environment);
         // Two workspaces served by one worker may both have a skill 'make' v1.
         var key = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{reference.Root}\n{catalog.Location}"))[..16];
-        return new Training.TrainingEnvironment
+        return (training with
         {
-            Workspace = workspace,
-            Catalog = catalog,
-            Blobs = blobs,
-            Datasets = WorkspaceStorage.DatasetStore(catalog),
-            Registry = WorkspaceStorage.AliasRegistry(catalog),
-            Http = http,
-            Time = time,
-            Logging = loggers,
-            Environment = environment,
-            SkillIndex = index,
             EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(cache, "embeddings")),
-            Skills = new Training.SkillStore(Path.Combine(cache, "skills", key), index is null ? null : new Training.SharedSkills(index, blobs), time),
-        }.WithDefaults();
+            Skills = new Training.SkillStore(Path.Combine(cache, "skills", key), training.SkillIndex is { } index ? new Training.SharedSkills(index, blobs) : null, time),
+        }).WithDefaults();
     }
 
     public IBatchHandler Handler(string kind) => handlers.TryGetValue(kind, out var handler) ? handler

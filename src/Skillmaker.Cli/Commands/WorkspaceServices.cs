@@ -58,20 +58,27 @@ public sealed class WorkspaceServices : IAsyncDisposable
 
     /// <summary>What training, evaluation, promotion and reports need; one per command, so that
     /// concurrent trainers of one command share the embedding cache.</summary>
-    public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= new Training.TrainingEnvironment
+    public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= (TrainingOver(Workspace, Catalog, Blobs, _http ??= new HttpClient(), run.Time, run.Logging, run.Host.Environment) with
     {
-        Workspace = Workspace,
-        Catalog = Catalog,
-        Blobs = Blobs,
-        Datasets = WorkspaceStorage.DatasetStore(Catalog),
-        Registry = WorkspaceStorage.AliasRegistry(Catalog),
-        SkillIndex = WorkspaceStorage.IsShared(Catalog) ? WorkspaceStorage.SkillIndex(Catalog) : null,
-        Http = _http ??= new HttpClient(),
-        Time = run.Time,
-        Logging = run.Logging,
-        Environment = run.Host.Environment,
         ServingBundles = new Storage.Deployment.ServingBundleWriter(Catalog, run.Host.Environment, run.Time, run.Host.CurrentDirectory, AppContext.BaseDirectory),
-    }.WithDefaults();
+    }).WithDefaults();
+
+    /// <summary>Training over engines already open: the stores beside the catalog, and the skill index when
+    /// the catalog is shared. Folders (embedding cache, skill store) are left to the caller or <see cref="Training.TrainingEnvironment.WithDefaults"/>.</summary>
+    internal static Training.TrainingEnvironment TrainingOver(Workspace workspace, ICatalog catalog, IBlobStore blobs, HttpClient http, TimeProvider time,
+        Microsoft.Extensions.Logging.ILoggerFactory logging, Func<string, string?> environment) => new()
+    {
+        Workspace = workspace,
+        Catalog = catalog,
+        Blobs = blobs,
+        Datasets = WorkspaceStorage.DatasetStore(catalog),
+        Registry = WorkspaceStorage.AliasRegistry(catalog),
+        SkillIndex = WorkspaceStorage.IsShared(catalog) ? WorkspaceStorage.SkillIndex(catalog) : null,
+        Http = http,
+        Time = time,
+        Logging = logging,
+        Environment = environment,
+    };
 
     private Training.TrainingEnvironment? _training;
     private HttpClient? _http;

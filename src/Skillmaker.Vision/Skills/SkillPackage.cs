@@ -63,9 +63,12 @@ public sealed class SkillPackage
     }
 
     /// <summary>The evaluation written with the package (on its manifest's test split), if any.</summary>
-    public EvaluationSummary? ReadEvaluation()
+    public EvaluationSummary? ReadEvaluation() => ReadEvaluation(Directory);
+
+    /// <summary>The evaluation in the package folder <paramref name="directory"/>, if any (no head or backbone checks).</summary>
+    public static EvaluationSummary? ReadEvaluation(string directory)
     {
-        var path = Path.Combine(Directory, SkillPackageInfo.EvaluationFileName);
+        var path = Path.Combine(directory, SkillPackageInfo.EvaluationFileName);
         return File.Exists(path) ? JsonSerializer.Deserialize<EvaluationSummary>(File.ReadAllText(path), SkillJson.Options) : null;
     }
 

@@ -86,7 +86,7 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         var configs = await WriteConfigsAsync(ws.Root);
         using var http = new HttpClient();
         var index = WorkspaceStorage.SkillIndex(ws.Catalog);
-        var here = Environment(ws, http, index, skills: null);
+        var here = Environment(ws, http, skills: null);
         var skill = await SkillConfigLoader.LoadAsync(configs.A, name => server.Environment.GetValueOrDefault(name) ?? System.Environment.GetEnvironmentVariable(name), CancellationToken.None);
         TrainJobItem item;
         using (var prepared = await new TrainingService(here).PrepareAsync(skill, null, 2, null, CancellationToken.None))
@@ -96,7 +96,7 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         }
         using var workerDir = new TempDir("worker");
         var workerSkills = new SkillStore(Path.Combine(workerDir.Path, "skills"), new SharedSkills(index, ws.Blobs));
-        var handler = new TrainJobs(Environment(ws, http, index, workerSkills) with { EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(workerDir.Path, "embeddings")) },
+        var handler = new TrainJobs(Environment(ws, http, workerSkills) with { EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(workerDir.Path, "embeddings")) },
             new BlobFileCache(ws.Blobs, workerDir.Path), NullLogger<TrainJobs>.Instance);
         var batch = new JobBatch { Kind = TrainJobs.Kind, RunId = "train-retry", Index = 0, Batches = 1, Workspace = WorkspaceRef.Of(ws.Workspace), Payload = JobJson.Write(new[] { item }) };
         // The first attempt reserved its number and died; meanwhile another trainer took the next one.
@@ -146,19 +146,8 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         return new Configs(a, b, backbone);
     }
 
-    private static TrainingEnvironment Environment(TestWorkspace ws, HttpClient http, Skills.ISkillIndex index, SkillStore? skills) => new TrainingEnvironment
-    {
-        Workspace = ws.Workspace,
-        Catalog = ws.Catalog,
-        Blobs = ws.Blobs,
-        Datasets = WorkspaceStorage.DatasetStore(ws.Catalog),
-        Registry = WorkspaceStorage.AliasRegistry(ws.Catalog),
-        Http = http,
-        Logging = NullLoggerFactory.Instance,
-        Environment = _ => null,
-        SkillIndex = index,
-        Skills = skills!,
-    }.WithDefaults();
+    private static TrainingEnvironment Environment(TestWorkspace ws, HttpClient http, SkillStore? skills) =>
+        (Skillmaker.Cli.Commands.WorkspaceServices.TrainingOver(ws.Workspace, ws.Catalog, ws.Blobs, http, TimeProvider.System, NullLoggerFactory.Instance, _ => null) with { Skills = skills! }).WithDefaults();
 
     private static TrainResult Read(string json) => JsonSerializer.Deserialize<TrainResult>(json, Skills.SkillJson.Options)!;
 
