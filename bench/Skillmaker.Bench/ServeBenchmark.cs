@@ -7,13 +7,13 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Detection;
 using Skillmaker.Server;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
 using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Bench;
 

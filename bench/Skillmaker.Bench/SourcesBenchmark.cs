@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skillmaker.Html.Sources;
-using Skillmaker.Ingest;
 using Skillmaker.Sources;
+using Skillmaker.Ingest;
 using Skillmaker.Storage;
 
 namespace Skillmaker.Bench;

@@ -15,9 +15,9 @@ public static class AdminEndpoints
     {
         app.MapGet("/admin", async (HttpContext ctx, IUserStore users, CrowdService crowd, ServerOptions options, CancellationToken ct) =>
         {
-            var all = await users.ListAsync(ct).ConfigureAwait(false);
-            var counts = await crowd.CountAsync(ct).ConfigureAwait(false);
-            var scores = await crowd.ScoreWorkersAsync(ct).ConfigureAwait(false);
+            var all = await users.ListAsync(ct);
+            var counts = await crowd.CountAsync(ct);
+            var scores = await crowd.ScoreWorkersAsync(ct);
             static string Pct(double? v) => v is { } x ? x.ToString("P0", CultureInfo.InvariantCulture) : "–";
             static string Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–";
             return Page(ctx, "Admin", $"""

@@ -22,7 +22,7 @@ public static class AuthEndpoints
 
         app.MapPost("/login", async (HttpContext ctx, [Microsoft.AspNetCore.Mvc.FromForm] string? token, UserService users, ServerOptions options, CancellationToken ct) =>
         {
-            var (outcome, user) = await users.SignInAsync(token, ct).ConfigureAwait(false);
+            var (outcome, user) = await users.SignInAsync(token, ct);
             if (outcome != SignInOutcome.SignedIn || user is null)
                 return LoginPage(ctx, null, outcome switch
                 {
@@ -33,13 +33,13 @@ public static class AuthEndpoints
             var identity = new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role.ToWire()), new Claim("uid", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],
                 CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
-            await ctx.SignInAsync(new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
+            await ctx.SignInAsync(new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
             return Results.Redirect(user.Role.CanReview() ? "/review" : "/crowd", permanent: false, preserveMethod: false);
         });
 
         app.MapPost("/logout", async (HttpContext ctx, [Microsoft.AspNetCore.Mvc.FromForm] string? unused) =>
         {
-            await ctx.SignOutAsync().ConfigureAwait(false);
+            await ctx.SignOutAsync();
             return Results.Redirect("/login");
         });
         return app;

@@ -17,8 +17,8 @@ public static class CrowdEndpoints
         group.MapGet("/", async (HttpContext ctx, CrowdService crowd, SignedImageLinks links, ServerOptions options, CancellationToken ct) =>
         {
             var worker = ctx.User.Identity!.Name!;
-            var assignment = await crowd.NextTaskAsync(worker, ct).ConfigureAwait(false);
-            var done = (await crowd.ScoreWorkersAsync(ct).ConfigureAwait(false)).FirstOrDefault(s => s.Worker == worker)?.Answers ?? 0;
+            var assignment = await crowd.NextTaskAsync(worker, ct);
+            var done = (await crowd.ScoreWorkersAsync(ct)).FirstOrDefault(s => s.Worker == worker)?.Answers ?? 0;
             if (assignment is null)
                 return Page(ctx, "No tasks", $"""
                     <h1>No tasks right now</h1>
@@ -31,7 +31,7 @@ public static class CrowdEndpoints
         {
             if (content is null || quality is null || !CrowdQuestions.IsContent(content) || !CrowdQuestions.IsQuality(quality))
                 return Message(ctx, "Answer both questions", "Please choose one answer for each of the two questions.", StatusCodes.Status400BadRequest);
-            var outcome = await crowd.SubmitAsync(task, ctx.User.Identity!.Name!, content, quality, ct).ConfigureAwait(false);
+            var outcome = await crowd.SubmitAsync(task, ctx.User.Identity!.Name!, content, quality, ct);
             return outcome switch
             {
                 SubmitOutcome.Recorded => Results.Redirect("/crowd"),

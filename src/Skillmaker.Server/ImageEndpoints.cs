@@ -26,10 +26,10 @@ public static class ImageEndpoints
                 case LinkCheck.Expired:
                     return Results.Problem("The image link has expired; reload the page or ask for a new export.", statusCode: StatusCodes.Status403Forbidden, title: "Expired image link");
             }
-            var image = await catalog.GetImageAsync(id, ct).ConfigureAwait(false);
+            var image = await catalog.GetImageAsync(id, ct);
             if (image is null || image.Image.Kind != ImageKind.Crop)
                 return Results.Problem("No such crop.", statusCode: StatusCodes.Status404NotFound);
-            var bytes = await blobs.ReadAllBytesAsync(id, ct).ConfigureAwait(false);
+            var bytes = await blobs.ReadAllBytesAsync(id, ct);
             var left = long.Parse(exp!, System.Globalization.CultureInfo.InvariantCulture) - time.GetUtcNow().ToUnixTimeSeconds();
             ctx.Response.Headers.CacheControl = $"private, max-age={Math.Max(0, left)}";
             return Results.Bytes(bytes, ContentType(image.Image.Format));
@@ -38,11 +38,11 @@ public static class ImageEndpoints
         // The box is drawn into the thumbnail: it is right at any size, and the page needs no inline styles.
         app.MapGet("/img/parent/{cropId}/thumb", async (string cropId, ICatalog catalog, IBlobStore blobs, ICropBoxSource boxes, HttpContext ctx, CancellationToken ct) =>
         {
-            var crop = await catalog.GetImageAsync(cropId, ct).ConfigureAwait(false);
+            var crop = await catalog.GetImageAsync(cropId, ct);
             if (crop is null || crop.Image.Kind != ImageKind.Crop || crop.Image.ParentId is null)
                 return Results.Problem("No such crop, or it has no parent photo.", statusCode: StatusCodes.Status404NotFound);
-            var bytes = await blobs.ReadAllBytesAsync(crop.Image.ParentId, ct).ConfigureAwait(false);
-            var box = await boxes.GetBoxAsync(cropId, ct).ConfigureAwait(false);
+            var bytes = await blobs.ReadAllBytesAsync(crop.Image.ParentId, ct);
+            var box = await boxes.GetBoxAsync(cropId, ct);
             ctx.Response.Headers.CacheControl = "private, max-age=600";
             return Results.Bytes(Thumbnail(bytes, crop.Image.ParentId, 480, box), "image/jpeg");
         }).RequireAuthorization(Roles.ReviewPolicy);

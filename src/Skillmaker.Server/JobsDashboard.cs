@@ -39,7 +39,7 @@ public static class JobsDashboard
         {
             var http = context.GetHttpContext();
             var authorization = http.RequestServices.GetRequiredService<IAuthorizationService>();
-            return (await authorization.AuthorizeAsync(http.User, Roles.AdminPolicy).ConfigureAwait(false)).Succeeded;
+            return (await authorization.AuthorizeAsync(http.User, Roles.AdminPolicy)).Succeeded;
         }
     }
 }

@@ -22,20 +22,20 @@ public static class ReviewEndpoints
         var group = app.MapGroup("/review").RequireAuthorization(Roles.ReviewPolicy);
         group.MapGet("/", async (HttpContext ctx, string? group, int? page, bool? decided, string? note, ReviewService review, SignedImageLinks links, ICropBoxSource boxes, ServerOptions options, CancellationToken ct) =>
         {
-            var groups = await review.GroupsAsync(ct).ConfigureAwait(false);
+            var groups = await review.GroupsAsync(ct);
             var current = group ?? groups.FirstOrDefault(g => g.Undecided > 0)?.Name ?? (groups.Count > 0 ? groups[0].Name : null);
             var pageNo = Math.Max(1, page ?? 1);
             var items = current is null ? [] : await review.ItemsAsync(new ReviewQuery
             {
                 Group = current, IncludeDecided = decided == true, Offset = (pageNo - 1) * PageSize, Limit = PageSize + 1,
-            }, ct).ConfigureAwait(false);
+            }, ct);
             var hasNext = items.Count > PageSize;
             var shown = items.Take(PageSize).ToList();
             var cells = new List<string>();
             foreach (var item in shown)
-                cells.Add(Cell(item, links.PathFor(item.CropId, options.PageImageLinkLifetime), await boxes.GetBoxAsync(item.CropId, ct).ConfigureAwait(false)));
-            var known = await review.KnownLabelsAsync(ct).ConfigureAwait(false);
-            var recent = await review.RecentAsync(ctx.User.Identity!.Name!, ct).ConfigureAwait(false);
+                cells.Add(Cell(item, links.PathFor(item.CropId, options.PageImageLinkLifetime), await boxes.GetBoxAsync(item.CropId, ct)));
+            var known = await review.KnownLabelsAsync(ct);
+            var recent = await review.RecentAsync(ctx.User.Identity!.Name!, ct);
             string Link(string? g, int p, bool d) => $"/review?group={Uri.EscapeDataString(g ?? "")}&page={p}{(d ? "&decided=true" : "")}";
             var body = $"""
                 <h1>Review crops</h1>
@@ -78,16 +78,16 @@ public static class ReviewEndpoints
 
         group.MapPost("/decide", async (HttpContext ctx, [FromForm] string? action, [FromForm] string? group, [FromForm] string? label, [FromForm] int? page, ReviewService review, CancellationToken ct) =>
         {
-            var form = await ctx.Request.ReadFormAsync(ct).ConfigureAwait(false);
+            var form = await ctx.Request.ReadFormAsync(ct);
             var crops = form["crop"].Where(c => c is not null).Select(c => c!).ToList();
             var actor = ctx.User.Identity!.Name!;
             try
             {
                 var batch = action switch
                 {
-                    "confirm" => await review.ConfirmAsync(crops, group ?? "", actor, ct).ConfigureAwait(false),
-                    "relabel" => await review.ConfirmAsync(crops, label ?? "", actor, ct).ConfigureAwait(false),
-                    "reject" => await review.RejectAsync(crops, actor, ct).ConfigureAwait(false),
+                    "confirm" => await review.ConfirmAsync(crops, group ?? "", actor, ct),
+                    "relabel" => await review.ConfirmAsync(crops, label ?? "", actor, ct),
+                    "reject" => await review.RejectAsync(crops, actor, ct),
                     _ => throw new SkillmakerException($"Unknown action '{action}'; expected confirm, relabel or reject."),
                 };
                 var what = batch.Action.StartsWith("confirm:", StringComparison.Ordinal) ? $"labelled {batch.Action["confirm:".Length..]}" : "rejected";
@@ -101,7 +101,7 @@ public static class ReviewEndpoints
 
         group.MapPost("/undo", async (HttpContext ctx, [FromForm] string batch, [FromForm] string? group, ReviewService review, CancellationToken ct) =>
         {
-            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ct).ConfigureAwait(false);
+            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ct);
             return Results.Redirect($"/review?group={Uri.EscapeDataString(group ?? "")}&note={Uri.EscapeDataString($"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count.")}");
         });
         return app;

@@ -12,7 +12,6 @@ using Skillmaker.Catalog;
 using Skillmaker.Crowd;
 using Skillmaker.Detection;
 using Skillmaker.Review;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Storage;
@@ -65,7 +64,7 @@ public static class SkillmakerServer
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         var users = WorkspaceStorage.UserStore(catalog);
-        var secret = await users.GetOrCreateSecretAsync("image-links", cancellationToken).ConfigureAwait(false);
+        var secret = await users.GetOrCreateSecretAsync("image-links", cancellationToken);
         var services = builder.Services;
         services.AddSingleton(workspace).AddSingleton(catalog).AddSingleton(blobs).AddSingleton(time).AddSingleton(options);
         services.AddSingleton(users).AddSingleton(sp => new UserService(users, time));
@@ -94,10 +93,10 @@ public static class SkillmakerServer
             o.Events.OnValidatePrincipal = async ctx =>
             {
                 var users = ctx.HttpContext.RequestServices.GetRequiredService<UserService>();
-                if (!long.TryParse(ctx.Principal?.FindFirstValue("uid"), out var uid) || !await users.SessionStillValidAsync(uid, ctx.HttpContext.RequestAborted).ConfigureAwait(false))
+                if (!long.TryParse(ctx.Principal?.FindFirstValue("uid"), out var uid) || !await users.SessionStillValidAsync(uid, ctx.HttpContext.RequestAborted))
                 {
                     ctx.RejectPrincipal();
-                    await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+                    await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 }
             };
             o.Events.OnRedirectToLogin = ctx =>
@@ -134,7 +133,7 @@ public static class SkillmakerServer
 
         var app = builder.Build();
         // Fail at start, naming the skill or file, rather than answer with half a cascade.
-        if (options.Inference is not null) await app.Services.GetRequiredService<LiveSkills>().LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Inference is not null) await app.Services.GetRequiredService<LiveSkills>().LoadAsync(cancellationToken);
         app.UseExceptionHandler(handler => handler.Run(ctx =>
         {
             // A user-facing error keeps its message; anything else is a bug and says only that.
@@ -149,14 +148,14 @@ public static class SkillmakerServer
             h.ContentSecurityPolicy = "default-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
             h.XContentTypeOptions = "nosniff";
             h["Referrer-Policy"] = "no-referrer";
-            await next(ctx).ConfigureAwait(false);
+            await next(ctx);
         });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         // For container health checks (`skillmaker healthcheck --url .../healthz`): the catalog answers.
         app.MapGet("/healthz", async (ICatalog catalog, CancellationToken ct) =>
-            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct).ConfigureAwait(false) }));
+            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct) }));
         app.MapAuth();
         app.MapSkillmakerAssets();
         app.MapImages();

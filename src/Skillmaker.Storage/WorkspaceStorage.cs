@@ -19,7 +19,7 @@ public static class WorkspaceStorage
             _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location)),
             _ => throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: catalog '{location}' is not supported; expected sqlite:PATH or postgres://user@host[:port]/database[?schema=name]."),
         };
-        await catalog.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await catalog.MigrateAsync(cancellationToken);
         return catalog;
     }
 

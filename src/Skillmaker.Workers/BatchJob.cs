@@ -14,7 +14,7 @@ public sealed partial class BatchJob(BatchWorker worker, ILogger<BatchJob> logge
     {
         try
         {
-            await worker.RunAsync(batch, cancellationToken).ConfigureAwait(false);
+            await worker.RunAsync(batch, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -48,12 +48,12 @@ public sealed class HangfireJobs : IJobQueue
             DistributedLockTimeout = TimeSpan.FromMinutes(1),
         };
         await using var dataSource = NpgsqlDataSource.Create(builder);
-        await using var connection = await PostgresLocation.OpenAsync(dataSource, where, connectAttempts, TimeSpan.FromSeconds(1), onRetry, cancellationToken).ConfigureAwait(false);
+        await using var connection = await PostgresLocation.OpenAsync(dataSource, where, connectAttempts, TimeSpan.FromSeconds(1), onRetry, cancellationToken);
         // Workers starting together must not both create the tables; the lock ends with the connection.
         await using (var install = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@name, 0))", connection))
         {
             install.Parameters.AddWithValue("name", $"skillmaker-hangfire-install:{schema}");
-            await install.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await install.ExecuteNonQueryAsync(cancellationToken);
         }
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(builder.ConnectionString, options, null), options);
         return new HangfireJobs(storage, where);

@@ -45,13 +45,13 @@ public static class WorkerServer
         }, jobs.Storage);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         server.SendStop();
-        await server.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+        await server.WaitForShutdownAsync(CancellationToken.None);
     }
 
     /// <summary>Hangfire's usual filters, with its retry policy (10 attempts over hours) replaced by ours.</summary>

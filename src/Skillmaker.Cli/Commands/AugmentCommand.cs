@@ -23,12 +23,12 @@ public static class AugmentCommand
         var preview = new Command("preview", "Render originals and augmented copies side by side, for people to check the settings") { definition, output, count, copies };
         preview.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct).ConfigureAwait(false);
+            var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct);
             var steps = def.Augmentations ?? AugmentationSteps.Defaults;
             var augmenter = new Augmenter(steps);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var seed = services.Workspace.Config.Seed;
-            var candidates = (await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(def.ImageKind, ct).ConfigureAwait(false))
+            var candidates = (await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(def.ImageKind, ct))
                 .Where(c => !c.Rejected)
                 .OrderBy(c => SplitAssigner.Hash(seed, "preview:" + c.ImageId)).Take(parse.GetValue(count)).ToList();
             if (candidates.Count == 0)
@@ -38,7 +38,7 @@ public static class AugmentCommand
             try
             {
                 foreach (var c in candidates)
-                    bitmaps.Add(ImageDecoding.DecodeOriented(await services.Blobs.ReadAllBytesAsync(c.ImageId, ct).ConfigureAwait(false), $"image {c.ImageId}"));
+                    bitmaps.Add(ImageDecoding.DecodeOriented(await services.Blobs.ReadAllBytesAsync(c.ImageId, ct), $"image {c.ImageId}"));
                 var rows = new List<(string, IReadOnlyList<SkiaSharp.SKBitmap>)>();
                 var made = new List<SkiaSharp.SKBitmap>();
                 for (var i = 0; i < candidates.Count; i++)
@@ -58,7 +58,7 @@ public static class AugmentCommand
                 var outDir = run.ResolvePath(parse.GetValue(output)!);
                 Directory.CreateDirectory(outDir);
                 var path = Path.Combine(outDir, "augment-preview.png");
-                await AtomicFile.WriteAllBytesAsync(path, ImageDecoding.EncodePng(sheet), ct).ConfigureAwait(false);
+                await AtomicFile.WriteAllBytesAsync(path, ImageDecoding.EncodePng(sheet), ct);
                 foreach (var m in made) m.Dispose();
                 if (run.IsJson) run.WriteJson(new { path, images = candidates.Count, copies = parse.GetValue(copies), steps = steps.Select(s => s.Op) });
                 else run.Host.Out.WriteLine($"Wrote {path}: {candidates.Count} images x {parse.GetValue(copies)} copies ({string.Join(", ", steps.Select(s => $"{s.Op} p={s.P}"))})");

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
-using Skillmaker.Html.Sources;
 using Skillmaker.Sources;
 
 namespace Skillmaker.Cli.Commands;
@@ -63,10 +62,10 @@ public static class CrawlCommand
                 throw new UsageException(ex.Message);
             }
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var crawl = services.CreateCrawl(run);
             var summary = await run.WithProgressAsync("Crawling", progress =>
-                crawl.RunAsync(request, new Progress(progress), ct)).ConfigureAwait(false);
+                crawl.RunAsync(request, new Progress(progress), ct));
             if (run.IsJson) run.WriteJson(Json(summary));
             else Render(run, summary);
             return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;

@@ -19,9 +19,9 @@ public static class DatasetCommands
         {
             if (parse.GetValue(fraction) is { } f && !(f > 0 && f < 1))
                 throw new UsageException($"--test-fraction {f} is outside (0, 1); e.g. 0.2");
-            var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct).ConfigureAwait(false);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var result = await services.CreateDatasets(run).ExtractAsync(def, parse.GetValue(fraction), ct).ConfigureAwait(false);
+            var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            var result = await services.CreateDatasets(run).ExtractAsync(def, parse.GetValue(fraction), ct);
             var m = result.Manifest;
             if (run.IsJson)
             {
@@ -66,13 +66,13 @@ public static class DatasetCommands
         var audit = new Command("audit", "Prove the splits leak nothing: groups and near-duplicates on one side, test stays test. Exit 1 if any check fails");
         audit.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var store = WorkspaceStorage.DatasetStore(services.Catalog);
-            var manifests = await store.GetAllManifestsAsync(ct).ConfigureAwait(false);
-            var ledger = await store.GetLedgerAsync(ct).ConfigureAwait(false);
+            var manifests = await store.GetAllManifestsAsync(ct);
+            var ledger = await store.GetLedgerAsync(ct);
             var atoms = new Dictionary<string, SplitItem>();
             foreach (var kind in new[] { ImageKind.Original, ImageKind.Crop })
-                foreach (var c in await store.GetCandidatesAsync(kind, ct).ConfigureAwait(false))
+                foreach (var c in await store.GetCandidatesAsync(kind, ct))
                     atoms[c.ImageId] = new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters);
             var report = SplitAudit.Run(manifests, ledger, atoms);
             if (run.IsJson)
@@ -98,8 +98,8 @@ public static class DatasetCommands
         var list = new Command("list", "List dataset manifests, oldest first");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var manifests = await WorkspaceStorage.DatasetStore(services.Catalog).ListManifestsAsync(ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            var manifests = await WorkspaceStorage.DatasetStore(services.Catalog).ListManifestsAsync(ct);
             if (run.IsJson) { run.WriteJson(new { manifests }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Id", "Name", "Created", "Items", "Train", "Test", "Classes");
             foreach (var m in manifests)
@@ -111,8 +111,8 @@ public static class DatasetCommands
         var show = new Command("show", "Print a manifest (JSON)") { id };
         show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var manifest = await WorkspaceStorage.DatasetStore(services.Catalog).GetManifestAsync(parse.GetValue(id)!, ct).ConfigureAwait(false)
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            var manifest = await WorkspaceStorage.DatasetStore(services.Catalog).GetManifestAsync(parse.GetValue(id)!, ct)
                 ?? throw new Common.SkillmakerException($"No manifest with id {parse.GetValue(id)} in {services.Catalog.Location}; see `skillmaker manifests list`.");
             run.Host.Out.WriteLine(manifest.ToJson());
             return ExitCodes.Ok;

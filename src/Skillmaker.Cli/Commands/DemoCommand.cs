@@ -26,7 +26,7 @@ public static class DemoCommand
             var found = DemoAssets.Locate(parse.GetValue(assets) is { } given ? run.ResolvePath(given) : null, run.Host.Environment, run.Host.CurrentDirectory, AppContext.BaseDirectory);
             // Only --workspace: a demo never runs in $SKILLMAKER_WORKSPACE, which may be someone's real workspace.
             var folder = parse.GetValue(options.Workspace) is { } w ? run.ResolvePath(w) : Path.Combine(run.Host.CurrentDirectory, DemoWorkspace.DefaultFolder);
-            var result = await new DemoRunner(run, found).RunAsync(folder, ct).ConfigureAwait(false);
+            var result = await new DemoRunner(run, found).RunAsync(folder, ct);
             if (run.IsJson) run.WriteJson(result);
             else DemoOutput.Render(run, result);
             return ExitCodes.Ok;

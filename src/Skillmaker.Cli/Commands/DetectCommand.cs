@@ -43,18 +43,18 @@ public static class DetectCommand
             var previewDir = parse.GetValue(preview) is { } p ? run.ResolvePath(p) : null;
             var adHoc = parse.GetValue(files) ?? [];
             if (adHoc.Length > 0)
-                return await DetectFilesAsync(run, overrides, [.. adHoc.Select(run.ResolvePath)], previewDir, ct).ConfigureAwait(false);
+                return await DetectFilesAsync(run, overrides, [.. adHoc.Select(run.ResolvePath)], previewDir, ct);
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var onWorkers = jobs.OnWorkers(parse, services.Workspace);
             if (onWorkers && previewDir is not null)
                 throw new UsageException("--preview writes files where the work runs, and these jobs run on workers; add --local to detect here with previews.");
             var (settings, detector) = Prepare(run, services.Workspace, overrides);
             var request = new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) };
-            if (onWorkers) return await OnWorkersAsync(run, services, request, settings, detector, jobs.Detached(parse), ct).ConfigureAwait(false);
+            if (onWorkers) return await OnWorkersAsync(run, services, request, settings, detector, jobs.Detached(parse), ct);
             var service = new DetectService(WorkspaceStorage.OpenDetectionStore(services.Catalog), services.Blobs, detector, settings, run.Time, run.Logging.CreateLogger<DetectService>());
             var summary = await run.WithProgressAsync("Detecting", progress =>
-                service.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+                service.RunAsync(request, new ProgressAdapter(progress), ct));
             return Report(run, summary, settings, previewDir);
         }));
         return command;
@@ -63,11 +63,11 @@ public static class DetectCommand
     /// <summary>Stages the model, submits batch jobs and (unless detached) waits for them.</summary>
     private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, DetectRequest request, DetectorSettings settings, YoloDetector detector, bool detach, CancellationToken ct)
     {
-        var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+        var dispatcher = await services.OpenJobsAsync(run, ct);
         var jobs = Handler(services.Catalog, services.Blobs, run.Time, run.Logging);
-        var (runId, progress) = await jobs.SubmitAsync(request, detector, settings, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, ct).ConfigureAwait(false);
+        var (runId, progress) = await jobs.SubmitAsync(request, detector, settings, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, ct);
         if (detach) return JobOptions.WriteDetached(run, DetectJobs.Kind, runId, progress);
-        var record = await JobOptions.WaitAsync(run, dispatcher, runId, "Detecting on workers", ct).ConfigureAwait(false);
+        var record = await JobOptions.WaitAsync(run, dispatcher, runId, "Detecting on workers", ct);
         return record is null ? ExitCodes.Failed : Report(run, DetectJobs.Summarize(record), settings, null);
     }
 
@@ -134,7 +134,7 @@ public static class DetectCommand
         Workspace? workspace = null;
         try
         {
-            workspace = await run.OpenWorkspaceAsync(ct).ConfigureAwait(false);
+            workspace = await run.OpenWorkspaceAsync(ct);
         }
         catch (SkillmakerException)
         {
@@ -150,7 +150,7 @@ public static class DetectCommand
             byte[] bytes;
             try
             {
-                bytes = await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false);
+                bytes = await File.ReadAllBytesAsync(file, ct);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -168,7 +168,7 @@ public static class DetectCommand
                 if (previewDir is not null)
                 {
                     previewPath = Path.Combine(previewDir, $"{Path.GetFileNameWithoutExtension(file)}.detect.jpg");
-                    await AtomicFile.WriteAllBytesAsync(previewPath, frame.RenderPreview([.. selection.Select(s => (s.Detection, s.Role == DetectionRole.Vehicle))]), ct).ConfigureAwait(false);
+                    await AtomicFile.WriteAllBytesAsync(previewPath, frame.RenderPreview([.. selection.Select(s => (s.Detection, s.Role == DetectionRole.Vehicle))]), ct);
                 }
                 results.Add(new
                 {

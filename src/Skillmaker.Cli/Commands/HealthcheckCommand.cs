@@ -18,7 +18,7 @@ public static class HealthcheckCommand
             var target = parse.GetValue(url)!;
             try
             {
-                using var response = await http.GetAsync(target, ct).ConfigureAwait(false);
+                using var response = await http.GetAsync(target, ct);
                 var ok = response.IsSuccessStatusCode;
                 if (run.IsJson) run.WriteJson(new { url = target, status = (int)response.StatusCode, healthy = ok });
                 else run.Host.Out.WriteLine($"{target}: {(int)response.StatusCode} {response.ReasonPhrase}");

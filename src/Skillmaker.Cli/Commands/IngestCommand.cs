@@ -60,10 +60,10 @@ public static class IngestCommand
                 throw new UsageException(ex.Message);
             }
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             // Downloads run here: the fetcher's guards (allow list, robots, rate limits) belong to one place.
             if (urlLists.Count == 0 && jobs.OnWorkers(parse, services.Workspace))
-                return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct).ConfigureAwait(false);
+                return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct);
             if (urlLists.Count > 0 && parse.GetValue(jobs.Detach))
                 throw new UsageException("--detach applies to files and manifests; --urls downloads run in this process");
             if (urlLists.Count > 0)
@@ -74,10 +74,10 @@ public static class IngestCommand
                     Allow = web.AllowedHosts(parse),
                     AllowPrivate = parse.GetValue(web.AllowPrivate),
                     Refresh = parse.GetValue(web.Refresh),
-                }, ct).ConfigureAwait(false);
+                }, ct);
             var ingest = services.CreateIngest(run);
             var summary = await run.WithProgressAsync("Ingesting", progress =>
-                ingest.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+                ingest.RunAsync(request, new ProgressAdapter(progress), ct));
             return Report(run, summary);
         }));
         return command;
@@ -86,12 +86,12 @@ public static class IngestCommand
     /// <summary>Stages the files into the blob store, submits batch jobs and (unless detached) waits for them.</summary>
     private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, IngestRequest request, bool detach, CancellationToken ct)
     {
-        var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+        var dispatcher = await services.OpenJobsAsync(run, ct);
         var jobs = new IngestJobs(services.Catalog, services.Blobs, new Vision.Imaging.SkiaImageProbe(), services.Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestJobs>());
         var submitted = await run.WithProgressAsync("Staging", progress =>
-            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, new ProgressAdapter(progress), ct));
         if (detach) return JobOptions.WriteDetached(run, IngestJobs.Kind, submitted.RunId, submitted.Progress);
-        var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Ingesting on workers", ct).ConfigureAwait(false);
+        var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Ingesting on workers", ct);
         return record is null ? ExitCodes.Failed : Report(run, IngestJobs.Summarize(record));
     }
 
@@ -109,7 +109,7 @@ public static class IngestCommand
     {
         var downloads = services.CreateUrlIngest(run);
         var result = await run.WithProgressAsync("Downloading", progress =>
-            downloads.RunAsync(request, new ProgressAdapter(progress), ct)).ConfigureAwait(false);
+            downloads.RunAsync(request, new ProgressAdapter(progress), ct));
         var summary = result.Ingest;
         if (run.IsJson)
             run.WriteJson(IngestOutput.Json(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));

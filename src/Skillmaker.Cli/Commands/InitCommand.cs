@@ -17,10 +17,10 @@ public static class InitCommand
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var target = parse.GetValue(dir) is { } d ? run.ResolvePath(d) : run.WorkspacePath;
-            var workspace = await Workspace.InitAsync(target, parse.GetValue(seed), ct).ConfigureAwait(false);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct).ConfigureAwait(false);
+            var workspace = await Workspace.InitAsync(target, parse.GetValue(seed), ct);
+            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct);
             var blobs = WorkspaceStorage.OpenBlobs(workspace);
-            var version = await catalog.GetSchemaVersionAsync(ct).ConfigureAwait(false);
+            var version = await catalog.GetSchemaVersionAsync(ct);
             if (run.IsJson)
                 run.WriteJson(new { workspace = workspace.Root, config = workspace.ConfigPath, catalog = catalog.Location, blobs = blobs.Location, schemaVersion = version, seed = workspace.Config.Seed });
             else

@@ -56,7 +56,7 @@ public sealed class JobOptions(bool detachable = true)
     {
         try
         {
-            return await wait().ConfigureAwait(false);
+            return await wait();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

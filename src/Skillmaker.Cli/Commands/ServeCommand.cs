@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Server;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
 using Skillmaker.Training;
@@ -26,13 +25,13 @@ public static class ServeCommand
         var command = new Command("serve", "Serve the inference API (POST /v1/classify), the crowd task and expert review pages") { urls, cascade };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var inference = PrepareInference(run, services, parse.GetValue(cascade));
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = services.Workspace.Config.Jobs is { ServerMode: true } settings
-                ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct).ConfigureAwait(false)).Storage
+                ? (await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct)).Storage
                 : null;
-            await using var app = await StartAsync(run, services, parse.GetValue(urls)!, inference, ct, jobs).ConfigureAwait(false);
+            await using var app = await StartAsync(run, services, parse.GetValue(urls)!, inference, ct, jobs);
             var addresses = Addresses(app);
             var served = ServedVersions(app);
             if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = services.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion, jobsDashboard = jobs is null ? null : JobsDashboard.Path });
@@ -46,12 +45,12 @@ public static class ServeCommand
             }
             try
             {
-                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.StopAsync(CancellationToken.None);
             return ExitCodes.Ok;
         }));
         return command;
@@ -62,15 +61,15 @@ public static class ServeCommand
     internal static async Task<WebApplication> StartAsync(CommandRun run, WorkspaceServices services, string urls, InferenceSetup? inference, CancellationToken ct, Hangfire.JobStorage? jobs = null)
     {
         var app = await SkillmakerServer.BuildAsync(services.Workspace, services.Catalog, services.Blobs,
-            new ServerOptions { Urls = urls, Inference = inference, Jobs = jobs }, run.Time, ct).ConfigureAwait(false);
+            new ServerOptions { Urls = urls, Inference = inference, Jobs = jobs }, run.Time, ct);
         try
         {
-            await app.StartAsync(ct).ConfigureAwait(false);
+            await app.StartAsync(ct);
             return app;
         }
         catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync();
             throw;
         }
     }

@@ -9,6 +9,7 @@ using Skillmaker.Skills;
 using Skillmaker.Training;
 using Skillmaker.Vision.Skills;
 using static Skillmaker.Cli.Commands.TrainCommands;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -21,18 +22,18 @@ public static class SkillCommands
         var list = new Command("list", "List skills and their versions with metrics, aliases and statuses");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var env = services.CreateTraining(run);
             var skills = new List<object>();
             var table = new Table().AddColumns("Skill", "Version", "Created", "Head", "Top-1", "p95 ms", "Manifest", "Aliases", "Status");
-            foreach (var name in await env.Skills.NamesAsync(ct).ConfigureAwait(false))
+            foreach (var name in await env.Skills.NamesAsync(ct))
             {
-                var aliases = await env.Registry.GetAliasesAsync(name, ct).ConfigureAwait(false);
+                var aliases = await env.Registry.GetAliasesAsync(name, ct);
                 var versions = new List<object>();
-                foreach (var version in await env.Skills.VersionsAsync(name, ct).ConfigureAwait(false))
+                foreach (var version in await env.Skills.VersionsAsync(name, ct))
                 {
-                    var info = await env.Skills.ReadInfoAsync(new SkillRef(name, version), ct).ConfigureAwait(false);
-                    var status = await env.Registry.GetStatusAsync(name, version, ct).ConfigureAwait(false);
+                    var info = await env.Skills.ReadInfoAsync(new SkillRef(name, version), ct);
+                    var status = await env.Registry.GetStatusAsync(name, version, ct);
                     var pointing = aliases.Where(a => a.Value == version).Select(a => a.Key).ToList();
                     versions.Add(new
                     {
@@ -55,12 +56,12 @@ public static class SkillCommands
         show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var env = services.CreateTraining(run);
-            var path = await env.Skills.FindAsync(skill, ct).ConfigureAwait(false);
+            var path = await env.Skills.FindAsync(skill, ct);
             var info = SkillPackage.ReadInfo(path);
-            var aliases = (await env.Registry.GetAliasesAsync(skill.Name, ct).ConfigureAwait(false)).Where(a => a.Value == skill.Version).Select(a => a.Key).ToList();
-            var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct).ConfigureAwait(false);
+            var aliases = (await env.Registry.GetAliasesAsync(skill.Name, ct)).Where(a => a.Value == skill.Version).Select(a => a.Key).ToList();
+            var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct);
             if (run.IsJson)
             {
                 run.WriteJson(new { path, aliases, status, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
@@ -103,17 +104,17 @@ public static class SkillCommands
         {
             var skills = (parse.GetValue(skillArgument) ?? []).Select(Parse).ToList();
             if (skills.Distinct().Count() != skills.Count) throw new UsageException("a skill version is listed twice");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var manifest = parse.GetValue(manifestOption);
             IReadOnlyList<EvalOutcome> outcomes;
             if (jobs.OnWorkers(parse, services.Workspace))
             {
                 var evalJobs = new EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<EvalJobs>());
-                var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
-                var (runId, submitted) = await evalJobs.SubmitAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), ct).ConfigureAwait(false);
+                var dispatcher = await services.OpenJobsAsync(run, ct);
+                var (runId, submitted) = await evalJobs.SubmitAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), ct);
                 if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, EvalJobs.Kind, runId, submitted);
                 var done = await JobOptions.StopWaitingOnCancelAsync(run, runId,
-                    () => run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p => evalJobs.WaitAsync(runId, dispatcher, p, ct)), ct).ConfigureAwait(false);
+                    () => run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p => evalJobs.WaitAsync(runId, dispatcher, p, ct)), ct);
                 if (done is null) return ExitCodes.Failed;
                 outcomes = done;
             }
@@ -125,7 +126,7 @@ public static class SkillCommands
                 {
                     try
                     {
-                        here.Add(new EvalOutcome(skill, await run.WithProgressAsync($"Evaluating {skill}", p => evaluations.EvaluateAsync(skill, manifest, p, ct)).ConfigureAwait(false), null));
+                        here.Add(new EvalOutcome(skill, await run.WithProgressAsync($"Evaluating {skill}", p => evaluations.EvaluateAsync(skill, manifest, p, ct)), null));
                     }
                     catch (SkillmakerException ex) when (skills.Count > 1)
                     {
@@ -179,10 +180,10 @@ public static class SkillCommands
             var skill = Parse(parse.GetValue(skillArgument)!);
             if (parse.GetValue(force) && string.IsNullOrWhiteSpace(parse.GetValue(reason)))
                 throw new UsageException("--force needs --reason TEXT: a forced promotion is recorded with why");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var promotion = new PromotionService(services.CreateTraining(run));
             var result = await run.WithProgressAsync($"Measuring {skill} against production", p =>
-                promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason)), p, ct)).ConfigureAwait(false);
+                promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason)), p, ct));
             if (run.IsJson)
                 run.WriteJson(new
                 {
@@ -217,14 +218,14 @@ public static class SkillCommands
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
             var path = run.ResolvePath(parse.GetValue(output)!);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             var evaluations = new EvaluationService(services.CreateTraining(run));
             var report = await run.WithProgressAsync("Report", async p =>
             {
-                var written = await evaluations.WriteReportAsync(skill, path, ct).ConfigureAwait(false);
+                var written = await evaluations.WriteReportAsync(skill, path, ct);
                 p.Report((1, 1));
                 return written;
-            }).ConfigureAwait(false);
+            });
             if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = report.Gate?.Passed });
             else run.Console.WriteLine($"Wrote {path}");
             return ExitCodes.Ok;

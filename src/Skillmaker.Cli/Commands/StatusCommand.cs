@@ -12,10 +12,10 @@ public static class StatusCommand
         var command = new Command("status", "Show the workspace, its engines and catalog counts");
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var counts = await services.Catalog.CountAsync(ct).ConfigureAwait(false);
-            var version = await services.Catalog.GetSchemaVersionAsync(ct).ConfigureAwait(false);
-            var runs = await services.Catalog.ListIngestRunsAsync(ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            var counts = await services.Catalog.CountAsync(ct);
+            var version = await services.Catalog.GetSchemaVersionAsync(ct);
+            var runs = await services.Catalog.ListIngestRunsAsync(ct);
             if (run.IsJson)
             {
                 run.WriteJson(new

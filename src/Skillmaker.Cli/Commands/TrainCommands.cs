@@ -22,11 +22,11 @@ public static class TrainCommands
         jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct).ConfigureAwait(false);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
-            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct).ConfigureAwait(false));
+            var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct));
             var result = await run.WithStagesAsync(progress =>
-                training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
+                training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct));
             if (run.IsJson) run.WriteJson(Json(result));
             else Render(run, result);
             return ExitCodes.Ok;
@@ -50,19 +50,19 @@ public static class TrainCommands
             var paths = (parse.GetValue(configs) ?? []).Select(run.ResolvePath).ToList();
             if (paths.Distinct().Count() != paths.Count) throw new UsageException("a skill config is listed twice");
             var skills = new List<LoadedSkillConfig>();
-            foreach (var path in paths) skills.Add(await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct).ConfigureAwait(false));
+            foreach (var path in paths) skills.Add(await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct));
             foreach (var dup in skills.GroupBy(s => s.Name).Where(g => g.Count() > 1))
                 throw new UsageException($"skill name '{dup.Key}' is used by {string.Join(" and ", dup.Select(s => s.Path))}; train them one after the other");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct).ConfigureAwait(false);
+            await using var services = await WorkspaceServices.OpenAsync(run, ct);
             IReadOnlyList<TrainOutcome> outcomes;
             if (jobs.OnWorkers(parse, services.Workspace))
             {
                 var trainJobs = new TrainJobs(services.CreateTraining(run), new Jobs.BlobFileCache(services.Blobs), run.Logging.CreateLogger<TrainJobs>());
-                var dispatcher = await services.OpenJobsAsync(run, ct).ConfigureAwait(false);
+                var dispatcher = await services.OpenJobsAsync(run, ct);
                 var (runId, submitted) = await run.WithStagesAsync(progress => trainJobs.SubmitAsync(skills, parse.GetValue(profile), parse.GetValue(threads),
-                    dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), Stages(progress), ct)).ConfigureAwait(false);
+                    dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), Stages(progress), ct));
                 if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, TrainJobs.Kind, runId, submitted);
-                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId, () => run.WithStagesAsync(progress => trainJobs.WaitAsync(runId, dispatcher, Stages(progress), ct)), ct).ConfigureAwait(false);
+                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId, () => run.WithStagesAsync(progress => trainJobs.WaitAsync(runId, dispatcher, Stages(progress), ct)), ct);
                 if (done is null) return ExitCodes.Failed;
                 outcomes = done;
             }
@@ -70,7 +70,7 @@ public static class TrainCommands
             {
                 var training = new TrainingService(services.CreateTraining(run));
                 outcomes = await run.WithStagesAsync(progress =>
-                    training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct)).ConfigureAwait(false);
+                    training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct));
             }
             return Report(run, outcomes);
         }));
@@ -101,7 +101,7 @@ public static class TrainCommands
         var environment = services.CreateTraining(run);
         if (!jobs.OnWorkers(parse, services.Workspace)) return environment;
         var embed = new EmbedJobs(services.Blobs, null, run.Time, run.Logging.CreateLogger<EmbedJobs>());
-        return environment with { Offload = new WorkerEmbeddings(embed, await services.OpenJobsAsync(run, ct).ConfigureAwait(false), Jobs.WorkspaceRef.Of(services.Workspace)) };
+        return environment with { Offload = new WorkerEmbeddings(embed, await services.OpenJobsAsync(run, ct), Jobs.WorkspaceRef.Of(services.Workspace)) };
     }
 
     private static Option<string?> ProfileOption() => new("--profile", "-p") { Description = "Runtime profile from the config's profiles (default: 'default', else built-in: batch 16, all cores, cpu)", HelpName = "NAME" };

@@ -34,7 +34,7 @@ public static class WorkerCommand
             var queueList = parse.GetValue(queues) is { } q ? q.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : [.. WorkerOptions.AllQueues];
             if (queueList.Length == 0 || queueList.Any(x => !System.Text.RegularExpressions.Regex.IsMatch(x, "^[a-z0-9_-]+$")))
                 throw new UsageException($"--queues '{parse.GetValue(queues)}': expected queue names of lower-case letters, digits, '_' and '-', e.g. {string.Join(",", WorkerOptions.AllQueues)}.");
-            var (location, settings) = await LocateAsync(run, parse.GetValue(storage), ct).ConfigureAwait(false);
+            var (location, settings) = await LocateAsync(run, parse.GetValue(storage), ct);
 
             // A worker logs what it does: it has no other output while it runs.
             using var loggers = LoggerFactory.Create(b => b
@@ -43,14 +43,14 @@ public static class WorkerCommand
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             var jobs = await HangfireJobs.OpenAsync(location, settings, parse.GetValue(attempts),
                 (attempt, delay, reason) => run.Host.Error.WriteLine($"PostgreSQL at {Storage.Postgres.PostgresLocation.RedactPassword(location)} is not reachable ({reason}); attempt {attempt} of {parse.GetValue(attempts)}, next in {delay.TotalSeconds:0} s"),
-                ct).ConfigureAwait(false);
+                ct);
             var cacheDirectory = parse.GetValue(cache) is { } c ? run.ResolvePath(c) : null;
             await using var worker = new BatchWorker((workspace, token) => WorkerEnvironment.OpenAsync(workspace, run.Host.Environment, run.Time, loggers, cacheDirectory, token), run.Time, loggers.CreateLogger<BatchWorker>());
             var workerOptions = new WorkerOptions { Queues = queueList, Workers = parse.GetValue(workers), RetryDelaysSeconds = settings.RetryDelaysSeconds };
             if (parse.GetValue(name) is { } n) workerOptions = workerOptions with { Name = n };
             if (run.IsJson) run.WriteJson(new { worker = workerOptions.Name, queues = workerOptions.Queues, workers = workerOptions.Workers, storage = jobs.Location });
             else run.Console.WriteLine($"Worker {workerOptions.Name} takes jobs from queues {string.Join(", ", workerOptions.Queues)} at {jobs.Location} ({workerOptions.Workers} at once); Ctrl-C stops.");
-            await WorkerServer.RunAsync(jobs, worker, workerOptions, loggers, ct).ConfigureAwait(false);
+            await WorkerServer.RunAsync(jobs, worker, workerOptions, loggers, ct);
             return ExitCodes.Ok;
         }));
         return command;
@@ -63,7 +63,7 @@ public static class WorkerCommand
         string? configPath = null;
         try
         {
-            var workspace = await run.OpenWorkspaceAsync(ct).ConfigureAwait(false);
+            var workspace = await run.OpenWorkspaceAsync(ct);
             configured = workspace.Config.Jobs;
             configPath = workspace.ConfigPath;
         }
@@ -93,7 +93,7 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, Http
     public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory, CancellationToken ct)
     {
         var workspace = reference.Open();
-        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct).ConfigureAwait(false);
+        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct);
         var blobs = WorkspaceStorage.OpenBlobs(workspace, environment);
         var http = new HttpClient();
         var training = TrainingEnvironmentOf(reference, workspace, catalog, blobs, http, environment, time, loggers, cacheDirectory);
@@ -103,7 +103,7 @@ internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, Http
             [DetectJobs.Kind] = DetectCommand.Handler(catalog, blobs, time, loggers, cacheDirectory),
             [Training.EmbedJobs.Kind] = new Training.EmbedJobs(blobs, cacheDirectory, time, loggers.CreateLogger<Training.EmbedJobs>()),
             [Training.TrainJobs.Kind] = new Training.TrainJobs(training, new BlobFileCache(blobs, cacheDirectory), loggers.CreateLogger<Training.TrainJobs>()),
-            [Training.EvalJobs.Kind] = new Training.EvalJobs(training, loggers.CreateLogger<Training.EvalJobs>()),
+            [Skillmaker.Evaluation.EvalJobs.Kind] = new Skillmaker.Evaluation.EvalJobs(training, loggers.CreateLogger<Skillmaker.Evaluation.EvalJobs>()),
         };
         return new WorkerEnvironment(catalog, blobs, http, handlers);
     }

@@ -24,17 +24,17 @@ public sealed class WorkspaceServices : IAsyncDisposable
 
     /// <summary>The workspace the command line names (--workspace, $SKILLMAKER_WORKSPACE, the current folder).</summary>
     public static async Task<WorkspaceServices> OpenAsync(CommandRun run, CancellationToken cancellationToken) =>
-        await OpenAsync(await run.OpenWorkspaceAsync(cancellationToken).ConfigureAwait(false), run.Host.Environment, cancellationToken).ConfigureAwait(false);
+        await OpenAsync(await run.OpenWorkspaceAsync(cancellationToken), run.Host.Environment, cancellationToken);
 
     /// <summary>A given workspace; S3 credentials and endpoints come from <paramref name="environment"/>.</summary>
     public static async Task<WorkspaceServices> OpenAsync(Workspace workspace, Func<string, string?> environment, CancellationToken cancellationToken) =>
-        new(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken).ConfigureAwait(false), WorkspaceStorage.OpenBlobs(workspace, environment));
+        new(workspace, await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken), WorkspaceStorage.OpenBlobs(workspace, environment));
 
     public IngestService CreateIngest(CommandRun run) =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestService>());
 
     public Sources.CrawlService CreateCrawl(CommandRun run) =>
-        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), new Html.Sources.AngleSharpPageParser(), Workspace.Config.Sources,
+        new(CreateIngest(run), WorkspaceStorage.OpenCrawlStateStore(Catalog), new Sources.AngleSharpPageParser(), Workspace.Config.Sources,
             run.Time, Workspace.Config.Seed, run.Logging.CreateLogger<Sources.CrawlService>());
 
     public Sources.UrlIngestService CreateUrlIngest(CommandRun run) =>
@@ -52,7 +52,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
     {
         var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
             : throw new Common.SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
-        var queue = await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken).ConfigureAwait(false);
+        var queue = await Workers.HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken);
         return new Jobs.JobDispatcher(queue, WorkspaceStorage.JobLedger(Catalog), settings, run.Time, run.Logging.CreateLogger<Jobs.JobDispatcher>());
     }
 
@@ -60,7 +60,7 @@ public sealed class WorkspaceServices : IAsyncDisposable
     /// concurrent trainers of one command share the embedding cache.</summary>
     public Training.TrainingEnvironment CreateTraining(CommandRun run) => _training ??= (TrainingOver(Workspace, Catalog, Blobs, _http ??= new HttpClient(), run.Time, run.Logging, run.Host.Environment) with
     {
-        ServingBundles = new Storage.Deployment.ServingBundleWriter(Catalog, run.Host.Environment, run.Time, run.Host.CurrentDirectory, AppContext.BaseDirectory),
+        ServingBundles = new Promotion.ServingBundleWriter(Catalog, run.Host.Environment, run.Time, run.Host.CurrentDirectory, AppContext.BaseDirectory),
     }).WithDefaults();
 
     /// <summary>Training over engines already open: the stores beside the catalog, and the skill index when

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
-using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
 
 namespace Skillmaker.Cli.Demo;
 

@@ -1,5 +1,5 @@
 using Skillmaker.Catalog;
-using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
 
 namespace Skillmaker.Cli.Demo;
 

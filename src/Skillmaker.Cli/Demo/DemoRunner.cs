@@ -9,13 +9,14 @@ using Skillmaker.Common;
 using Skillmaker.Datasets;
 using Skillmaker.Detection;
 using Skillmaker.Ingest;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
 using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Workspaces;
 using Spectre.Console;
+using Skillmaker.Evaluation;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Cli.Demo;
 
@@ -39,9 +40,9 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
     public async Task<DemoResult> RunAsync(string workspaceFolder, CancellationToken ct)
     {
         var started = run.Time.GetTimestamp();
-        var (workspace, action) = await DemoWorkspace.CreateFreshAsync(workspaceFolder, run.Time, ct).ConfigureAwait(false);
+        var (workspace, action) = await DemoWorkspace.CreateFreshAsync(workspaceFolder, run.Time, ct);
         Say($"workspace: {action} (seed {workspace.Config.Seed})");
-        await using var services = await WorkspaceServices.OpenAsync(workspace, run.Host.Environment, ct).ConfigureAwait(false);
+        await using var services = await WorkspaceServices.OpenAsync(workspace, run.Host.Environment, ct);
         var demoFolder = Path.Combine(workspace.Root, "demo");
         Directory.CreateDirectory(demoFolder);
 
@@ -50,11 +51,11 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         await StageAsync("ingest cars", () => run.WithProgressAsync("Ingest cars", p => ingest.RunAsync(
                 new IngestRequest { Paths = [assets.Cars], Source = CarsSource, LabelsFromFolders = true }, new IngestCommand.ProgressAdapter(p), ct)),
             s => $"{s.Added} photos added with their folder name as label hint (provenance source), {s.Duplicates} duplicates, {s.NearDuplicates} near-duplicates linked, {s.Rejected.Count} rejected",
-            s => IngestOutput.Json(s, ("source", CarsSource), ("ignored", s.Ignored))).ConfigureAwait(false);
+            s => IngestOutput.Json(s, ("source", CarsSource), ("ignored", s.Ignored)));
         await StageAsync("ingest scenes", () => run.WithProgressAsync("Ingest scenes", p => ingest.RunAsync(
                 new IngestRequest { Paths = [assets.Scenes], Source = ScenesSource }, new IngestCommand.ProgressAdapter(p), ct)),
             s => $"{s.Added} photos added (streets, interiors, close-ups, no vehicle), {s.Duplicates} duplicates, {s.Rejected.Count} rejected",
-            s => IngestOutput.Json(s, ("source", ScenesSource), ("ignored", s.Ignored))).ConfigureAwait(false);
+            s => IngestOutput.Json(s, ("source", ScenesSource), ("ignored", s.Ignored)));
 
         // 2. Detect vehicles with the real detector; one crop per vehicle.
         var detectorOverrides = DetectCommand.Overrides.None with { Model = assets.Detector };
@@ -62,21 +63,21 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         var detect = new DetectService(WorkspaceStorage.OpenDetectionStore(services.Catalog), services.Blobs, detector, detectorSettings, run.Time, new Logger<DetectService>(run.Logging));
         var detected = await StageAsync("detect", () => run.WithProgressAsync("Detect vehicles", p => detect.RunAsync(new DetectRequest(), new DetectCommand.ProgressAdapter(p), ct)),
             d => $"{d.Processed} photos: {d.OneVehicle} with one vehicle, {d.SeveralVehicles} with several, {d.NoVehicle} without; {d.CropsCreated} vehicle crops, {d.Failed.Count} failed ({Path.GetFileName(d.Model.Path)})",
-            d => new { model = d.Model.Path, modelSha256 = d.Model.Sha256, d.Processed, d.OneVehicle, d.SeveralVehicles, d.NoVehicle, d.CropsCreated, failed = d.Failed.Count, runId = d.RunId }).ConfigureAwait(false);
+            d => new { model = d.Model.Path, modelSha256 = d.Model.Sha256, d.Processed, d.OneVehicle, d.SeveralVehicles, d.NoVehicle, d.CropsCreated, failed = d.Failed.Count, runId = d.RunId });
 
         // 3. Crowd step: queue the crops for people, and (in the demo) accept the sources' label hints.
         var crowdService = services.CreateCrowd(run);
         var crowd = await StageAsync("crowd", () => run.WithProgressAsync("Crowd step", async p =>
             {
-                var queued = await crowdService.EnqueueAllCropsAsync(null, ct).ConfigureAwait(false);
-                var crops = await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(ImageKind.Crop, ct).ConfigureAwait(false);
+                var queued = await crowdService.EnqueueAllCropsAsync(null, ct);
+                var crops = await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(ImageKind.Crop, ct);
                 var accepted = crops.Count(c => c.ConfirmedLabel is null && !c.Rejected && c.LabelHints.Count > 0);
                 p.Report((1, 1));
                 return new DemoCrowd(accepted, Provenance.Source.ToWire(), queued, crowdService.Options.Overlap,
                     $"accepted {accepted} label hints from the source as labels (provenance: {Provenance.Source.ToWire()}) — in production people label these on the crowd page " +
                     $"(/crowd, {queued} tasks queued with overlap {crowdService.Options.Overlap}) and experts confirm them on /review; see docs/crowd.md");
             }),
-            c => c.Note, c => c).ConfigureAwait(false);
+            c => c.Note, c => c);
 
         // 4. Extract datasets with sticky splits.
         var labels = DemoAssets.ClassFolders(assets.Cars).Select(f => Path.GetFileName(f)).ToList();
@@ -88,9 +89,9 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
                 foreach (var skill in plan.Skills)
                 {
                     var path = Path.Combine(demoFolder, skill.DefinitionFile);
-                    await AtomicFile.WriteAllTextAsync(path, skill.DefinitionJson, ct).ConfigureAwait(false);
-                    var definition = await DatasetDefinitionLoader.LoadAsync(path, ct).ConfigureAwait(false);
-                    results.Add(await datasets.ExtractAsync(definition, null, ct).ConfigureAwait(false));
+                    await AtomicFile.WriteAllTextAsync(path, skill.DefinitionJson, ct);
+                    var definition = await DatasetDefinitionLoader.LoadAsync(path, ct);
+                    results.Add(await datasets.ExtractAsync(definition, null, ct));
                     p.Report((results.Count, plan.Skills.Count));
                 }
                 return results;
@@ -100,7 +101,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             {
                 name = e.Manifest.Name, manifestId = e.Manifest.Id, json = e.JsonPath, csv = e.CsvPath, classes = e.Manifest.Classes,
                 train = Count(e.Manifest, Split.Train), test = Count(e.Manifest, Split.Test), droppedClasses = e.Manifest.DroppedClasses,
-            }).ToList()).ConfigureAwait(false);
+            }).ToList());
 
         // 5. Train: softmax regression on cached backbone embeddings.
         var training = new TrainingService(services.CreateTraining(run));
@@ -110,14 +111,14 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
                 foreach (var skill in plan.Skills)
                 {
                     var path = Path.Combine(demoFolder, skill.ConfigFile);
-                    await AtomicFile.WriteAllTextAsync(path, skill.ConfigJson, ct).ConfigureAwait(false);
-                    var config = await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct).ConfigureAwait(false);
-                    results.Add(await training.TrainAsync(config, null, null, TrainCommands.Stages(progress), ct).ConfigureAwait(false));
+                    await AtomicFile.WriteAllTextAsync(path, skill.ConfigJson, ct);
+                    var config = await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct);
+                    results.Add(await training.TrainAsync(config, null, null, TrainCommands.Stages(progress), ct));
                 }
                 return results;
             }),
             r => string.Join("; ", r.Select(t => $"{t.Package.Name} v{t.Package.Version} ({t.Package.Head.Type} head, {t.Package.Labels.Count} classes, embeddings {t.Embeddings.Computed} computed / {t.Embeddings.CacheHits} from cache)")),
-            r => r.Select(TrainCommands.Json).ToList()).ConfigureAwait(false);
+            r => r.Select(TrainCommands.Json).ToList());
         var versions = trained.Select(t => new SkillRef(t.Package.Name, t.Package.Version)).ToList();
 
         // 6. Evaluate on the held-out test split, on this machine.
@@ -126,11 +127,11 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             {
                 var results = new List<RecordedEvaluation>();
                 foreach (var skill in versions)
-                    results.Add(await run.WithProgressAsync($"Evaluate {skill}", p => evaluationService.EvaluateAsync(skill, null, p, ct)).ConfigureAwait(false));
+                    results.Add(await run.WithProgressAsync($"Evaluate {skill}", p => evaluationService.EvaluateAsync(skill, null, p, ct)));
                 return results;
             },
             r => string.Join("; ", r.Select(e => $"{e.Summary.Skill} v{e.Summary.Version}: top-1 {TrainCommands.P(e.Summary.Accuracy)} (balanced {TrainCommands.P(e.Summary.BalancedAccuracy)}) on {e.Summary.Images} test crops, p95 {TrainCommands.F(e.Summary.LatencyP95Ms)} ms")),
-            r => r.Select(e => new { skill = e.Summary.Skill, version = e.Summary.Version, path = e.Path, e.Summary.Accuracy, e.Summary.BalancedAccuracy, e.Summary.TopK, e.Summary.LatencyP50Ms, e.Summary.LatencyP95Ms, testImages = e.Summary.Images }).ToList()).ConfigureAwait(false);
+            r => r.Select(e => new { skill = e.Summary.Skill, version = e.Summary.Version, path = e.Path, e.Summary.Accuracy, e.Summary.BalancedAccuracy, e.Summary.TopK, e.Summary.LatencyP50Ms, e.Summary.LatencyP95Ms, testImages = e.Summary.Images }).ToList());
 
         // 7. Report PDF.
         var reportsFolder = Path.Combine(workspace.Root, "reports");
@@ -140,13 +141,13 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
                 foreach (var skill in versions)
                 {
                     var path = Path.Combine(reportsFolder, $"{skill.Name}-v{skill.Version.ToString(CultureInfo.InvariantCulture)}.pdf");
-                    await evaluationService.WriteReportAsync(skill, path, ct).ConfigureAwait(false);
+                    await evaluationService.WriteReportAsync(skill, path, ct);
                     paths.Add(path);
                     p.Report((paths.Count, versions.Count));
                 }
                 return paths;
             }),
-            r => string.Join(", ", r), r => r).ConfigureAwait(false);
+            r => string.Join(", ", r), r => r);
 
         // 8. Promote through the gate (no production yet: first promotion).
         var promotion = new PromotionService(services.CreateTraining(run));
@@ -155,24 +156,24 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
                 var results = new List<PromotionResult>();
                 foreach (var skill in versions)
                 {
-                    var result = await run.WithProgressAsync($"Promote {skill}", p => promotion.PromoteAsync(new PromotionRequest(skill, run.User), p, ct)).ConfigureAwait(false);
+                    var result = await run.WithProgressAsync($"Promote {skill}", p => promotion.PromoteAsync(new PromotionRequest(skill, run.User), p, ct));
                     if (!result.Promoted) throw new SkillmakerException($"The gate did not promote {skill}, so there is nothing to serve: {result.Decision.Reason}");
                     results.Add(result);
                 }
                 return results;
             },
             r => string.Join(" ", r.Select(x => x.Decision.Reason)),
-            r => r.Select(x => new { skill = x.Candidate.Name, version = x.Candidate.Version, x.Promoted, x.Decision, record = x.DecisionPath, deploymentFiles = x.DeploymentFiles }).ToList()).ConfigureAwait(false);
+            r => r.Select(x => new { skill = x.Candidate.Name, version = x.Candidate.Version, x.Promoted, x.Decision, record = x.DecisionPath, deploymentFiles = x.DeploymentFiles }).ToList());
 
         // 9. Serve on loopback, classify three photos over HTTP with an API key, stop.
         var servingPath = Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
-        await AtomicFile.WriteAllTextAsync(servingPath, ServingConfig.Serialize(plan.Serving()), ct).ConfigureAwait(false);
-        var photos = await ChoosePhotosAsync(services, plan, extracted, detected, ct).ConfigureAwait(false);
+        await AtomicFile.WriteAllTextAsync(servingPath, ServingConfig.Serialize(plan.Serving()), ct);
+        var photos = await ChoosePhotosAsync(services, plan, extracted, detected, ct);
         var (serving, answers) = await StageAsync("serve", () => run.WithProgressAsync("Serve and classify", p => ServeAndClassifyAsync(services, detectorOverrides, servingPath, photos, p, ct)),
             s => $"served {string.Join(", ", s.Serving.SkillVersions.Select(v => $"{v.Key}@{v.Value}"))} on {s.Serving.Address}, classified {s.Answers.Count} photos over HTTP, stopped",
-            s => s.Serving).ConfigureAwait(false);
+            s => s.Serving);
 
-        var catalog = await CatalogSummaryAsync(services, ct).ConfigureAwait(false);
+        var catalog = await CatalogSummaryAsync(services, ct);
         var skills = plan.Skills.Select((s, i) => new DemoSkillResult
         {
             Name = s.Name,
@@ -221,12 +222,12 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         var photos = new List<Photo>();
         var manifest = extracted[^1].Manifest;
         var item = manifest.Items.Where(i => i.Split == Split.Test).OrderBy(i => i.ImageId, StringComparer.Ordinal).First();
-        var car = await services.Catalog.GetImageAsync(item.ParentId ?? item.ImageId, ct).ConfigureAwait(false)
+        var car = await services.Catalog.GetImageAsync(item.ParentId ?? item.ImageId, ct)
             ?? throw new SkillmakerException($"Image {item.ParentId ?? item.ImageId} of manifest {manifest.Id[..12]} is not in the catalog.");
         var truth = plan.VariantMake is { } make && manifest.Name == plan.Variant?.DatasetName ? $"{make} / {item.Class}" : item.Class;
-        photos.Add(await PhotoAsync(services, car, $"a car photo from the test split of {manifest.Name} (never trained on)", truth, ct).ConfigureAwait(false));
+        photos.Add(await PhotoAsync(services, car, $"a car photo from the test split of {manifest.Name} (never trained on)", truth, ct));
 
-        var scenes = (await services.Catalog.ListImagesAsync(new ImageQuery { Source = ScenesSource, Kind = ImageKind.Original }, ct).ConfigureAwait(false))
+        var scenes = (await services.Catalog.ListImagesAsync(new ImageQuery { Source = ScenesSource, Kind = ImageKind.Original }, ct))
             .ToDictionary(s => s.Image.Id, s => s.OriginalFileName ?? s.Image.Id);
         var outcomes = detected.Images.Where(i => scenes.ContainsKey(i.ImageId)).OrderBy(i => scenes[i.ImageId], StringComparer.Ordinal).ToList();
         foreach (var (wanted, preferred, why) in new[]
@@ -238,8 +239,8 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             var matching = outcomes.Where(o => (o.Outcome is DetectionOutcome.One or DetectionOutcome.Several) == wanted && o.Outcome != DetectionOutcome.Failed).ToList();
             var chosen = matching.FirstOrDefault(o => scenes[o.ImageId] == preferred) ?? matching.FirstOrDefault();
             if (chosen is null) continue;
-            var details = await services.Catalog.GetImageAsync(chosen.ImageId, ct).ConfigureAwait(false);
-            photos.Add(await PhotoAsync(services, details!, why, null, ct).ConfigureAwait(false));
+            var details = await services.Catalog.GetImageAsync(chosen.ImageId, ct);
+            photos.Add(await PhotoAsync(services, details!, why, null, ct));
         }
         return photos;
     }
@@ -249,7 +250,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         var occurrence = image.Occurrences[0];
         var relative = Path.GetRelativePath(assets.Root, occurrence.OriginalPath);
         var name = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? occurrence.OriginalFileName : relative;
-        var bytes = await services.Blobs.ReadAllBytesAsync(image.Image.Id, ct).ConfigureAwait(false);
+        var bytes = await services.Blobs.ReadAllBytesAsync(image.Image.Id, ct);
         var type = Path.GetExtension(occurrence.OriginalFileName).ToLowerInvariant() switch
         {
             ".png" => "image/png",
@@ -264,13 +265,13 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     private async Task<Served> ServeAndClassifyAsync(WorkspaceServices services, DetectCommand.Overrides detector, string servingPath, IReadOnlyList<Photo> photos, IProgress<(int Done, int Total)> progress, CancellationToken ct)
     {
-        var (client, key) = await new ApiKeyService(WorkspaceStorage.ApiKeyStore(services.Catalog), run.Time).AddAsync(ApiClientName, ct).ConfigureAwait(false);
+        var (client, key) = await new ApiKeyService(WorkspaceStorage.ApiKeyStore(services.Catalog), run.Time).AddAsync(ApiClientName, ct);
         var inference = ServeCommand.PrepareInference(run, services, servingPath, detector)!;
         var answers = new List<DemoAnswer>();
         string address;
         IReadOnlyDictionary<string, int> served;
-        var app = await ServeCommand.StartAsync(run, services, "http://127.0.0.1:0", inference, ct).ConfigureAwait(false);
-        await using (app.ConfigureAwait(false))
+        var app = await ServeCommand.StartAsync(run, services, "http://127.0.0.1:0", inference, ct);
+        await using (app)
         {
             address = ServeCommand.Addresses(app)[0];
             served = ServeCommand.ServedVersions(app) ?? new Dictionary<string, int>();
@@ -279,10 +280,10 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             progress.Report((0, photos.Count));
             foreach (var photo in photos)
             {
-                answers.Add(await ClassifyAsync(http, key, photo, ct).ConfigureAwait(false));
+                answers.Add(await ClassifyAsync(http, key, photo, ct));
                 progress.Report((answers.Count, photos.Count));
             }
-            await app.StopAsync(ct).ConfigureAwait(false);
+            await app.StopAsync(ct);
         }
         return new Served(new DemoServing(servingPath, address, client.Name, served, Stopped: true), answers);
     }
@@ -293,8 +294,8 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         content.Headers.ContentType = new MediaTypeHeaderValue(photo.MediaType);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = content };
         request.Headers.Add(InferenceEndpoints.ApiKeyHeader, key);
-        using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        using var response = await http.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
             throw new SkillmakerException($"POST /v1/classify with {photo.Name} answered {(int)response.StatusCode} {response.ReasonPhrase}: {body}");
         var answer = JsonSerializer.Deserialize<ClassifyAnswer>(body, WebJson)
@@ -312,9 +313,9 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     private static async Task<DemoCatalog> CatalogSummaryAsync(WorkspaceServices services, CancellationToken ct)
     {
-        var counts = await services.Catalog.CountAsync(ct).ConfigureAwait(false);
-        var sources = (await services.Catalog.ListIngestRunsAsync(ct).ConfigureAwait(false)).Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var originals = await services.Catalog.ListImagesAsync(new ImageQuery { Kind = ImageKind.Original }, ct).ConfigureAwait(false);
+        var counts = await services.Catalog.CountAsync(ct);
+        var sources = (await services.Catalog.ListIngestRunsAsync(ct)).Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var originals = await services.Catalog.ListImagesAsync(new ImageQuery { Kind = ImageKind.Original }, ct);
         var blobs = services.Blobs.Location;
         var blobFiles = Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Count() : 0;
         return new DemoCatalog(services.Catalog.Location, counts, sources, originals.Count(o => o.LabelHints.Count > 0), blobs, blobFiles);
@@ -347,16 +348,16 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     private static DemoArtefact DeployArtefact(string path) => Path.GetFileName(path) switch
     {
-        Deployment.DeploymentConfig.TemplateFile => new("deploy: CloudFormation", path, "Skills mapping; a promotion changes only that skill's Tag"),
-        Deployment.DeploymentConfig.ComposeFile => new("deploy: docker compose", path, "every production skill service, for a full-stack test"),
-        Deployment.DeploymentConfig.BundleDirectory => new("deploy: image contents", path, "package, backbone, detector, alias, key hashes; the Dockerfile copies it"),
+        Promotion.DeploymentConfig.TemplateFile => new("deploy: CloudFormation", path, "Skills mapping; a promotion changes only that skill's Tag"),
+        Promotion.DeploymentConfig.ComposeFile => new("deploy: docker compose", path, "every production skill service, for a full-stack test"),
+        Promotion.DeploymentConfig.BundleDirectory => new("deploy: image contents", path, "package, backbone, detector, alias, key hashes; the Dockerfile copies it"),
         _ => new("deploy: Dockerfile", path, "the skill's service image; rewritten on promotion"),
     };
 
     private async Task<T> StageAsync<T>(string name, Func<Task<T>> work, Func<T, string> summary, Func<T, object> details)
     {
         var started = run.Time.GetTimestamp();
-        var value = await work().ConfigureAwait(false);
+        var value = await work();
         var seconds = run.Time.GetElapsedTime(started).TotalSeconds;
         var line = summary(value);
         _stages.Add(new DemoStage(name, Math.Round(seconds, 1), line, details(value)));

@@ -46,9 +46,9 @@ public static class DemoWorkspace
         else
             throw new SkillmakerException($"{root} is not empty and the demo did not create it; nothing was changed. The demo writes only into a new or empty folder or over its own earlier workspace; choose another with --workspace DIR.");
 
-        var workspace = await Workspace.InitAsync(root, Seed, cancellationToken).ConfigureAwait(false);
+        var workspace = await Workspace.InitAsync(root, Seed, cancellationToken);
         await AtomicFile.WriteAllTextAsync(Path.Combine(workspace.StateDirectory, MarkerFile),
-            $"Created by `skillmaker demo` at {time.GetUtcNow():u}. The next `skillmaker demo` into {root} deletes everything in this folder.\n", cancellationToken).ConfigureAwait(false);
+            $"Created by `skillmaker demo` at {time.GetUtcNow():u}. The next `skillmaker demo` into {root} deletes everything in this folder.\n", cancellationToken);
         return (workspace, action);
     }
 }

@@ -62,7 +62,7 @@ public static class CliApp
             EnableDefaultExceptionHandler = false,
             // Ctrl-C cancels the command's token; it gets this long to finish the writes under way.
             ProcessTerminationTimeout = TimeSpan.FromSeconds(15),
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <summary>Wraps a command body: user-facing errors become one clear line (and a JSON error object
@@ -73,7 +73,7 @@ public static class CliApp
             using var run = new CommandRun(host, parse, options);
             try
             {
-                return await body(run, parse, cancellationToken).ConfigureAwait(false);
+                return await body(run, parse, cancellationToken);
             }
             catch (UsageException ex)
             {

@@ -86,10 +86,10 @@ public sealed class CommandRun : IDisposable
                         task.MaxValue = Math.Max(1, p.Total);
                         task.Value = p.Done;
                     });
-                    var result = await work(progress).ConfigureAwait(false);
+                    var result = await work(progress);
                     task.Value = task.MaxValue;
                     return result;
-                }).ConfigureAwait(false);
+                });
         }
 
         var last = TimeSpan.Zero;
@@ -101,7 +101,7 @@ public sealed class CommandRun : IDisposable
             last = elapsed;
             lock (Host.Error) Host.Error.WriteLine($"{title}: {p.Done}/{p.Total} ({(p.Total == 0 ? 100 : 100 * p.Done / p.Total)}%)");
         });
-        return await work(lines).ConfigureAwait(false);
+        return await work(lines);
     }
 
     /// <summary>Runs work made of named stages (e.g. "car-variants: embeddings"), one progress bar per
@@ -122,8 +122,8 @@ public sealed class CommandRun : IDisposable
                         task.MaxValue = Math.Max(1, p.Total);
                         task.Value = p.Done;
                     });
-                    return await work(progress).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+                    return await work(progress);
+                });
         }
 
         var last = new Dictionary<string, TimeSpan>();
@@ -135,7 +135,7 @@ public sealed class CommandRun : IDisposable
             last[p.Stage] = elapsed;
             lock (Host.Error) Host.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total} ({(p.Total == 0 ? 100 : 100 * p.Done / p.Total)}%)");
         });
-        return await work(lines).ConfigureAwait(false);
+        return await work(lines);
     }
 
     public void Dispose() => Logging.Dispose();

@@ -91,5 +91,8 @@ public sealed record IngestRunResult
     public int Added { get; init; }
     public int Duplicates { get; init; }
     public int NearDuplicates { get; init; }
-    public IReadOnlyList<Ingest.Rejection> Rejected { get; init; } = [];
+    public IReadOnlyList<Rejection> Rejected { get; init; } = [];
 }
+
+/// <summary>A file an ingest run refused, and why.</summary>
+public sealed record Rejection(string Path, string Reason, Imaging.RejectCode Code);

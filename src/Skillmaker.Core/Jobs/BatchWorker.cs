@@ -15,11 +15,11 @@ public sealed partial class BatchWorker(
 
     public async Task RunAsync(JobBatch batch, CancellationToken cancellationToken)
     {
-        var environment = await EnvironmentAsync(batch.Workspace, cancellationToken).ConfigureAwait(false);
+        var environment = await EnvironmentAsync(batch.Workspace, cancellationToken);
         var ledger = environment.Ledger;
         var handler = environment.Handler(batch.Kind);
         var started = time.GetTimestamp();
-        if (await ledger.IsBatchDoneAsync(batch.RunId, batch.Index, cancellationToken).ConfigureAwait(false))
+        if (await ledger.IsBatchDoneAsync(batch.RunId, batch.Index, cancellationToken))
         {
             // Its worker died after the result was recorded but before the engine heard of it.
             LogAlreadyDone(batch);
@@ -27,19 +27,19 @@ public sealed partial class BatchWorker(
         else
         {
             LogBatchStarted(batch);
-            var context = await ledger.GetContextAsync(batch.RunId, cancellationToken).ConfigureAwait(false)
+            var context = await ledger.GetContextAsync(batch.RunId, cancellationToken)
                 ?? throw new Common.SkillmakerException($"{batch}: run {batch.RunId} is not in the job ledger of {batch.Workspace.Root}; was the catalog changed since the run was submitted?");
-            var result = await handler.RunAsync(batch, context, cancellationToken).ConfigureAwait(false);
-            await ledger.CompleteBatchAsync(new BatchCompletion(batch.RunId, batch.Index, result, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            var result = await handler.RunAsync(batch, context, cancellationToken);
+            await ledger.CompleteBatchAsync(new BatchCompletion(batch.RunId, batch.Index, result, time.GetUtcNow()), cancellationToken);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogBatchDone(batch, seconds);
         }
 
-        var progress = await ledger.GetProgressAsync(batch.RunId, cancellationToken).ConfigureAwait(false);
-        if (progress is { AllBatchesDone: true, Finished: false } && await ledger.GetRunAsync(batch.RunId, withResults: true, cancellationToken).ConfigureAwait(false) is { } run)
+        var progress = await ledger.GetProgressAsync(batch.RunId, cancellationToken);
+        if (progress is { AllBatchesDone: true, Finished: false } && await ledger.GetRunAsync(batch.RunId, withResults: true, cancellationToken) is { } run)
         {
-            await handler.FinishAsync(run, cancellationToken).ConfigureAwait(false);
-            await ledger.MarkFinishedAsync(batch.RunId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await handler.FinishAsync(run, cancellationToken);
+            await ledger.MarkFinishedAsync(batch.RunId, time.GetUtcNow(), cancellationToken);
             LogRunFinished(batch.Kind, batch.RunId);
         }
     }
@@ -49,7 +49,7 @@ public sealed partial class BatchWorker(
         var lazy = _environments.GetOrAdd(workspace, w => new Lazy<Task<IJobEnvironment>>(() => open(w, CancellationToken.None)));
         try
         {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await lazy.Value.WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -63,7 +63,7 @@ public sealed partial class BatchWorker(
     {
         foreach (var lazy in _environments.Values.Where(l => l.IsValueCreated))
         {
-            if (lazy.Value.IsCompletedSuccessfully) await lazy.Value.Result.DisposeAsync().ConfigureAwait(false);
+            if (lazy.Value.IsCompletedSuccessfully) await lazy.Value.Result.DisposeAsync();
         }
         _environments.Clear();
     }

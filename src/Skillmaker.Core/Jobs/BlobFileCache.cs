@@ -17,11 +17,11 @@ public sealed class BlobFileCache(IBlobStore blobs, string? directory = null)
     /// no longer hash to <paramref name="expectedSha256"/> (the file changed since it was checked).</summary>
     public static async Task<string> StageAsync(IBlobStore blobs, string path, string? expectedSha256, string what, CancellationToken cancellationToken)
     {
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
         var id = Sha256Hex.Of(bytes);
         if (expectedSha256 is not null && id != expectedSha256)
             throw new SkillmakerException($"{what} {path} changed while the run was starting (its SHA-256 is no longer {expectedSha256[..12]}); run the command again.");
-        await blobs.PutAsync(id, bytes, cancellationToken).ConfigureAwait(false);
+        await blobs.PutAsync(id, bytes, cancellationToken);
         return id;
     }
 
@@ -31,7 +31,7 @@ public sealed class BlobFileCache(IBlobStore blobs, string? directory = null)
         var path = Path.Combine(Directory, blobId + extension);
         if (File.Exists(path)) return path;
         System.IO.Directory.CreateDirectory(Directory);
-        await AtomicFile.WriteAllBytesAsync(path, await blobs.ReadAllBytesAsync(blobId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAllBytesAsync(path, await blobs.ReadAllBytesAsync(blobId, cancellationToken), cancellationToken);
         return path;
     }
 }

@@ -22,18 +22,18 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     {
         var batches = items.Chunk(batchSize ?? settings.BatchSize).ToList();
         var run = new JobRun(runId, kind, JobJson.Write(context), time.GetUtcNow(), [.. batches.Select(b => b.Length)]);
-        await ledger.CreateRunAsync(run, cancellationToken).ConfigureAwait(false);
+        await ledger.CreateRunAsync(run, cancellationToken);
         if (batches.Count == 0)
         {
-            await finisher.FinishAsync(new JobRunRecord { RunId = runId, Kind = kind, Context = run.Context, CreatedAt = run.CreatedAt }, cancellationToken).ConfigureAwait(false);
-            await ledger.MarkFinishedAsync(runId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await finisher.FinishAsync(new JobRunRecord { RunId = runId, Kind = kind, Context = run.Context, CreatedAt = run.CreatedAt }, cancellationToken);
+            await ledger.MarkFinishedAsync(runId, time.GetUtcNow(), cancellationToken);
             return new JobRunProgress(0, 0, 0, 0, true);
         }
         for (var i = 0; i < batches.Count; i++)
         {
             var batch = new JobBatch { Kind = kind, RunId = runId, Index = i, Batches = batches.Count, Workspace = workspace, Payload = JobJson.Write(batches[i]) };
-            var jobId = await queue.EnqueueAsync(kind, batch, cancellationToken).ConfigureAwait(false);
-            await ledger.SetJobIdAsync(runId, i, jobId, cancellationToken).ConfigureAwait(false);
+            var jobId = await queue.EnqueueAsync(kind, batch, cancellationToken);
+            await ledger.SetJobIdAsync(runId, i, jobId, cancellationToken);
         }
         LogSubmitted(kind, runId, batches.Count, items.Count, queue.Location);
         return new JobRunProgress(batches.Count, 0, items.Count, 0, false);
@@ -43,7 +43,7 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     /// a job failed for good (its retries are used up) or was deleted.</summary>
     public async Task<JobRunRecord> WaitAsync(string runId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        var (run, failed) = await PollAsync(runId, progress, settle: false, cancellationToken).ConfigureAwait(false);
+        var (run, failed) = await PollAsync(runId, progress, settle: false, cancellationToken);
         if (failed.Count == 0) return run;
         var (batch, status) = failed[0];
         var what = $"{run.Kind} run {runId}: batch {batch.Index + 1} of {run.Batches.Count} (job {batch.JobId})";
@@ -58,7 +58,7 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     /// For runs whose batches are independent results (a skill each), where one failure must not hide the others.</summary>
     public async Task<(JobRunRecord Run, IReadOnlyDictionary<int, string> Failures)> WaitSettledAsync(string runId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        var (run, failed) = await PollAsync(runId, progress, settle: true, cancellationToken).ConfigureAwait(false);
+        var (run, failed) = await PollAsync(runId, progress, settle: true, cancellationToken);
         // A batch that has its result succeeded, even when the job that finished the run failed after it.
         return (run, failed.Where(f => !f.Batch.Done).ToDictionary(f => f.Batch.Index, f => f.Status.State == JobState.Failed
             ? $"failed on a worker and its retries are used up (job {f.Batch.JobId}): {f.Status.Error ?? "no reason given"}"
@@ -74,24 +74,24 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
         var lastCheck = time.GetTimestamp();
         while (true)
         {
-            var p = await ledger.GetProgressAsync(runId, cancellationToken).ConfigureAwait(false)
+            var p = await ledger.GetProgressAsync(runId, cancellationToken)
                 ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
             progress?.Report((p.ItemsDone, p.Items));
-            if (p.Finished) return (await RunWithResultsAsync(runId, cancellationToken).ConfigureAwait(false), []);
+            if (p.Finished) return (await RunWithResultsAsync(runId, cancellationToken), []);
             if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
             {
-                var failed = await FailedJobsAsync(runId, settle, cancellationToken).ConfigureAwait(false);
-                if (failed.Count > 0) return (await RunWithResultsAsync(runId, cancellationToken).ConfigureAwait(false), failed);
+                var failed = await FailedJobsAsync(runId, settle, cancellationToken);
+                if (failed.Count > 0) return (await RunWithResultsAsync(runId, cancellationToken), failed);
                 lastCheck = time.GetTimestamp();
             }
-            await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(settings.PollInterval, time, cancellationToken);
         }
     }
 
     /// <summary>The jobs that stop the run from finishing; empty while it still can.</summary>
     private async Task<IReadOnlyList<(JobBatchRecord Batch, JobStatus Status)>> FailedJobsAsync(string runId, bool settle, CancellationToken cancellationToken)
     {
-        var run = await ledger.GetRunAsync(runId, withResults: false, cancellationToken).ConfigureAwait(false);
+        var run = await ledger.GetRunAsync(runId, withResults: false, cancellationToken);
         if (run is null) return [];
         // When every batch is done the last job is finishing the run; it may be the one that failed.
         var allDone = run.Batches.All(b => b.Done);
@@ -99,7 +99,7 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
         var failed = new List<(JobBatchRecord, JobStatus)>();
         foreach (var batch in settle ? open : open.Take(FailureCheckBatches))
         {
-            var status = await queue.GetStatusAsync(batch.JobId!, cancellationToken).ConfigureAwait(false);
+            var status = await queue.GetStatusAsync(batch.JobId!, cancellationToken);
             if (status.State is JobState.Failed or JobState.Deleted)
             {
                 failed.Add((batch, status));
@@ -112,7 +112,7 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
     }
 
     private async Task<JobRunRecord> RunWithResultsAsync(string runId, CancellationToken cancellationToken) =>
-        (await ledger.GetRunAsync(runId, withResults: true, cancellationToken).ConfigureAwait(false))!;
+        (await ledger.GetRunAsync(runId, withResults: true, cancellationToken))!;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} run {RunId}: {Batches} jobs for {Items} items enqueued at {Queue}")]
     private partial void LogSubmitted(string kind, string runId, int batches, int items, string queue);

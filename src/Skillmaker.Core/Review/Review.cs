@@ -90,7 +90,7 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
         await store.RecordAsync(batch, action, [.. ids.Select(id => new LabelRecord
         {
             ImageId = id, Label = label, Status = status, Provenance = Provenance.Expert, Actor = actor, RecordedAt = now,
-        })], cancellationToken).ConfigureAwait(false);
+        })], cancellationToken);
         return new ReviewBatch(batch, actor, action, ids.Count, now, false);
     }
 

@@ -29,7 +29,7 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time)
         if (!NamePattern().IsMatch(name)) throw new SkillmakerException($"API client name '{name}' is not valid; expected 1-64 letters, digits, '.', '_', '-' or '@'.");
         var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = time.GetUtcNow();
-        if (!await store.AddAsync(name, Hash(key), now, cancellationToken).ConfigureAwait(false))
+        if (!await store.AddAsync(name, Hash(key), now, cancellationToken))
             throw new SkillmakerException($"API client '{name}' already exists; revoke it or pick another name. Nothing was changed.");
         return (new ApiClient(name, now, null), key);
     }
@@ -38,13 +38,13 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time)
     public async Task<ApiClient?> AuthenticateAsync(string? key, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(key) || key.Length > 200 || !key.StartsWith(KeyPrefix, StringComparison.Ordinal)) return null;
-        var client = await store.FindByKeyHashAsync(Hash(key.Trim()), cancellationToken).ConfigureAwait(false);
+        var client = await store.FindByKeyHashAsync(Hash(key.Trim()), cancellationToken);
         return client is { RevokedAt: null } ? client : null;
     }
 
     public async Task RevokeAsync(string name, CancellationToken cancellationToken)
     {
-        if (!await store.RevokeAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        if (!await store.RevokeAsync(name, time.GetUtcNow(), cancellationToken))
             throw new SkillmakerException($"There is no active API client '{name}'; see `skillmaker api-keys list`.");
     }
 

@@ -52,11 +52,11 @@ public sealed partial class UserService(IUserStore store, TimeProvider time)
         if (tokenLifetime is { } l && l <= TimeSpan.Zero) throw new SkillmakerException($"Token lifetime must be positive; got {l}.");
         if (!NamePattern().IsMatch(name))
             throw new SkillmakerException($"User name '{name}' is not valid; expected 1-64 letters, digits, '.', '_', '-' or '@'.");
-        if (await store.FindByNameAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+        if (await store.FindByNameAsync(name, cancellationToken) is not null)
             throw new SkillmakerException($"User '{name}' already exists; nothing was changed.");
         var token = TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = time.GetUtcNow();
-        var user = await store.AddAsync(name, role, HashToken(token), tokenLifetime is { } life ? now + life : null, now, cancellationToken).ConfigureAwait(false);
+        var user = await store.AddAsync(name, role, HashToken(token), tokenLifetime is { } life ? now + life : null, now, cancellationToken);
         return (user, token);
     }
 
@@ -64,7 +64,7 @@ public sealed partial class UserService(IUserStore store, TimeProvider time)
     public async Task<(SignInOutcome Outcome, User? User)> SignInAsync(string? token, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(token) || !token.Trim().StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 200) return (SignInOutcome.Unknown, null);
-        var user = await store.FindByTokenHashAsync(HashToken(token.Trim()), cancellationToken).ConfigureAwait(false);
+        var user = await store.FindByTokenHashAsync(HashToken(token.Trim()), cancellationToken);
         return user switch
         {
             null => (SignInOutcome.Unknown, null),
@@ -76,11 +76,11 @@ public sealed partial class UserService(IUserStore store, TimeProvider time)
 
     /// <summary>True while a signed-in session of the user may go on (not revoked meanwhile).</summary>
     public async Task<bool> SessionStillValidAsync(long userId, CancellationToken cancellationToken) =>
-        await store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) is { RevokedAt: null };
+        await store.FindByIdAsync(userId, cancellationToken) is { RevokedAt: null };
 
     public async Task RevokeAsync(string name, CancellationToken cancellationToken)
     {
-        if (!await store.RevokeAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        if (!await store.RevokeAsync(name, time.GetUtcNow(), cancellationToken))
             throw new SkillmakerException($"There is no user '{name}'; see `skillmaker users list`.");
     }
 

@@ -37,7 +37,7 @@ public sealed class Workspace
 
         Directory.CreateDirectory(stateDirectory);
         var config = new WorkspaceConfig { Seed = seed ?? RandomNumberGenerator.GetInt32(1, int.MaxValue) };
-        await AtomicFile.WriteAllTextAsync(Path.Combine(stateDirectory, ConfigFileName), JsonSerializer.Serialize(config, WorkspaceJson.Options), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(stateDirectory, ConfigFileName), JsonSerializer.Serialize(config, WorkspaceJson.Options), cancellationToken);
         return new Workspace(root, config);
     }
 
@@ -51,7 +51,7 @@ public sealed class Workspace
         {
             var configPath = Path.Combine(dir.FullName, DirectoryName, ConfigFileName);
             if (File.Exists(configPath))
-                return new Workspace(dir.FullName, await ReadConfigAsync(configPath, cancellationToken).ConfigureAwait(false));
+                return new Workspace(dir.FullName, await ReadConfigAsync(configPath, cancellationToken));
         }
         throw new SkillmakerException($"No Skillmaker workspace at {full} or its parents (looked for {DirectoryName}/{ConfigFileName}). Create one with `skillmaker init {start}`, or pass --workspace DIR or set {EnvironmentVariable}.");
     }
@@ -78,7 +78,7 @@ public sealed class Workspace
         try
         {
             await using var stream = File.OpenRead(path);
-            config = await JsonSerializer.DeserializeAsync<WorkspaceConfig>(stream, WorkspaceJson.Options, cancellationToken).ConfigureAwait(false);
+            config = await JsonSerializer.DeserializeAsync<WorkspaceConfig>(stream, WorkspaceJson.Options, cancellationToken);
         }
         catch (JsonException ex)
         {

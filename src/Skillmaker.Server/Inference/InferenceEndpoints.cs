@@ -8,9 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 using Skillmaker.Detection;
-using Skillmaker.Serving;
 
-namespace Skillmaker.Server.Inference;
+namespace Skillmaker.Serving;
 
 /// <summary>The inference API: <c>POST /v1/classify</c>, <c>/readyz</c>, <c>/metrics</c>.</summary>
 public static class InferenceEndpoints
@@ -69,7 +68,7 @@ public static class InferenceEndpoints
     private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills, InferenceGate gate)
     {
         var started = Stopwatch.GetTimestamp();
-        var result = await AnswerAsync(context, pipeline, config, keys, skills, gate).ConfigureAwait(false);
+        var result = await AnswerAsync(context, pipeline, config, keys, skills, gate);
         context.Response.Headers[CodeVersionHeader] = Common.BuildInfo.CodeVersion;
         if (result is IStatusCodeHttpResult { StatusCode: { } status }) metrics.CountRequest(status);
         metrics.ObserveRequest(Stopwatch.GetElapsedTime(started));
@@ -85,14 +84,14 @@ public static class InferenceEndpoints
                 ?? (context.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null);
             if (key is null)
                 return Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send your key in the {ApiKeyHeader} header or as 'Authorization: Bearer KEY'. Keys come from `skillmaker api-keys add NAME`.");
-            if (!await keys.IsValidAsync(key, ct).ConfigureAwait(false))
+            if (!await keys.IsValidAsync(key, ct))
                 return Problem(StatusCodes.Status401Unauthorized, "API key not accepted", "The key is unknown or has been revoked.");
         }
         if (!skills.IsReady) return Problem(StatusCodes.Status503ServiceUnavailable, "Not ready", "The models are still loading; retry shortly.");
 
-        var (bytes, refusal) = await ReadImageAsync(context.Request, config.MaxBytes, ct).ConfigureAwait(false);
+        var (bytes, refusal) = await ReadImageAsync(context.Request, config.MaxBytes, ct);
         if (refusal is not null) return refusal;
-        using var turn = await gate.EnterAsync(ct).ConfigureAwait(false);
+        using var turn = await gate.EnterAsync(ct);
         if (turn is null)
         {
             context.Response.Headers.RetryAfter = "1";
@@ -131,7 +130,7 @@ public static class InferenceEndpoints
             IFormCollection form;
             try
             {
-                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxBytes, ValueCountLimit = 16 }, ct).ConfigureAwait(false);
+                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxBytes, ValueCountLimit = 16 }, ct);
             }
             catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
             {
@@ -157,14 +156,14 @@ public static class InferenceEndpoints
             return ([], Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Content-Type {type} is not accepted; send image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
         }
 
-        await using (body.ConfigureAwait(false))
+        await using (body)
         {
             using var buffer = new MemoryStream();
             var chunk = new byte[81920];
             int read;
             try
             {
-                while ((read = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+                while ((read = await body.ReadAsync(chunk, ct)) > 0)
                 {
                     if (buffer.Length + read > maxBytes) return ([], tooLarge);
                     buffer.Write(chunk, 0, read);
@@ -193,7 +192,7 @@ public sealed class ApiKeyCache(ApiKeyService keys, TimeProvider time)
     {
         var now = time.GetUtcNow();
         if (_accepted.TryGetValue(key, out var until) && until > now) return true;
-        if (await keys.AuthenticateAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        if (await keys.AuthenticateAsync(key, cancellationToken) is null)
         {
             _accepted.TryRemove(key, out _);
             return false;

@@ -39,22 +39,22 @@ public sealed class PostgresDatabase : SqlDatabase
     /// <summary>Connects, retrying with backoff while the server is down or starting, then says clearly
     /// where it could not connect.</summary>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await PostgresLocation.OpenAsync(_dataSource, Location, _connectAttempts, _firstRetryDelay, null, cancellationToken).ConfigureAwait(false);
+        await PostgresLocation.OpenAsync(_dataSource, Location, _connectAttempts, _firstRetryDelay, null, cancellationToken);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
     public override async Task LockAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended(@name, 0))", (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
         command.Parameters.AddWithValue("name", $"{_schema}:{name}");
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {_schema}", (NpgsqlConnection)connection);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

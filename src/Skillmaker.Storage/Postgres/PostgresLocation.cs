@@ -66,7 +66,7 @@ public static partial class PostgresLocation
         {
             try
             {
-                return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await dataSource.OpenConnectionAsync(cancellationToken);
             }
             catch (NpgsqlException ex) when (ex.IsTransient || ex.InnerException is System.Net.Sockets.SocketException)
             {
@@ -74,7 +74,7 @@ public static partial class PostgresLocation
                 if (attempt >= attempts)
                     throw new SkillmakerException($"Cannot connect to PostgreSQL at {where} after {attempt} attempts: {reason}. Is the server running and reachable?", ex);
                 onRetry?.Invoke(attempt, delay, reason);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
             catch (PostgresException ex) when (ex.SqlState is "28P01" or "28000")

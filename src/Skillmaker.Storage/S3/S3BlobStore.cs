@@ -63,7 +63,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     {
         try
         {
-            await _client.GetObjectMetadataAsync(_bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+            await _client.GetObjectMetadataAsync(_bucket, KeyOf(sha256), cancellationToken);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is "NotFound" or "NoSuchKey")
@@ -81,7 +81,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         var actual = Sha256Hex.Of(content.Span);
         if (actual != sha256)
             throw new ArgumentException($"Content hashes to {actual}, not to the blob name {sha256}; nothing was written.", nameof(sha256));
-        if (await ExistsAsync(sha256, cancellationToken).ConfigureAwait(false)) return false;
+        if (await ExistsAsync(sha256, cancellationToken)) return false;
         try
         {
             using var body = new MemoryStream(content.ToArray(), writable: false);
@@ -96,7 +96,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 UseChunkEncoding = false,
                 ContentType = "application/octet-stream",
                 Metadata = { ["sha256"] = sha256 },
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken);
             return true;
         }
         catch (Exception ex) when (Translate(ex) is { } clear)
@@ -110,9 +110,9 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         byte[] bytes;
         try
         {
-            using var response = await _client.GetObjectAsync(_bucket, KeyOf(sha256), cancellationToken).ConfigureAwait(false);
+            using var response = await _client.GetObjectAsync(_bucket, KeyOf(sha256), cancellationToken);
             using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken);
             bytes = buffer.ToArray();
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is "NoSuchKey" or "NotFound")

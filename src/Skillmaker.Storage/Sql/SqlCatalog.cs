@@ -5,7 +5,6 @@ using Dapper;
 using System.Data.Common;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using Skillmaker.Ingest;
 using Skillmaker.Imaging;
 using Skillmaker.Storage.Sqlite;
 
@@ -26,73 +25,73 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await Database.PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
+        await Database.PrepareAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 module TEXT NOT NULL, version INTEGER NOT NULL, description TEXT NOT NULL, applied_at TEXT NOT NULL,
                 PRIMARY KEY (module, version))
-            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, cancellationToken: cancellationToken));
         foreach (var module in Database.Modules)
         {
             var applied = (await connection.QueryAsync<long>(new CommandDefinition(
-                "SELECT version FROM schema_migrations WHERE module = @Name", new { module.Name }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+                "SELECT version FROM schema_migrations WHERE module = @Name", new { module.Name }, cancellationToken: cancellationToken))).ToHashSet();
             var newest = module.Steps.Max(s => s.Version);
             if (applied.Count > 0 && applied.Max() > newest)
                 throw new SkillmakerException($"Catalog {Location} has schema {module.Name} v{applied.Max()}, newer than this Skillmaker knows (v{newest}). Update Skillmaker.");
             foreach (var step in module.Steps.Where(s => !applied.Contains(s.Version)).OrderBy(s => s.Version))
             {
                 // The lock makes a second process wait, then see the step as applied.
-                await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-                await Database.LockAsync(connection, tx, "migrations", cancellationToken).ConfigureAwait(false);
+                await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+                await Database.LockAsync(connection, tx, "migrations", cancellationToken);
                 var already = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT COUNT(*) FROM schema_migrations WHERE module = @module AND version = @Version",
-                    new { module = module.Name, step.Version }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { module = module.Name, step.Version }, tx, cancellationToken: cancellationToken));
                 if (already > 0) continue;
-                await connection.ExecuteAsync(new CommandDefinition(step.Sql.Replace(SchemaStep.Identity, Database.IdentityColumn, StringComparison.Ordinal), transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(step.Sql.Replace(SchemaStep.Identity, Database.IdentityColumn, StringComparison.Ordinal), transaction: tx, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (@module, @Version, @Description, @at)",
-                    new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken));
+                await tx.CommitAsync(cancellationToken);
             }
         }
     }
 
     public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT MAX(version) FROM schema_migrations WHERE module = 'catalog'", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT MAX(version) FROM schema_migrations WHERE module = 'catalog'", cancellationToken: cancellationToken)) ?? 0;
     }
 
     public async Task<bool> ImageExistsAsync(string imageId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM images WHERE id = @imageId", new { imageId }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM images WHERE id = @imageId", new { imageId }, cancellationToken: cancellationToken)) > 0;
     }
 
     public async Task<IReadOnlyList<(string ImageId, ulong PerceptualHash)>> GetPerceptualHashesAsync(ImageKind kind, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Id, long Phash)>(new CommandDefinition(
-            "SELECT id, phash FROM images WHERE kind = @kind ORDER BY id", new { kind = KindName(kind) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT id, phash FROM images WHERE kind = @kind ORDER BY id", new { kind = KindName(kind) }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => (r.Id, unchecked((ulong)r.Phash)))];
     }
 
     public async Task<IngestWriteResult> RecordIngestAsync(IngestWrite write, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        var result = await RecordIngestAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
+        var result = await RecordIngestAsync(connection, tx, write, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
         return result;
     }
 
     public async Task<IReadOnlyList<IngestWriteResult>> RecordIngestBatchAsync(IReadOnlyList<IngestWrite> writes, int nearDuplicateMaxDistance,
         Func<IReadOnlyList<IngestWriteResult>, Jobs.BatchCompletion>? complete, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         var results = new List<IngestWriteResult>(writes.Count);
         List<(string ImageId, ulong PerceptualHash)>? known = null;
         HashSet<string>? knownIds = null;
@@ -100,18 +99,18 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
         {
             // Taken before any insert (as the single writer's link step does), so two batches never wait
             // for each other in opposite orders. Inside it, every committed image is visible.
-            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken).ConfigureAwait(false);
+            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken);
             known = [.. (await connection.QueryAsync<(string Id, long Phash)>(new CommandDefinition(
-                "SELECT id, phash FROM images WHERE kind = 'original'", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                "SELECT id, phash FROM images WHERE kind = 'original'", transaction: tx, cancellationToken: cancellationToken)))
                 .Select(r => (r.Id, unchecked((ulong)r.Phash)))];
             knownIds = known.Select(k => k.ImageId).ToHashSet(StringComparer.Ordinal);
         }
         foreach (var write in writes)
         {
             var links = write.NewImage is { Kind: ImageKind.Original } image && !knownIds!.Contains(image.Id)
-                ? Ingest.NearDuplicates.Find(image, known!, nearDuplicateMaxDistance)
+                ? NearDuplicates.Find(image, known!, nearDuplicateMaxDistance)
                 : [];
-            var result = await RecordIngestAsync(connection, tx, write with { NearDuplicates = links }, cancellationToken).ConfigureAwait(false);
+            var result = await RecordIngestAsync(connection, tx, write with { NearDuplicates = links }, cancellationToken);
             if (result.Outcome == IngestWriteOutcome.Added && write.NewImage is { Kind: ImageKind.Original } added)
             {
                 known!.Add((added.Id, added.PerceptualHash));
@@ -120,8 +119,8 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
             results.Add(result with { Links = result.Outcome == IngestWriteOutcome.Added ? links : [] });
         }
         if (complete is not null)
-            await SqlJobLedger.CompleteAsync(connection, tx, complete(results), cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await SqlJobLedger.CompleteAsync(connection, tx, complete(results), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
         return results;
     }
 
@@ -130,17 +129,17 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         // Lock before insert, like batch writes, so writers never wait for each other in opposite orders.
         if (write.NewImage is not null && write.NearDuplicates.Count > 0)
-            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken).ConfigureAwait(false);
+            await Database.LockAsync(connection, tx, "near-duplicate-clusters", cancellationToken);
         // Inserting first and counting rows makes two writers of the same bytes safe on any engine.
-        var inserted = write.NewImage is { } image && await InsertImageAsync(connection, tx, image, cancellationToken).ConfigureAwait(false) == 1;
+        var inserted = write.NewImage is { } image && await InsertImageAsync(connection, tx, image, cancellationToken) == 1;
         var exists = !inserted;
-        if (exists && await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM images WHERE id = @id", new { id = write.ImageId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+        if (exists && await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM images WHERE id = @id", new { id = write.ImageId }, tx, cancellationToken: cancellationToken)) == 0)
             throw new InvalidOperationException($"Image {write.ImageId} is not in the catalog and the write carries no measured record for it.");
         IngestWriteOutcome outcome;
         var linked = 0;
         if (inserted)
         {
-            linked = await LinkNearDuplicatesAsync(connection, tx, write.ImageId, write.NearDuplicates, cancellationToken).ConfigureAwait(false);
+            linked = await LinkNearDuplicatesAsync(connection, tx, write.ImageId, write.NearDuplicates, cancellationToken);
             outcome = IngestWriteOutcome.Added;
         }
         else
@@ -155,7 +154,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
             VALUES (@ImageId, @Source, @OriginalPath, @OriginalFileName, @RunId, @SeenAt)
             ON CONFLICT (image_id, source, original_path) DO NOTHING
             """,
-            new { o.ImageId, o.Source, o.OriginalPath, o.OriginalFileName, o.RunId, SeenAt = Iso(o.SeenAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { o.ImageId, o.Source, o.OriginalPath, o.OriginalFileName, o.RunId, SeenAt = Iso(o.SeenAt) }, tx, cancellationToken: cancellationToken));
         if (exists && newOccurrence == 0) outcome = IngestWriteOutcome.AlreadyKnown;
 
         foreach (var f in write.Fields)
@@ -165,10 +164,10 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
                 VALUES (@ImageId, @Field, @Value, @Provenance, @Actor, @RecordedAt)
                 ON CONFLICT (image_id, field, value, provenance, actor) DO NOTHING
                 """,
-                new { f.ImageId, f.Field, f.Value, Provenance = f.Provenance.ToWire(), f.Actor, RecordedAt = Iso(f.RecordedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { f.ImageId, f.Field, f.Value, Provenance = f.Provenance.ToWire(), f.Actor, RecordedAt = Iso(f.RecordedAt) }, tx, cancellationToken: cancellationToken));
 
         foreach (var l in write.Labels)
-            await InsertLabelAsync(connection, tx, l, cancellationToken).ConfigureAwait(false);
+            await InsertLabelAsync(connection, tx, l, cancellationToken);
         return new IngestWriteResult(outcome, linked);
     }
 
@@ -186,7 +185,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
               """;
         await connection.ExecuteAsync(new CommandDefinition(sql,
             new { l.ImageId, l.Label, Status = StatusName(l.Status), Provenance = l.Provenance.ToWire(), l.Actor, RecordedAt = Iso(l.RecordedAt) },
-            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            tx, cancellationToken: cancellationToken));
     }
 
     /// <summary>Inserts the image unless it exists; returns the rows written (0 or 1).</summary>
@@ -214,33 +213,33 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
             var (a, b) = string.CompareOrdinal(link.ImageId, link.OtherImageId) < 0 ? (link.ImageId, link.OtherImageId) : (link.OtherImageId, link.ImageId);
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO near_duplicates (image_a, image_b, distance) VALUES (@a, @b, @distance) ON CONFLICT DO NOTHING",
-                new { a, b, distance = link.Distance }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { a, b, distance = link.Distance }, tx, cancellationToken: cancellationToken));
         }
         var touched = (await connection.QueryAsync<(string Id, string? Cluster)>(new CommandDefinition(
-            $"SELECT id, near_dup_cluster FROM images WHERE {In("id", "ids")}", new { ids = others.Append(imageId).ToList() }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            $"SELECT id, near_dup_cluster FROM images WHERE {In("id", "ids")}", new { ids = others.Append(imageId).ToList() }, tx, cancellationToken: cancellationToken))).ToList();
         var oldClusters = touched.Where(t => t.Cluster is not null).Select(t => t.Cluster!).Distinct().ToList();
         var members = (await connection.QueryAsync<string>(new CommandDefinition(
-            $"SELECT id FROM images WHERE {In("near_dup_cluster", "oldClusters")}", new { oldClusters }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            $"SELECT id FROM images WHERE {In("near_dup_cluster", "oldClusters")}", new { oldClusters }, tx, cancellationToken: cancellationToken)))
             .Concat(touched.Select(t => t.Id)).Distinct().ToList();
         var cluster = members.Min(StringComparer.Ordinal)!;
         await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE images SET near_dup_cluster = @cluster WHERE {In("id", "members")}", new { cluster, members }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"UPDATE images SET near_dup_cluster = @cluster WHERE {In("id", "members")}", new { cluster, members }, tx, cancellationToken: cancellationToken));
         return links.Count;
     }
 
     public async Task<ImageDetails?> GetImageAsync(string imageId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ImageRow>(new CommandDefinition(
-            "SELECT * FROM images WHERE id = @imageId", new { imageId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT * FROM images WHERE id = @imageId", new { imageId }, cancellationToken: cancellationToken));
         if (row is null) return null;
         var ids = new[] { imageId };
-        var occurrences = await QueryOccurrencesAsync(connection, ids, cancellationToken).ConfigureAwait(false);
-        var fields = await QueryFieldsAsync(connection, ids, cancellationToken).ConfigureAwait(false);
-        var labels = await QueryLabelsAsync(connection, ids, cancellationToken).ConfigureAwait(false);
+        var occurrences = await QueryOccurrencesAsync(connection, ids, cancellationToken);
+        var fields = await QueryFieldsAsync(connection, ids, cancellationToken);
+        var labels = await QueryLabelsAsync(connection, ids, cancellationToken);
         var links = await connection.QueryAsync<(string A, string B, long Distance)>(new CommandDefinition(
             "SELECT image_a, image_b, distance FROM near_duplicates WHERE image_a = @imageId OR image_b = @imageId ORDER BY distance, image_a, image_b",
-            new { imageId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { imageId }, cancellationToken: cancellationToken));
         return new ImageDetails
         {
             Image = row.ToRecord(),
@@ -254,16 +253,16 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
 
     public async Task<IReadOnlyList<string>> FindImageIdsByPrefixAsync(string prefix, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT id FROM images WHERE substr(id, 1, @length) = @prefix ORDER BY id LIMIT @limit",
-            new { prefix, length = prefix.Length, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { prefix, length = prefix.Length, limit }, cancellationToken: cancellationToken));
         return [.. rows.Where(r => r.StartsWith(prefix, StringComparison.Ordinal))];
     }
 
     public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(ImageQuery query, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ImageRow>(new CommandDefinition(
             """
             SELECT * FROM images i
@@ -273,12 +272,12 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
             LIMIT @limit OFFSET @offset
             """,
             new { kind = query.Kind is { } k ? KindName(k) : null, source = query.Source, limit = query.Limit, offset = query.Offset },
-            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            cancellationToken: cancellationToken))).ToList();
         if (rows.Count == 0) return [];
         var ids = rows.Select(r => r.id).ToList();
-        var occurrences = (await QueryOccurrencesAsync(connection, ids, cancellationToken).ConfigureAwait(false)).ToLookup(o => o.ImageId);
-        var fields = (await QueryFieldsAsync(connection, ids, cancellationToken).ConfigureAwait(false)).ToLookup(f => f.ImageId);
-        var labels = (await QueryLabelsAsync(connection, ids, cancellationToken).ConfigureAwait(false)).ToLookup(l => l.ImageId);
+        var occurrences = (await QueryOccurrencesAsync(connection, ids, cancellationToken)).ToLookup(o => o.ImageId);
+        var fields = (await QueryFieldsAsync(connection, ids, cancellationToken)).ToLookup(f => f.ImageId);
+        var labels = (await QueryLabelsAsync(connection, ids, cancellationToken)).ToLookup(l => l.ImageId);
         return [.. rows.Select(r =>
         {
             var first = occurrences[r.id].FirstOrDefault();
@@ -297,7 +296,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
 
     public async Task<CatalogCounts> CountAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         var row = await connection.QuerySingleAsync<(long Originals, long Crops, long Occurrences, long Links, long Clusters)>(new CommandDefinition(
             """
             SELECT (SELECT COUNT(*) FROM images WHERE kind = 'original'),
@@ -305,22 +304,22 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
                    (SELECT COUNT(*) FROM image_occurrences),
                    (SELECT COUNT(*) FROM near_duplicates),
                    (SELECT COUNT(DISTINCT near_dup_cluster) FROM images WHERE near_dup_cluster IS NOT NULL)
-            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, cancellationToken: cancellationToken));
         return new CatalogCounts((int)row.Originals, (int)row.Crops, (int)row.Occurrences, (int)row.Links, (int)row.Clusters);
     }
 
     public async Task StartIngestRunAsync(IngestRun run, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO ingest_runs (run_id, source, inputs, started_at, status) VALUES (@RunId, @Source, @inputs, @startedAt, 'running')",
-            new { run.RunId, run.Source, inputs = JsonSerializer.Serialize(run.Inputs), startedAt = Iso(run.StartedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { run.RunId, run.Source, inputs = JsonSerializer.Serialize(run.Inputs), startedAt = Iso(run.StartedAt) }, cancellationToken: cancellationToken));
     }
 
     public async Task FinishIngestRunAsync(IngestRunResult result, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await Database.BeginWriteAsync(connection, cancellationToken);
         // Only a running run finishes, once: the last batch jobs of a distributed run may both finish it.
         var finished = await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -328,21 +327,21 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
             WHERE run_id = @RunId AND status = 'running'
             """,
             new { finishedAt = result.FinishedAt is { } f ? Iso(f) : null, status = result.Status.ToString().ToLowerInvariant(), result.Added, result.Duplicates, result.NearDuplicates, result.RunId },
-            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            tx, cancellationToken: cancellationToken));
         if (finished == 0) return;
         foreach (var r in result.Rejected)
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO ingest_rejections (run_id, path, code, reason) VALUES (@runId, @Path, @code, @Reason)",
-                new { runId = result.RunId, r.Path, code = r.Code.ToString(), r.Reason }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                new { runId = result.RunId, r.Path, code = r.Code.ToString(), r.Reason }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<IngestRunResult>> ListIngestRunsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var runs = await connection.QueryAsync<RunRow>(new CommandDefinition("SELECT * FROM ingest_runs ORDER BY started_at, run_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken);
+        var runs = await connection.QueryAsync<RunRow>(new CommandDefinition("SELECT * FROM ingest_runs ORDER BY started_at, run_id", cancellationToken: cancellationToken));
         var rejections = (await connection.QueryAsync<(string RunId, string Path, string Code, string Reason)>(new CommandDefinition(
-            "SELECT run_id, path, code, reason FROM ingest_rejections ORDER BY run_id, path", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToLookup(r => r.RunId);
+            "SELECT run_id, path, code, reason FROM ingest_rejections ORDER BY run_id, path", cancellationToken: cancellationToken))).ToLookup(r => r.RunId);
         return [.. runs.Select(r => new IngestRunResult
         {
             RunId = r.run_id,
@@ -368,7 +367,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         var rows = await connection.QueryAsync<(string ImageId, string Source, string OriginalPath, string OriginalFileName, string RunId, string SeenAt)>(new CommandDefinition(
             $"SELECT image_id, source, original_path, original_file_name, run_id, seen_at FROM image_occurrences WHERE {In("image_id", "ids")} ORDER BY seen_at, source, original_path",
-            new { ids }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { ids }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new ImageOccurrence
         {
             ImageId = r.ImageId, Source = r.Source, OriginalPath = r.OriginalPath, OriginalFileName = r.OriginalFileName, RunId = r.RunId,
@@ -380,7 +379,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         var rows = await connection.QueryAsync<(string ImageId, string Field, string Value, string Provenance, string Actor, string RecordedAt)>(new CommandDefinition(
             $"SELECT image_id, field, value, provenance, actor, recorded_at FROM image_fields WHERE {In("image_id", "ids")} ORDER BY id",
-            new { ids }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { ids }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new FieldValue
         {
             ImageId = r.ImageId, Field = r.Field, Value = r.Value, Provenance = ProvenanceExtensions.ParseProvenance(r.Provenance), Actor = r.Actor,
@@ -392,7 +391,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
     {
         var rows = await connection.QueryAsync<(string ImageId, string Label, string Status, string Provenance, string Actor, string RecordedAt)>(new CommandDefinition(
             $"SELECT image_id, label, status, provenance, actor, recorded_at FROM labels WHERE {In("image_id", "ids")} ORDER BY id",
-            new { ids }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { ids }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new LabelRecord
         {
             ImageId = r.ImageId, Label = r.Label, Status = Enum.Parse<LabelStatus>(r.Status, ignoreCase: true),

@@ -12,12 +12,12 @@ public sealed class SqlSkillIndex(SqlCatalog catalog) : ISkillIndex
 
     public async Task<SkillVersionRecord> ReserveAsync(string skill, string owner, int atLeast, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
         // Trainers of one skill on different machines take numbers one after the other.
-        await catalog.Database.LockAsync(connection, tx, $"skill-versions:{skill}", cancellationToken).ConfigureAwait(false);
+        await catalog.Database.LockAsync(connection, tx, $"skill-versions:{skill}", cancellationToken);
         var held = await connection.QuerySingleOrDefaultAsync<Row?>(new CommandDefinition(
-            $"SELECT {Columns} FROM skill_versions WHERE owner = @owner", new { owner }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM skill_versions WHERE owner = @owner", new { owner }, tx, cancellationToken: cancellationToken));
         if (held is { } h)
         {
             if (h.skill != skill)
@@ -25,24 +25,24 @@ public sealed class SqlSkillIndex(SqlCatalog catalog) : ISkillIndex
             return h.ToRecord();
         }
         var max = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT MAX(version) FROM skill_versions WHERE skill = @skill", new { skill }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+            "SELECT MAX(version) FROM skill_versions WHERE skill = @skill", new { skill }, tx, cancellationToken: cancellationToken)) ?? 0;
         var version = (int)Math.Max(max + 1, atLeast);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO skill_versions (skill, version, owner, reserved_at) VALUES (@skill, @version, @owner, @at)",
-            new { skill, version = (long)version, owner, at = SqlCatalog.Iso(at) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            new { skill, version = (long)version, owner, at = SqlCatalog.Iso(at) }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
         return new SkillVersionRecord { Skill = skill, Version = version, Owner = owner, ReservedAt = at };
     }
 
     public async Task PublishAsync(string skill, int version, string owner, IReadOnlyDictionary<string, string> files, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.Serialize(new SortedDictionary<string, string>(files.ToDictionary(), StringComparer.Ordinal));
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE skill_versions SET files = @json, published_at = @at WHERE skill = @skill AND version = @version AND owner = @owner AND published_at IS NULL",
-            new { json, at = SqlCatalog.Iso(at), skill, version = (long)version, owner }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { json, at = SqlCatalog.Iso(at), skill, version = (long)version, owner }, cancellationToken: cancellationToken));
         if (updated == 1) return;
-        var row = await GetAsync(skill, version, cancellationToken).ConfigureAwait(false);
+        var row = await GetAsync(skill, version, cancellationToken);
         if (row is null || row.Owner != owner)
             throw new SkillmakerException($"Skill index: {skill}@{version} is not reserved by {owner}{(row is null ? "" : $" but by {row.Owner}")}; it cannot be published by it.");
         if (!row.Files.OrderBy(f => f.Key, StringComparer.Ordinal).SequenceEqual(files.OrderBy(f => f.Key, StringComparer.Ordinal)))
@@ -51,26 +51,26 @@ public sealed class SqlSkillIndex(SqlCatalog catalog) : ISkillIndex
 
     public async Task<IReadOnlyList<SkillVersionRecord>> ListPublishedAsync(string? skill, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM skill_versions WHERE published_at IS NOT NULL AND (@skill IS NULL OR skill = @skill) ORDER BY skill, version",
-            new { skill }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { skill }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToRecord())];
     }
 
     public async Task<SkillVersionRecord?> GetAsync(string skill, int version, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row?>(new CommandDefinition(
-            $"SELECT {Columns} FROM skill_versions WHERE skill = @skill AND version = @version", new { skill, version = (long)version }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM skill_versions WHERE skill = @skill AND version = @version", new { skill, version = (long)version }, cancellationToken: cancellationToken));
         return row?.ToRecord();
     }
 
     public async Task<SkillVersionRecord?> GetByOwnerAsync(string owner, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row?>(new CommandDefinition(
-            $"SELECT {Columns} FROM skill_versions WHERE owner = @owner", new { owner }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM skill_versions WHERE owner = @owner", new { owner }, cancellationToken: cancellationToken));
         return row?.ToRecord();
     }
 

@@ -11,86 +11,86 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
 {
     public async Task<CrawlStateCounts> StartRunAsync(CrawlRunRecord run, bool refreshPages, CancellationToken cancellationToken)
     {
-        await using (var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false))
-        await using (var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false))
+        await using (var connection = await catalog.OpenAsync(cancellationToken))
+        await using (var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken))
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO crawl_runs (run_id, source, start, options, started_at, status)
                 VALUES (@RunId, @Source, @Start, @Options, @startedAt, 'running')
-                """, new { run.RunId, run.Source, run.Start, run.Options, startedAt = SqlCatalog.Iso(run.StartedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, new { run.RunId, run.Source, run.Start, run.Options, startedAt = SqlCatalog.Iso(run.StartedAt) }, tx, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE crawl_urls SET status = 'pending' WHERE source = @Source AND status = 'failed'",
-                new { run.Source }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { run.Source }, tx, cancellationToken: cancellationToken));
             if (refreshPages)
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE crawl_urls SET status = 'pending' WHERE source = @Source AND kind = 'page' AND status IN ('done', 'skipped')",
-                    new { run.Source }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    new { run.Source }, tx, cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
         }
-        return await CountAsync(run.Source, cancellationToken).ConfigureAwait(false);
+        return await CountAsync(run.Source, cancellationToken);
     }
 
     public async Task FinishRunAsync(CrawlRunRecord run, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE crawl_runs SET finished_at = @finishedAt, status = @Status, pages_fetched = @PagesFetched, images_added = @ImagesAdded
             WHERE run_id = @RunId
             """,
             new { finishedAt = run.FinishedAt is { } f ? SqlCatalog.Iso(f) : null, run.Status, run.PagesFetched, run.ImagesAdded, run.RunId },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            cancellationToken: cancellationToken));
     }
 
     public async Task<int> AddAsync(string source, IReadOnlyList<CrawlUrl> urls, CancellationToken cancellationToken)
     {
         if (urls.Count == 0) return 0;
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        var added = await InsertAsync(connection, tx, source, urls, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
+        var added = await InsertAsync(connection, tx, source, urls, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
         return added;
     }
 
     public async Task<IReadOnlyList<CrawlUrl>> PendingAsync(string source, CrawlUrlKind kind, string? foundOn, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             """
             SELECT * FROM crawl_urls
             WHERE source = @source AND kind = @kind AND status = 'pending' AND (@foundOn IS NULL OR found_on = @foundOn)
             ORDER BY seq LIMIT @limit
-            """, new { source, kind = Name(kind), foundOn, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, new { source, kind = Name(kind), foundOn, limit }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToModel())];
     }
 
     public async Task CompleteAsync(string source, CrawlUrl outcome, string runId, IReadOnlyList<CrawlUrl> discovered, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        await InsertAsync(connection, tx, source, [outcome], cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
+        await InsertAsync(connection, tx, source, [outcome], cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE crawl_urls SET status = @status, image_id = @ImageId, reason = @Reason, code = @Code, run_id = @runId, updated_at = @now
             WHERE source = @source AND kind = @kind AND url = @Url
             """,
             new { status = Name(outcome.Status), outcome.ImageId, outcome.Reason, outcome.Code, runId, now = Now(), source, kind = Name(outcome.Kind), outcome.Url },
-            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await InsertAsync(connection, tx, source, discovered, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            tx, cancellationToken: cancellationToken));
+        await InsertAsync(connection, tx, source, discovered, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, CrawlUrl>> GetAsync(string source, CrawlUrlKind kind, IReadOnlyList<string> urls, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, CrawlUrl>(StringComparer.Ordinal);
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         // Chunked: SQLite limits the number of parameters of one statement.
         foreach (var chunk in urls.Distinct().Chunk(500))
         {
             var rows = await connection.QueryAsync<Row>(new CommandDefinition(
                 $"SELECT * FROM crawl_urls WHERE source = @source AND kind = @kind AND {catalog.In("url", "chunk")}",
-                new { source, kind = Name(kind), chunk = chunk.ToList() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { source, kind = Name(kind), chunk = chunk.ToList() }, cancellationToken: cancellationToken));
             foreach (var row in rows) found[row.url] = row.ToModel();
         }
         return found;
@@ -98,10 +98,10 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
 
     public async Task<CrawlStateCounts> CountAsync(string source, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var counts = (await connection.QueryAsync<(string Kind, string Status, long Count)>(new CommandDefinition(
             "SELECT kind, status, COUNT(*) FROM crawl_urls WHERE source = @source GROUP BY kind, status",
-            new { source }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(r => (r.Kind, r.Status), r => (int)r.Count);
+            new { source }, cancellationToken: cancellationToken))).ToDictionary(r => (r.Kind, r.Status), r => (int)r.Count);
         int Get(string kind, string status) => counts.GetValueOrDefault((kind, status));
         return new CrawlStateCounts
         {
@@ -122,7 +122,7 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
                 ON CONFLICT (source, kind, url) DO NOTHING
                 """,
                 new { source, u.Url, kind = Name(u.Kind), status = Name(u.Status), u.Depth, u.FoundOn, u.SetId, u.Label, u.LabelRule, u.ImageId, u.Reason, u.Code, now },
-                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                tx, cancellationToken: cancellationToken));
         return added;
     }
 

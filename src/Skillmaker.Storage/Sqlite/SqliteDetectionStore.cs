@@ -12,7 +12,7 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
 {
     public async Task<IReadOnlyList<PendingImage>> ListPendingAsync(string modelSha256, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Id, long Width, long Height, string? FileName)>(new CommandDefinition(
             """
             SELECT i.id, i.width, i.height,
@@ -21,37 +21,37 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
             WHERE i.kind = 'original'
               AND NOT EXISTS (SELECT 1 FROM detection_results r WHERE r.image_id = i.id AND r.model_sha256 = @modelSha256)
             ORDER BY i.ingested_at, i.id
-            """, new { modelSha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, new { modelSha256 }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new PendingImage(r.Id, (int)r.Width, (int)r.Height, r.FileName))];
     }
 
     public async Task<int> CountProcessedAsync(string modelSha256, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COUNT(*) FROM detection_results WHERE model_sha256 = @modelSha256", new { modelSha256 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT COUNT(*) FROM detection_results WHERE model_sha256 = @modelSha256", new { modelSha256 }, cancellationToken: cancellationToken));
     }
 
     public async Task StartRunAsync(DetectRun run, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO detect_runs (run_id, model_sha256, model_path, settings, started_at, status)
             VALUES (@RunId, @ModelSha256, @ModelPath, @SettingsJson, @startedAt, 'running')
             """,
-            new { run.RunId, run.ModelSha256, run.ModelPath, run.SettingsJson, startedAt = SqlCatalog.Iso(run.StartedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { run.RunId, run.ModelSha256, run.ModelPath, run.SettingsJson, startedAt = SqlCatalog.Iso(run.StartedAt) }, cancellationToken: cancellationToken));
     }
 
     public async Task<bool> RecordAsync(ImageDetectionWrite write, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
         // Two workers on the same image: the second waits, then sees the result and writes nothing.
-        await catalog.Database.LockAsync(connection, tx, $"detect:{write.ImageId}", cancellationToken).ConfigureAwait(false);
+        await catalog.Database.LockAsync(connection, tx, $"detect:{write.ImageId}", cancellationToken);
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM detection_results WHERE image_id = @ImageId AND model_sha256 = @ModelSha256",
-            new { write.ImageId, write.ModelSha256 }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+            new { write.ImageId, write.ModelSha256 }, tx, cancellationToken: cancellationToken)) > 0;
         if (exists) return false;
 
         foreach (var crop in write.Crops)
@@ -68,7 +68,7 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
                 {
                     crop.Id, crop.ParentId, crop.ByteSize, crop.Format, crop.Width, crop.Height, crop.ExifOrientation,
                     Phash = unchecked((long)crop.PerceptualHash), IngestedAt = SqlCatalog.Iso(crop.IngestedAt),
-                }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }, tx, cancellationToken: cancellationToken));
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -81,7 +81,7 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
                 write.ImageId, write.ModelSha256, write.RunId, outcome = write.Outcome.ToWire(),
                 vehicles = write.Detections.Count(d => d.Role == DetectionRole.Vehicle && d.CropId is not null),
                 write.Error, processedAt = SqlCatalog.Iso(write.ProcessedAt),
-            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }, tx, cancellationToken: cancellationToken));
 
         foreach (var d in write.Detections)
             await connection.ExecuteAsync(new CommandDefinition(
@@ -94,40 +94,40 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
                     write.ImageId, write.ModelSha256, d.Rank, d.ClassId, d.ClassName, Score = (double)d.Score,
                     X1 = (double)d.Box.X1, Y1 = (double)d.Box.Y1, X2 = (double)d.Box.X2, Y2 = (double)d.Box.Y2, role = RoleName(d.Role),
                     cropX = d.CropRect?.X, cropY = d.CropRect?.Y, cropWidth = d.CropRect?.Width, cropHeight = d.CropRect?.Height, d.CropId,
-                }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }, tx, cancellationToken: cancellationToken));
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken);
         return true;
     }
 
     public async Task FinishRunAsync(DetectRunResult result, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE detect_runs SET finished_at = @finishedAt, status = @status, processed = @Processed, vehicles = @Vehicles, failed = @Failed
             WHERE run_id = @RunId
             """,
             new { finishedAt = SqlCatalog.Iso(result.FinishedAt), status = result.Status.ToString().ToLowerInvariant(), result.Processed, result.Vehicles, result.Failed, result.RunId },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            cancellationToken: cancellationToken));
     }
 
     public async Task<ImageDetectionResult?> GetResultAsync(string imageId, string modelSha256, CancellationToken cancellationToken) =>
-        (await QueryResultsAsync("r.image_id = @imageId AND r.model_sha256 = @modelSha256", new { imageId, modelSha256 }, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        (await QueryResultsAsync("r.image_id = @imageId AND r.model_sha256 = @modelSha256", new { imageId, modelSha256 }, cancellationToken)).SingleOrDefault();
 
     public Task<IReadOnlyList<ImageDetectionResult>> ListResultsAsync(string? modelSha256, CancellationToken cancellationToken) =>
         QueryResultsAsync("(@modelSha256 IS NULL OR r.model_sha256 = @modelSha256)", new { modelSha256 }, cancellationToken);
 
     private async Task<IReadOnlyList<ImageDetectionResult>> QueryResultsAsync(string where, object parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var results = (await connection.QueryAsync<(string ImageId, string Model, string RunId, string Outcome, long Vehicles, string? Error, string ProcessedAt)>(new CommandDefinition(
             $"SELECT r.image_id, r.model_sha256, r.run_id, r.outcome, r.vehicle_count, r.error, r.processed_at FROM detection_results r WHERE {where} ORDER BY r.image_id, r.model_sha256",
-            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            parameters, cancellationToken: cancellationToken))).ToList();
         if (results.Count == 0) return [];
         var detections = (await connection.QueryAsync<DetectionRow>(new CommandDefinition(
             $"SELECT d.* FROM detections d JOIN detection_results r ON r.image_id = d.image_id AND r.model_sha256 = d.model_sha256 WHERE {where} ORDER BY d.rank",
-            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToLookup(d => (d.image_id, d.model_sha256));
+            parameters, cancellationToken: cancellationToken))).ToLookup(d => (d.image_id, d.model_sha256));
         return [.. results.Select(r => new ImageDetectionResult
         {
             ImageId = r.ImageId,

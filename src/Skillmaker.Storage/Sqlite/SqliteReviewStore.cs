@@ -13,14 +13,14 @@ public sealed class SqliteReviewStore(SqlCatalog catalog) : IReviewStore
 
     public async Task<IReadOnlyList<ReviewGroup>> GetGroupsAsync(CancellationToken cancellationToken)
     {
-        var all = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        var all = await LoadAsync(cancellationToken);
         return [.. all.GroupBy(i => i.Group, StringComparer.Ordinal).OrderBy(g => g.Key == NoHintGroup).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new ReviewGroup(g.Key, g.Count(), g.Count(i => i.Decision is null)))];
     }
 
     public async Task<IReadOnlyList<ReviewItem>> GetItemsAsync(ReviewQuery query, CancellationToken cancellationToken)
     {
-        var all = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        var all = await LoadAsync(cancellationToken);
         return [.. all.Where(i => query.Group is null || i.Group == query.Group)
             .Where(i => query.IncludeDecided || i.Decision is null)
             .Skip(query.Offset).Take(Math.Clamp(query.Limit, 1, 500))];
@@ -29,79 +29,79 @@ public sealed class SqliteReviewStore(SqlCatalog catalog) : IReviewStore
     public async Task RecordAsync(string batchId, string action, IReadOnlyList<LabelRecord> labels, CancellationToken cancellationToken)
     {
         if (labels.Count == 0) return;
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
         var ids = labels.Select(l => l.ImageId).Distinct().ToList();
         var crops = (await connection.QueryAsync<string>(new CommandDefinition($"SELECT id FROM images WHERE kind = 'crop' AND {catalog.In("id", "ids")}",
-            new { ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            new { ids }, tx, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
         var unknown = ids.Where(id => !crops.Contains(id)).ToList();
         if (unknown.Count > 0)
             throw new SkillmakerException($"{unknown.Count} selected id(s) are not crops in the catalog ({string.Join(", ", unknown.Take(3).Select(u => u.Length > 16 ? u[..16] : u))}); nothing was recorded.");
         var first = labels[0];
         await connection.ExecuteAsync(new CommandDefinition("INSERT INTO review_batches (batch_id, actor, action, recorded_at) VALUES (@batchId, @Actor, @action, @at)",
-            new { batchId, first.Actor, action, at = SqlCatalog.Iso(first.RecordedAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { batchId, first.Actor, action, at = SqlCatalog.Iso(first.RecordedAt) }, tx, cancellationToken: cancellationToken));
         foreach (var l in labels)
         {
             var labelId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "INSERT INTO labels (image_id, label, status, provenance, actor, recorded_at) VALUES (@ImageId, @Label, @status, @provenance, @Actor, @at) RETURNING id",
                 new { l.ImageId, l.Label, status = SqlCatalog.StatusName(l.Status), provenance = l.Provenance.ToWire(), l.Actor, at = SqlCatalog.Iso(l.RecordedAt) },
-                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                tx, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO review_batch_labels (batch_id, label_id) VALUES (@batchId, @labelId)",
-                new { batchId, labelId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { batchId, labelId }, tx, cancellationToken: cancellationToken));
         }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<int> UndoAsync(string batchId, string actor, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM review_batches WHERE batch_id = @batchId",
-            new { batchId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { batchId }, tx, cancellationToken: cancellationToken));
         if (exists == 0) throw new SkillmakerException($"Review action {batchId} is unknown; nothing was undone.");
         var n = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO label_retractions (label_id, batch_id, actor, recorded_at)
             SELECT label_id, @batchId, @actor, @at FROM review_batch_labels WHERE batch_id = @batchId
             ON CONFLICT (label_id) DO NOTHING
-            """, new { batchId, actor, at = SqlCatalog.Iso(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            """, new { batchId, actor, at = SqlCatalog.Iso(now) }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
         return n;
     }
 
     public async Task<IReadOnlyList<ReviewBatch>> GetRecentBatchesAsync(string actor, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string BatchId, string Actor, string Action, string At, long Crops, long Retracted)>(new CommandDefinition(
             """
             SELECT b.batch_id, b.actor, b.action, b.recorded_at, COUNT(bl.label_id), COUNT(r.label_id)
             FROM review_batches b JOIN review_batch_labels bl ON bl.batch_id = b.batch_id LEFT JOIN label_retractions r ON r.label_id = bl.label_id
             WHERE b.actor = @actor GROUP BY b.batch_id, b.actor, b.action, b.recorded_at
             ORDER BY b.recorded_at DESC, MAX(bl.label_id) DESC LIMIT @limit
-            """, new { actor, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, new { actor, limit }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new ReviewBatch(r.BatchId, r.Actor, r.Action, (int)r.Crops, DateTimeOffset.Parse(r.At, CultureInfo.InvariantCulture), r.Retracted == r.Crops))];
     }
 
     public async Task<IReadOnlyList<string>> GetKnownLabelsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         return [.. await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT DISTINCT label FROM labels WHERE status <> 'rejected' ORDER BY label", cancellationToken: cancellationToken)).ConfigureAwait(false)];
+            "SELECT DISTINCT label FROM labels WHERE status <> 'rejected' ORDER BY label", cancellationToken: cancellationToken))];
     }
 
     private async Task<List<ReviewItem>> LoadAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var crops = await connection.QueryAsync<(string Id, string? ParentId, long Width, long Height)>(new CommandDefinition(
-            "SELECT id, parent_id, width, height FROM images WHERE kind = 'crop' ORDER BY ingested_at, id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT id, parent_id, width, height FROM images WHERE kind = 'crop' ORDER BY ingested_at, id", cancellationToken: cancellationToken));
         var labels = (await connection.QueryAsync<(long Id, string ImageId, string Label, string Status, string Provenance, string Actor, string At)>(new CommandDefinition(
             """
             SELECT id, image_id, label, status, provenance, actor, recorded_at FROM labels
             WHERE id NOT IN (SELECT label_id FROM label_retractions) ORDER BY id
-            """, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToLookup(l => l.ImageId, StringComparer.Ordinal);
+            """, cancellationToken: cancellationToken))).ToLookup(l => l.ImageId, StringComparer.Ordinal);
         var crowd = (await connection.QueryAsync<(string ImageId, string Content, string Quality, string Outcome)>(new CommandDefinition(
             "SELECT image_id, content, quality, outcome FROM crowd_results WHERE id IN (SELECT MAX(id) FROM crowd_results GROUP BY image_id)",
-            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(c => c.ImageId, StringComparer.Ordinal);
+            cancellationToken: cancellationToken))).ToDictionary(c => c.ImageId, StringComparer.Ordinal);
         var items = new List<ReviewItem>();
         foreach (var c in crops)
         {

@@ -13,12 +13,12 @@ public sealed class SqliteUserStore(SqlCatalog catalog) : IUserStore
 
     public async Task<User> AddAsync(string name, UserRole role, string tokenHash, DateTimeOffset? tokenExpiresAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         try
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "INSERT INTO users (name, role, token_sha256, token_expires_at, created_at) VALUES (@name, @role, @tokenHash, @expires, @at) RETURNING id",
-                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqlCatalog.Iso(e) : null, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { name, role = role.ToWire(), tokenHash, expires = tokenExpiresAt is { } e ? SqlCatalog.Iso(e) : null, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken));
             return new User(id, name, role, now) { TokenExpiresAt = tokenExpiresAt };
         }
         catch (Exception ex) when (catalog.Database.IsUniqueViolation(ex))
@@ -38,37 +38,37 @@ public sealed class SqliteUserStore(SqlCatalog catalog) : IUserStore
 
     public async Task<bool> RevokeAsync(string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var n = await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET revoked_at = COALESCE(revoked_at, @at) WHERE name = @name",
-            new { name, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { name, at = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken));
         return n > 0;
     }
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)>(new CommandDefinition(
-            $"SELECT {Columns} FROM users ORDER BY name", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM users ORDER BY name", cancellationToken: cancellationToken));
         return [.. rows.Select(ToUser)];
     }
 
     public async Task<byte[]> GetOrCreateSecretAsync(string name, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("INSERT INTO server_secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
-            new { name, value = RandomNumberGenerator.GetBytes(32) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { name, value = RandomNumberGenerator.GetBytes(32) }, tx, cancellationToken: cancellationToken));
         var value = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition("SELECT value FROM server_secrets WHERE name = @name",
-            new { name }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            new { name }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
         return value!;
     }
 
     private async Task<User?> FindAsync(string where, object parameters, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await catalog.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<(long Id, string Name, string Role, string CreatedAt, string? Expires, string? Revoked)?>(new CommandDefinition(
-            $"SELECT {Columns} FROM users WHERE {where}", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT {Columns} FROM users WHERE {where}", parameters, cancellationToken: cancellationToken));
         return row is { } r ? ToUser(r) : null;
     }
 

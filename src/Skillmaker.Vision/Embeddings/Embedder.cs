@@ -82,7 +82,7 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
             }
             if (owned.Count > 0)
             {
-                var (made, batches) = await ComputeAsync(owned, requests, keys, results, Advance, cancellationToken).ConfigureAwait(false);
+                var (made, batches) = await ComputeAsync(owned, requests, keys, results, Advance, cancellationToken);
                 computed += made;
                 runs += batches;
             }
@@ -90,7 +90,7 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
             foreach (var (indexes, result) in waiting)
             {
                 // Another trainer in this process is computing it; if it gave up, try again ourselves.
-                if (await result.WaitAsync(cancellationToken).ConfigureAwait(false) is { } vector)
+                if (await result.WaitAsync(cancellationToken) is { } vector)
                 {
                     foreach (var i in indexes) results[i] = vector;
                     shared += indexes.Length;
@@ -136,7 +136,7 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
                         }
                         members.Clear();
                     }
-                    await foreach (var (indexes, tensor) in channel.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    await foreach (var (indexes, tensor) in channel.Reader.ReadAllAsync(stop.Token))
                     {
                         tensor.AsSpan(0, per).CopyTo(batch.AsSpan(members.Count * per));
                         ArrayPool<float>.Shared.Return(tensor);
@@ -148,7 +148,7 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
                 catch
                 {
                     // Producers blocked on a full channel must not wait for a reader that is gone.
-                    await stop.CancelAsync().ConfigureAwait(false);
+                    await stop.CancelAsync();
                     throw;
                 }
             }, CancellationToken.None);
@@ -159,7 +159,7 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
             {
                 await Parallel.ForEachAsync(byImage, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.DecodeParallelism), CancellationToken = stop.Token }, async (image, ct) =>
                 {
-                    using var bitmap = ImageDecoding.DecodeOriented(await readImage(image.Key, ct).ConfigureAwait(false), $"image {image.Key}");
+                    using var bitmap = ImageDecoding.DecodeOriented(await readImage(image.Key, ct), $"image {image.Key}");
                     foreach (var group in image)
                     {
                         var request = requests[group[0]];
@@ -167,24 +167,24 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
                         if (request.Copy == 0) backbone.Preprocessor.Write(bitmap, tensor.AsSpan(0, per));
                         else
                         {
-                            using var donor = request.DonorId is { } d ? ImageDecoding.DecodeOriented(await readImage(d, ct).ConfigureAwait(false), $"image {d}") : null;
+                            using var donor = request.DonorId is { } d ? ImageDecoding.DecodeOriented(await readImage(d, ct), $"image {d}") : null;
                             using var copy = _augmenter!.Apply(new AugmentSource(bitmap), options.Seed, request.ImageId, request.Copy, donor);
                             backbone.Preprocessor.Write(copy, tensor.AsSpan(0, per));
                         }
-                        await channel.Writer.WriteAsync((group, tensor), ct).ConfigureAwait(false);
+                        await channel.Writer.WriteAsync((group, tensor), ct);
                     }
-                }).ConfigureAwait(false);
+                });
                 channel.Writer.Complete();
             }
             catch (Exception ex)
             {
                 channel.Writer.TryComplete(ex);
                 // When the backbone failed first, its error is the one worth reporting.
-                if (consumer.IsFaulted || (await Task.WhenAny(consumer).ConfigureAwait(false)).IsFaulted)
-                    await consumer.ConfigureAwait(false);
+                if (consumer.IsFaulted || (await Task.WhenAny(consumer)).IsFaulted)
+                    await consumer;
                 throw;
             }
-            await consumer.ConfigureAwait(false);
+            await consumer;
         }
         finally
         {

@@ -1,4 +1,4 @@
-using Skillmaker.Deployment;
+using Skillmaker.Promotion;
 using YamlDotNet.RepresentationModel;
 
 namespace Skillmaker.Tests.Deployment;

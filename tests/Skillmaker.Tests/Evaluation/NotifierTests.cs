@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skillmaker.Notifications;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Tests.Evaluation;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Skillmaker.Common;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Tests.Support;
 

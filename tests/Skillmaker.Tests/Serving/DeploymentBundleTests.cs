@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Skillmaker.Detection;
-using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Workspaces;

@@ -1,4 +1,3 @@
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 
 namespace Skillmaker.Tests.Serving;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using Skillmaker.Server.Inference;
+using Skillmaker.Serving;
 using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Serving;

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Detection;
 using Skillmaker.Server;
-using Skillmaker.Server.Inference;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
 using Skillmaker.Storage;

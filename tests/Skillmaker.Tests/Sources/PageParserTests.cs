@@ -1,5 +1,4 @@
 using System.Text;
-using Skillmaker.Html.Sources;
 using Skillmaker.Sources;
 
 namespace Skillmaker.Tests.Sources;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Skillmaker.Html.Sources;
-using Skillmaker.Ingest;
 using Skillmaker.Sources;
+using Skillmaker.Ingest;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 

@@ -3,6 +3,7 @@ using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Workspaces;
+using Skillmaker.Evaluation;
 
 namespace Skillmaker.Tests.Training;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Skillmaker.Augmentation;
 using Skillmaker.Evaluation;
-using Skillmaker.Notifications;
+using Skillmaker.Promotion;
 using Skillmaker.Skills;
 using Skillmaker.Tests.Support;
 using Skillmaker.Training;

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using Skillmaker.Common;
+using Skillmaker.Reports;
+using Skillmaker.Skills;
+using Skillmaker.Vision.Skills;
+using Skillmaker.Training;
+using Skillmaker.Promotion;
+
+namespace Skillmaker.Evaluation;
+
+/// <summary>An evaluation that was recorded in the registry and saved as JSON at <see cref="Path"/>.</summary>
+public sealed record RecordedEvaluation(EvaluationSummary Summary, string Path);
+
+/// <summary>Measuring a trained skill version on a manifest's test split and writing its model report:
+/// what <c>eval</c>, <c>report</c> and <c>demo</c> share.</summary>
+public sealed class EvaluationService(TrainingEnvironment environment)
+{
+    private readonly TrainingEnvironment _env = environment.WithDefaults();
+
+    /// <summary>Folder of saved evaluations: <c>.skillmaker/evaluations/NAME/</c>.</summary>
+    public string EvaluationsDirectory(string skill) => Path.Combine(_env.Workspace.StateDirectory, "evaluations", skill);
+
+    /// <summary>Evaluates <paramref name="skill"/> on this machine on the test split of
+    /// <paramref name="manifestId"/> (default: the manifest it was trained on), records the result in
+    /// the registry and saves it as JSON.</summary>
+    public async Task<RecordedEvaluation> EvaluateAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken) =>
+        await RecordAsync(await MeasureAsync(skill, manifestId, progress, cancellationToken), cancellationToken);
+
+    /// <summary>The full id of the manifest <paramref name="skill"/> is evaluated on: <paramref name="manifestId"/>
+    /// (an id or prefix) when given, else the one it was trained on. Throws naming what is missing.</summary>
+    public async Task<string> ManifestIdForAsync(SkillRef skill, string? manifestId, CancellationToken cancellationToken)
+    {
+        var id = manifestId ?? (await _env.Skills.ReadInfoAsync(skill, cancellationToken)).ManifestId;
+        return (await ManifestAsync(id, cancellationToken)).Id;
+    }
+
+    /// <summary>Evaluates <paramref name="skill"/> on this machine without recording anything.</summary>
+    public async Task<EvaluationSummary> MeasureAsync(SkillRef skill, string? manifestId, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken));
+        var manifest = await ManifestAsync(manifestId ?? predictor.Package.Info.ManifestId, cancellationToken);
+        return (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken))[0];
+    }
+
+    private async Task<Datasets.DatasetManifest> ManifestAsync(string id, CancellationToken cancellationToken) =>
+        await _env.Datasets.GetManifestAsync(id, cancellationToken)
+            ?? throw new SkillmakerException($"No manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
+
+    /// <summary>Records an evaluation in the registry (once, however often it is recorded) and saves it as JSON.</summary>
+    public async Task<RecordedEvaluation> RecordAsync(EvaluationSummary summary, CancellationToken cancellationToken)
+    {
+        await _env.Registry.SaveEvaluationAsync(summary, cancellationToken);
+        var folder = EvaluationsDirectory(summary.Skill);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"v{summary.Version}-{summary.ManifestId[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), cancellationToken);
+        return new RecordedEvaluation(summary, path);
+    }
+
+    /// <summary>Writes the model report PDF of <paramref name="skill"/> to <paramref name="path"/>: its
+    /// evaluation from the package, the data it was trained on, failures with where the model looked,
+    /// and the latest gate decision when it has been through <c>promote</c>.</summary>
+    public async Task<ModelReport> WriteReportAsync(SkillRef skill, string path, CancellationToken cancellationToken)
+    {
+        using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken));
+        var evaluation = predictor.Package.ReadEvaluation()
+            ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
+        var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken)
+            ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {_env.Catalog.Location}.");
+        var gate = new PromotionService(_env).LatestDecision(skill);
+        var builder = _env.CreateReportBuilder();
+        var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        await builder.WritePdfAsync(report, path, cancellationToken);
+        return report;
+    }
+}

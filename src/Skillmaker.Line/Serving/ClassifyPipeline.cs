@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using SkiaSharp;
+using Skillmaker.Detection;
+using Skillmaker.Vision.Detection;
+using Skillmaker.Vision.Imaging;
+using Skillmaker.Vision.Skills;
+
+namespace Skillmaker.Serving;
+
+public sealed record DetectionAnswer(string ClassName, float Score, BoundingBox Box, bool Chosen);
+
+public sealed record VehicleAnswer(bool Detected, IReadOnlyList<DetectionAnswer> Detections);
+
+public sealed record StageAnswer
+{
+    public required string Skill { get; init; }
+    public required string Label { get; init; }
+    public required float Probability { get; init; }
+    public required IReadOnlyList<LabelProbability> Options { get; init; }
+    /// <summary>True when the top probability is below the stage's threshold: use the options, and the
+    /// cascade did not go further.</summary>
+    public required bool Abstained { get; init; }
+    public required int SkillVersion { get; init; }
+    /// <summary>The code commit that trained this skill version.</summary>
+    public required string CodeVersion { get; init; }
+}
+
+public sealed record ClassifyAnswer
+{
+    public required VehicleAnswer Vehicle { get; init; }
+    /// <summary>One entry per stage run on the chosen crop; empty when there is no vehicle.</summary>
+    public required IReadOnlyList<StageAnswer> Cascade { get; init; }
+    /// <summary>The code commit of the server that answered.</summary>
+    public required string CodeVersion { get; init; }
+    public required string DetectorSha256 { get; init; }
+}
+
+/// <summary>Photo → vehicles → the largest vehicle's crop → the cascade of skills. Stateless and
+/// thread-safe; the models it uses are shared.</summary>
+public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings detectorSettings, LiveSkills skills, ServingConfig config, InferenceMetrics metrics)
+{
+    public ClassifyAnswer Classify(ReadOnlySpan<byte> bytes)
+    {
+        using var image = OrientedDecoder.Decode(bytes, config.MaxPixels);
+        var started = Stopwatch.GetTimestamp();
+        var found = detector.DetectDecoded(image, detectorSettings.Thresholds);
+        metrics.ObserveDetector(Stopwatch.GetElapsedTime(started));
+        var selected = VehicleSelection.Select(found, detectorSettings, image.Width, image.Height);
+        var chosen = selected.Where(s => s.Role == DetectionRole.Vehicle && s.CropRect is not null)
+            .OrderByDescending(s => s.Detection.Box.Area).ThenByDescending(s => s.Detection.Score).FirstOrDefault();
+        var vehicle = new VehicleAnswer(chosen is not null,
+            [.. selected.Where(s => s.Role == DetectionRole.Vehicle).Select(s => new DetectionAnswer(s.Detection.ClassName, s.Detection.Score, s.Detection.Box, ReferenceEquals(s, chosen)))]);
+        var cascade = chosen is null ? [] : RunCascade(image, chosen.CropRect!.Value);
+        return new ClassifyAnswer { Vehicle = vehicle, Cascade = cascade, CodeVersion = Common.BuildInfo.CodeVersion, DetectorSha256 = detector.Model.Sha256 };
+    }
+
+    private List<StageAnswer> RunCascade(SKBitmap image, PixelRect rect)
+    {
+        using var crop = new SKBitmap();
+        if (!image.ExtractSubset(crop, new SKRectI(rect.X, rect.Y, rect.X + rect.Width, rect.Y + rect.Height)))
+            throw new InvalidOperationException($"Crop {rect} lies outside the {image.Width}x{image.Height} image.");
+        var answers = new List<StageAnswer>();
+        using var lease = skills.Acquire();
+        for (var stage = config.Cascade; stage is not null;)
+        {
+            var classifier = lease[stage.Skill];
+            var started = Stopwatch.GetTimestamp();
+            var probabilities = classifier.Classify(crop);
+            metrics.ObserveSkill(classifier.Skill, classifier.Version, Stopwatch.GetElapsedTime(started));
+            var top = probabilities[0];
+            var abstained = top.Probability < (stage.Threshold ?? classifier.AbstainBelow);
+            answers.Add(new StageAnswer
+            {
+                Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK ?? classifier.TopK)],
+                Abstained = abstained, SkillVersion = classifier.Version, CodeVersion = classifier.CodeVersion,
+            });
+            stage = abstained ? null : stage.Next.GetValueOrDefault(top.Label);
+        }
+        return answers;
+    }
+}

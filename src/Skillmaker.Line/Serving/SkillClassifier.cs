@@ -1,0 +1,53 @@
+using SkiaSharp;
+using Skillmaker.Vision.Skills;
+
+namespace Skillmaker.Serving;
+
+/// <summary>One loaded, immutable skill version that classifies a vehicle crop. Thread-safe.</summary>
+public interface ISkillClassifier : IDisposable
+{
+    string Skill { get; }
+    int Version { get; }
+    /// <summary>The code commit that trained this version.</summary>
+    string CodeVersion { get; }
+    /// <summary>The skill's own abstain threshold and option count (its config's <c>serving</c> section).</summary>
+    float AbstainBelow { get; }
+    int TopK { get; }
+    /// <summary>Every label with its probability, best first.</summary>
+    IReadOnlyList<LabelProbability> Classify(SKBitmap crop);
+}
+
+/// <summary>Loads a skill version. Throws a clear <see cref="Common.SkillmakerException"/> naming the
+/// missing version or file.</summary>
+public interface ISkillLoader
+{
+    Task<ISkillClassifier> LoadAsync(string skill, int version, CancellationToken cancellationToken);
+}
+
+/// <summary>Skill versions from package folders (see <see cref="SkillPackage"/>), located by the caller
+/// (e.g. the workspace's skill store).</summary>
+/// <param name="locate">The package folder of a version; it may fetch it first (a shared skill store).</param>
+public sealed class PackageSkillLoader(Func<string, int, CancellationToken, Task<string>> locate, PredictorOptions? options = null) : ISkillLoader
+{
+    public async Task<ISkillClassifier> LoadAsync(string skill, int version, CancellationToken cancellationToken)
+    {
+        var predictor = SkillPredictor.Open(await locate(skill, version, cancellationToken), options);
+        if (predictor.Package.Name != skill || predictor.Package.Version != version)
+        {
+            predictor.Dispose();
+            throw new Common.SkillmakerException($"The package found for {skill}@{version} says it is {predictor.Package.Name}@{predictor.Package.Version}.");
+        }
+        return new PackageClassifier(predictor);
+    }
+
+    private sealed class PackageClassifier(SkillPredictor predictor) : ISkillClassifier
+    {
+        public string Skill => predictor.Package.Name;
+        public int Version => predictor.Package.Version;
+        public string CodeVersion => predictor.Package.Info.CodeVersion;
+        public float AbstainBelow => (float)predictor.Package.Info.Serving.AbstainBelow;
+        public int TopK => predictor.Package.Info.Serving.TopK;
+        public IReadOnlyList<LabelProbability> Classify(SKBitmap crop) => predictor.Predict(crop, predictor.Package.Labels.Count);
+        public void Dispose() => predictor.Dispose();
+    }
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using Skillmaker.Blobs;
+using Skillmaker.Common;
+using Skillmaker.Skills;
+using Skillmaker.Vision.Skills;
+
+namespace Skillmaker.Training;
+
+/// <summary>Where packages go besides this machine: the catalog's skill index and the blob store.</summary>
+public sealed record SharedSkills(ISkillIndex Index, IBlobStore Blobs);
+
+/// <summary>Skill packages: <c>.skillmaker/skills/NAME/VERSION/</c>, immutable once written. A version
+/// number is reserved first, the package is written into a temporary folder, and the folder is renamed
+/// into place whole: a reader sees a complete package or none.
+/// <para>On one machine numbers are reserved with exclusive-create marker files. With
+/// <see cref="SharedSkills"/> (a PostgreSQL catalog) they are reserved in the skill index, and a
+/// committed package is published: its files go to the blob store and their ids to the index. Any machine
+/// then lists it and, when it first needs it, fetches it into its own folder (every blob verified), so a
+/// version trained on a worker is promoted and served elsewhere.</para></summary>
+public sealed class SkillStore(string root, SharedSkills? shared = null, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public string Root { get; } = root;
+
+    public SharedSkills? Shared { get; } = shared;
+
+    public static SkillStore For(Workspaces.Workspace workspace, SharedSkills? shared = null, TimeProvider? time = null) =>
+        new(Path.Combine(workspace.StateDirectory, "skills"), shared, time);
+
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new SortedSet<string>(LocalNames(), StringComparer.Ordinal);
+        if (Shared is { } s)
+            foreach (var record in await s.Index.ListPublishedAsync(null, cancellationToken)) names.Add(record.Skill);
+        return [.. names];
+    }
+
+    /// <summary>Complete versions of a skill, ascending: here, and published when shared.</summary>
+    public async Task<IReadOnlyList<int>> VersionsAsync(string name, CancellationToken cancellationToken)
+    {
+        var versions = new SortedSet<int>(LocalVersions(name));
+        if (Shared is { } s)
+            foreach (var record in await s.Index.ListPublishedAsync(name, cancellationToken)) versions.Add(record.Version);
+        return [.. versions];
+    }
+
+    public string PathOf(SkillRef skill) => Path.Combine(Root, skill.Name, skill.Version.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The package's folder on this machine, fetched from the blob store the first time when it
+    /// was published elsewhere; the error names the known skills or versions.</summary>
+    public async Task<string> FindAsync(SkillRef skill, CancellationToken cancellationToken)
+    {
+        if (IsComplete(PathOf(skill))) return PathOf(skill);
+        if (Shared is { } s && await s.Index.GetAsync(skill.Name, skill.Version, cancellationToken) is { Published: true } record)
+            return await FetchAsync(s, record, cancellationToken);
+        var versions = await VersionsAsync(skill.Name, cancellationToken);
+        if (versions.Count == 0)
+        {
+            var names = await NamesAsync(cancellationToken);
+            throw new SkillmakerException($"Unknown skill '{skill.Name}' in {Where}; known: {(names.Count == 0 ? "(none; train one with `skillmaker train SKILL.json`)" : string.Join(", ", names))}.");
+        }
+        throw new SkillmakerException($"Skill '{skill.Name}' has no version {skill.Version}; its versions: {string.Join(", ", versions)}.");
+    }
+
+    public async Task<SkillPackageInfo> ReadInfoAsync(SkillRef skill, CancellationToken cancellationToken) =>
+        SkillPackage.ReadInfo(await FindAsync(skill, cancellationToken));
+
+    public async Task<SkillPackage> LoadAsync(SkillRef skill, string? backbonePath, CancellationToken cancellationToken) =>
+        SkillPackage.Load(await FindAsync(skill, cancellationToken), backbonePath);
+
+    /// <summary>Reserves the next version of <paramref name="name"/>. Gaps are harmless: a crashed
+    /// trainer's reservation only skips its number. With a shared index, <paramref name="owner"/> (a job's
+    /// run and batch) gets the same number again when it asks again.</summary>
+    public async Task<Reservation> ReserveAsync(string name, string? owner, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Root, name);
+        Directory.CreateDirectory(folder);
+        if (Shared is { } s)
+        {
+            var atLeast = LocalVersions(name).DefaultIfEmpty(0).Max() + 1;
+            var record = await s.Index.ReserveAsync(name, owner ?? $"{Environment.MachineName}:{Guid.NewGuid():N}", atLeast, _time.GetUtcNow(), cancellationToken);
+            if (record.Published)
+                throw new SkillmakerException($"{name}@{record.Version} of {record.Owner} is already published; it is not trained again.");
+            return new Reservation(this, name, record.Version, NewTemporaryFolder(folder, record.Version), marker: null, record.Owner);
+        }
+        var taken = LocalVersions(name).DefaultIfEmpty(0).Max();
+        var reserved = Directory.EnumerateFiles(folder, ".v*.reserved").Select(f => Path.GetFileName(f)[2..^".reserved".Length])
+            .Select(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0).DefaultIfEmpty(0).Max();
+        for (var version = Math.Max(taken, reserved) + 1; ; version++)
+        {
+            if (Directory.Exists(Path.Combine(folder, version.ToString(CultureInfo.InvariantCulture)))) continue;
+            var marker = Path.Combine(folder, $".v{version.ToString(CultureInfo.InvariantCulture)}.reserved");
+            try
+            {
+                using (new FileStream(marker, FileMode.CreateNew, FileAccess.Write)) { }
+            }
+            catch (IOException) when (File.Exists(marker))
+            {
+                continue;
+            }
+            return new Reservation(this, name, version, NewTemporaryFolder(folder, version), marker, owner: null);
+        }
+    }
+
+    /// <summary>A reserved version and the temporary folder its files go into.</summary>
+    public sealed class Reservation : IDisposable
+    {
+        private readonly SkillStore _store;
+        private readonly string? _marker;
+        private bool _committed;
+
+        internal Reservation(SkillStore store, string name, int version, string temporaryDirectory, string? marker, string? owner)
+        {
+            _store = store;
+            _marker = marker;
+            Name = name;
+            Version = version;
+            TemporaryDirectory = temporaryDirectory;
+            Owner = owner;
+        }
+
+        public string Name { get; }
+        public int Version { get; }
+        public string TemporaryDirectory { get; }
+        /// <summary>Who holds the number in the shared index; null on one machine.</summary>
+        public string? Owner { get; }
+
+        /// <summary>Publishes the finished package when shared (its files and the backbone at
+        /// <paramref name="backbonePath"/>, unless the blob store has it), then moves it into place; returns
+        /// its folder here. Publishing comes first, so a package in a folder is always the published one.</summary>
+        public async Task<string> CommitAsync(string backbonePath, CancellationToken cancellationToken)
+        {
+            var target = _store.PathOf(new SkillRef(Name, Version));
+            if (_store.Shared is { } shared && Owner is not null)
+            {
+                await PublishAsync(shared, TemporaryDirectory, backbonePath, cancellationToken);
+                // A folder already there was fetched from what was just published: the same files.
+                if (IsComplete(target)) return target;
+            }
+            Directory.Move(TemporaryDirectory, target);
+            _committed = true;
+            if (_marker is not null) File.Delete(_marker);
+            return target;
+        }
+
+        private async Task PublishAsync(SharedSkills shared, string folder, string backbonePath, CancellationToken cancellationToken)
+        {
+            var files = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            {
+                var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
+                var id = Sha256Hex.Of(bytes);
+                await shared.Blobs.PutAsync(id, bytes, cancellationToken);
+                files[Path.GetFileName(file)] = id;
+            }
+            var info = SkillPackage.ReadInfo(folder);
+            if (!await shared.Blobs.ExistsAsync(info.Backbone.Sha256, cancellationToken))
+                await Jobs.BlobFileCache.StageAsync(shared.Blobs, backbonePath, info.Backbone.Sha256, "Backbone", cancellationToken);
+            await shared.Index.PublishAsync(Name, Version, Owner!, files, _store._time.GetUtcNow(), cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            if (_committed) return;
+            try
+            {
+                if (Directory.Exists(TemporaryDirectory)) Directory.Delete(TemporaryDirectory, recursive: true);
+                if (_marker is not null) File.Delete(_marker);
+            }
+            catch (IOException) { }
+        }
+    }
+
+    private string Where => Shared is { } s ? $"{Root} and the skill index beside the catalog (blobs in {s.Blobs.Location})" : Root;
+
+    private IEnumerable<string> LocalNames() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.') && LocalVersions(n).Count > 0)
+            : [];
+
+    private List<int> LocalVersions(string name)
+    {
+        var folder = Path.Combine(Root, name);
+        if (!Directory.Exists(folder)) return [];
+        return [.. Directory.EnumerateDirectories(folder).Select(Path.GetFileName)
+            .Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)
+            .Where(v => v > 0 && IsComplete(Path.Combine(folder, v.ToString(CultureInfo.InvariantCulture)))).Order()];
+    }
+
+    private static bool IsComplete(string folder) => File.Exists(Path.Combine(folder, SkillPackageInfo.FileName));
+
+    private static string NewTemporaryFolder(string folder, int version)
+    {
+        var temp = Path.Combine(folder, $".tmp-{version.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        return temp;
+    }
+
+    /// <summary>Fetches a published package into its folder here: every file from the blob store (hash
+    /// verified), plus the backbone when it is not where the package says, then one rename.</summary>
+    private async Task<string> FetchAsync(SharedSkills shared, SkillVersionRecord record, CancellationToken cancellationToken)
+    {
+        var skill = new SkillRef(record.Skill, record.Version);
+        var target = PathOf(skill);
+        var folder = Path.Combine(Root, record.Skill);
+        Directory.CreateDirectory(folder);
+        var temp = NewTemporaryFolder(folder, record.Version);
+        try
+        {
+            foreach (var (file, id) in record.Files)
+            {
+                if (file != Path.GetFileName(file) || file.StartsWith('.'))
+                    throw new SkillmakerException($"Skill index: {skill} lists a file named '{file}'; expected plain file names of a package.");
+                await File.WriteAllBytesAsync(Path.Combine(temp, file), await shared.Blobs.ReadAllBytesAsync(id, cancellationToken), cancellationToken);
+            }
+            var info = SkillPackage.ReadInfo(temp);
+            if (info.Name != record.Skill || info.Version != record.Version)
+                throw new SkillmakerException($"Skill index: the package published as {skill} says it is {info.Name}@{info.Version}.");
+            var backbone = info.Backbone.Path;
+            if (!File.Exists(backbone) || await Sha256Hex.OfFileAsync(backbone, cancellationToken) != info.Backbone.Sha256)
+                await File.WriteAllBytesAsync(Path.Combine(temp, Path.GetFileName(backbone)),
+                    await shared.Blobs.ReadAllBytesAsync(info.Backbone.Sha256, cancellationToken), cancellationToken);
+            try
+            {
+                Directory.Move(temp, target);
+            }
+            catch (IOException) when (IsComplete(target))
+            {
+                // Another process here fetched it first; theirs is the same bytes.
+                Directory.Delete(temp, recursive: true);
+            }
+            return target;
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+}
