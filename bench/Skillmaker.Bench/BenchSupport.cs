@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Common;
 using Skillmaker.Ingest;
-using Skillmaker.Storage;
-using Skillmaker.Vision.Imaging;
+using System.Text.Json;
+using Skillmaker.Host;
 using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
@@ -23,44 +23,54 @@ internal static class BenchSupport
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a fresh workspace in a temporary folder (deleted after),
-    /// with an ingest service on its catalog and blobs.</summary>
-    public static async Task InWorkspaceAsync(Func<Workspace, Catalog.ICatalog, IngestService, Task> work, int parallelism = 0)
+    /// <summary>The line as a benchmark lends it: no logging, and <c>$SKILLMAKER_ASSETS</c> pointing at
+    /// <paramref name="assets"/> when given.</summary>
+    public static LineContext Context(string? assets = null) => new()
     {
-        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-{Guid.NewGuid():N}");
-        try
-        {
-            var workspace = await Workspace.InitAsync(root, 1, CancellationToken.None);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-            var ingest = new IngestService(catalog, WorkspaceStorage.OpenBlobs(workspace), new SkiaImageProbe(),
-                workspace.Config.Ingest with { Parallelism = parallelism }, TimeProvider.System, NullLogger<IngestService>.Instance);
-            await work(workspace, catalog, ingest);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Logging = NullLoggerFactory.Instance,
+        Environment = name => assets is not null && name == AssetLocator.EnvironmentVariable ? assets : Environment.GetEnvironmentVariable(name),
+        AssetSearchStart = [AppContext.BaseDirectory, Environment.CurrentDirectory],
+        User = "bench",
+    };
+
+    /// <summary>A fresh workspace in a temporary folder (deleted by <see cref="TempWorkspace.DisposeAsync"/>)
+    /// with the line's services over it; <paramref name="parallelism"/> sets ingest.parallelism.</summary>
+    public static async Task<TempWorkspace> NewWorkspaceAsync(string name, long seed, string? assets = null, int parallelism = 0)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-{name}-{Guid.NewGuid():N}");
+        var created = await Workspace.InitAsync(root, seed, CancellationToken.None);
+        var workspace = Workspace.FromConfig(root, JsonSerializer.Serialize(created.Config with { Ingest = created.Config.Ingest with { Parallelism = parallelism } }, WorkspaceJson.Options));
+        return new TempWorkspace(root, await LineServices.OpenAsync(workspace, Context(assets), CancellationToken.None));
     }
 
-    /// <summary>Ingests the car photos (labels from their folders) into the workspace and returns a
-    /// training environment over it that finds <c>${SKILLMAKER_ASSETS}</c> paths in <paramref name="assets"/>.</summary>
-    public static async Task<Training.TrainingEnvironment> IngestCarsForTrainingAsync(Workspace workspace, Catalog.ICatalog catalog, Blobs.IBlobStore blobs, string assets, HttpClient http)
+    /// <summary>Runs <paramref name="work"/> on a fresh workspace (see <see cref="NewWorkspaceAsync"/>).</summary>
+    public static async Task InWorkspaceAsync(Func<LineServices, Task> work, int parallelism = 0)
     {
-        var ingest = new IngestService(catalog, blobs, new SkiaImageProbe(), workspace.Config.Ingest, TimeProvider.System, NullLogger<IngestService>.Instance);
-        await ingest.RunAsync(new IngestRequest { Paths = [Path.Combine(assets, "cars")], Source = "stanford-cars", LabelsFromFolders = true }, null, CancellationToken.None);
-        return new Training.TrainingEnvironment
-        {
-            Workspace = workspace, Catalog = catalog, Blobs = blobs, Datasets = WorkspaceStorage.DatasetStore(catalog), Registry = WorkspaceStorage.AliasRegistry(catalog),
-            Http = http, Logging = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-            Environment = name => name == AssetLocator.EnvironmentVariable ? assets : Environment.GetEnvironmentVariable(name),
-        }.WithDefaults();
+        await using var temp = await NewWorkspaceAsync("ingest", 1, parallelism: parallelism);
+        await work(temp.Line);
     }
+
+    /// <summary>Ingests the car photos (labels from their folders) into the workspace.</summary>
+    public static Task IngestCarsAsync(LineServices line, string assets) =>
+        line.Ingest().RunAsync(new IngestRequest { Paths = [Path.Combine(assets, "cars")], Source = "stanford-cars", LabelsFromFolders = true }, null, CancellationToken.None);
 
     public static async Task<TimeSpan> TimeAsync(Func<Task> work)
     {
         var watch = Stopwatch.StartNew();
         await work();
         return watch.Elapsed;
+    }
+}
+
+/// <summary>A workspace in a temporary folder with the line over it; disposing closes it and deletes the folder.</summary>
+internal sealed class TempWorkspace(string root, LineServices line) : IAsyncDisposable
+{
+    public LineServices Line { get; } = line;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Line.DisposeAsync();
+        Directory.Delete(root, recursive: true);
     }
 }
 

@@ -3,7 +3,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Catalog;
 using Skillmaker.Crowd;
-using Skillmaker.Storage.Sqlite;
 
 namespace Skillmaker.Bench;
 
@@ -20,8 +19,8 @@ internal static class CrowdBenchmark
         Directory.CreateDirectory(dir);
         try
         {
-            await using var catalog = new SqliteCatalog(Path.Combine(dir, "catalog.db"));
-            await catalog.MigrateAsync(CancellationToken.None);
+            await using var temp = await BenchSupport.NewWorkspaceAsync("crowd", 1);
+            var catalog = temp.Line.Catalog;
             var now = DateTimeOffset.UtcNow;
             var ids = new List<string>();
             for (var i = 0; i < crops; i++)
@@ -35,8 +34,8 @@ internal static class CrowdBenchmark
                     Occurrence = new ImageOccurrence { ImageId = id, Source = "bench", OriginalPath = id, OriginalFileName = "c.jpg", RunId = "bench", SeenAt = now },
                 }, CancellationToken.None);
             }
-            var store = new SqliteCrowdStore(catalog);
-            var crowd = new CrowdService(store, catalog, new CrowdOptions { Overlap = overlap, GoldEvery = 0 }, TimeProvider.System, NullLogger<CrowdService>.Instance);
+            var store = temp.Line.CrowdStore;
+            var crowd = temp.Line.Crowd(new CrowdOptions { Overlap = overlap, GoldEvery = 0 });
             await crowd.EnqueueAllCropsAsync(overlap, CancellationToken.None);
 
             var random = new Random(17);

@@ -51,9 +51,9 @@ internal static class IngestBenchmark
         });
 
     private static Task IngestAsync(string[] paths, int parallelism) =>
-        BenchSupport.InWorkspaceAsync(async (_, _, service) =>
+        BenchSupport.InWorkspaceAsync(async line =>
         {
-            var summary = await service.RunAsync(new IngestRequest { Paths = paths, Source = "bench", LabelsFromFolders = true }, null, CancellationToken.None);
+            var summary = await line.Ingest().RunAsync(new IngestRequest { Paths = paths, Source = "bench", LabelsFromFolders = true }, null, CancellationToken.None);
             if (summary.Rejected.Count > 0) throw new InvalidOperationException($"{summary.Rejected.Count} files rejected: {summary.Rejected[0].Reason}");
         }, parallelism);
 }

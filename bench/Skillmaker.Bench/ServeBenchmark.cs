@@ -14,6 +14,7 @@ using Skillmaker.Training;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
 using Skillmaker.Promotion;
+using Skillmaker.Host;
 
 namespace Skillmaker.Bench;
 
@@ -35,22 +36,17 @@ internal static class ServeBenchmark
         try
         {
             var workspace = await Workspace.InitAsync(root, 20261123, CancellationToken.None);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-            var blobs = WorkspaceStorage.OpenBlobs(workspace);
+            await using var line = await LineServices.OpenAsync(workspace, BenchSupport.Context(assets), CancellationToken.None);
             var setup = Stopwatch.StartNew();
-            var skill = await TrainAndPromoteAsync(workspace, catalog, blobs, assets);
-            var (_, key) = await new ApiKeyService(WorkspaceStorage.ApiKeyStore(catalog), TimeProvider.System).AddAsync("bench", CancellationToken.None);
+            var skill = await TrainAndPromoteAsync(line, assets);
+            var (_, key) = await line.ApiKeys().AddAsync("bench", CancellationToken.None);
             var servingPath = Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
             await File.WriteAllTextAsync(servingPath, $$"""{ "cascade": { "skill": "{{skill}}" } }""");
             Console.WriteLine($"serve benchmark: {Environment.ProcessorCount} cores; skill '{skill}' trained and promoted in {setup.Elapsed.TotalSeconds:F0} s");
 
-            var store = SkillStore.For(workspace);
-            var inference = new InferenceSetup(ServingConfig.Load(servingPath), YoloDetector.Shared(Path.Combine(assets, "detector", "yolov8n_int8.onnx"), null, 0),
-                new DetectorSettings(), new PackageSkillLoader((s, v, ct) => store.FindAsync(new SkillRef(s, v), ct)));
-            await using var app = await SkillmakerServer.BuildAsync(workspace, catalog, blobs,
-                new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, TimeProvider.System, CancellationToken.None);
-            await app.StartAsync();
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var inference = line.PrepareInference(servingPath, new DetectorOverrides { Model = Path.Combine(assets, "detector", "yolov8n_int8.onnx") })!;
+            await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, CancellationToken.None);
+            var address = new Uri(app.Addresses()[0]);
 
             // One photo with a car, so every request runs the detector and the skill.
             var photo = Directory.GetFiles(Path.Combine(assets, "cars"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
@@ -139,10 +135,10 @@ internal static class ServeBenchmark
 
     /// <summary>The example 13-variant skill without augmented copies (they only slow the set-up),
     /// trained on the car photos and promoted to production.</summary>
-    private static async Task<string> TrainAndPromoteAsync(Workspace workspace, Catalog.ICatalog catalog, Blobs.IBlobStore blobs, string assets)
+    private static async Task<string> TrainAndPromoteAsync(LineServices line, string assets)
     {
-        using var http = new HttpClient();
-        var env = await BenchSupport.IngestCarsForTrainingAsync(workspace, catalog, blobs, assets, http);
+        await BenchSupport.IngestCarsAsync(line, assets);
+        var workspace = line.Workspace;
         var example = TrainBenchmark.FindExample();
         var config = JsonNode.Parse(await File.ReadAllTextAsync(example))!.AsObject();
         config["augmentations"] = new JsonObject { ["copiesPerImage"] = 0 };
@@ -150,11 +146,11 @@ internal static class ServeBenchmark
         await File.WriteAllTextAsync(configPath, config.ToJsonString());
         File.Copy(Path.Combine(Path.GetDirectoryName(example)!, config["definition"]!.GetValue<string>()), Path.Combine(workspace.Root, config["definition"]!.GetValue<string>()));
 
-        var skill = await SkillConfigLoader.LoadAsync(configPath, env.Environment, CancellationToken.None);
-        var training = new TrainingService(env);
+        var skill = await SkillConfigLoader.LoadAsync(configPath, line.Context.Environment, CancellationToken.None);
+        var training = line.Trainer();
         using var prepared = await training.PrepareAsync(skill, null, null, null, CancellationToken.None);
         var trained = await training.TrainAsync(prepared, null, CancellationToken.None);
-        var promoted = await new PromotionService(env).PromoteAsync(new PromotionRequest(new SkillRef(trained.Package.Name, trained.Package.Version), "bench"), null, CancellationToken.None);
+        var promoted = await line.Promotion().PromoteAsync(new PromotionRequest(new SkillRef(trained.Package.Name, trained.Package.Version), "bench"), null, CancellationToken.None);
         if (!promoted.Promoted) throw new InvalidOperationException($"promotion refused: {promoted.Decision}");
         return trained.Package.Name;
     }

@@ -32,20 +32,18 @@ internal static class SourcesBenchmark
         var crawl = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
-            local.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync((ws, catalog, ingest) =>
-                ingest.RunAsync(new IngestRequest { Paths = [cars], Source = "bench" }, null, CancellationToken.None)))).TotalSeconds);
-            urls.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async (ws, catalog, ingest) =>
+            local.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(line =>
+                line.Ingest().RunAsync(new IngestRequest { Paths = [cars], Source = "bench" }, null, CancellationToken.None)))).TotalSeconds);
+            urls.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async line =>
             {
-                var list = Path.Combine(ws.Root, "urls.txt");
+                var list = Path.Combine(line.Workspace.Root, "urls.txt");
                 await File.WriteAllLinesAsync(list, Enumerable.Range(0, photos.Length).Select(i => $"{root}img/{i}.jpg"));
-                var service = new UrlIngestService(ingest, WorkspaceStorage.OpenCrawlStateStore(catalog), new SourceSettings(), TimeProvider.System, 1, NullLogger<UrlIngestService>.Instance);
-                var summary = await service.RunAsync(new UrlIngestRequest { UrlLists = [list], Source = "bench", AllowPrivate = true }, null, CancellationToken.None);
+                var summary = await line.UrlIngest().RunAsync(new UrlIngestRequest { UrlLists = [list], Source = "bench", AllowPrivate = true }, null, CancellationToken.None);
                 Check(summary.Ingest, photos.Length);
             }))).TotalSeconds);
-            crawl.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async (ws, catalog, ingest) =>
+            crawl.Add(files.Length / (await BenchSupport.TimeAsync(() => BenchSupport.InWorkspaceAsync(async line =>
             {
-                var service = new CrawlService(ingest, WorkspaceStorage.OpenCrawlStateStore(catalog), new AngleSharpPageParser(), new SourceSettings(), TimeProvider.System, 1, NullLogger<CrawlService>.Instance);
-                var summary = await service.RunAsync(new CrawlRequest
+                var summary = await line.Crawl().RunAsync(new CrawlRequest
                 {
                     StartUrl = root, Source = "bench", MaxPages = photos.Length + 1, Delay = TimeSpan.Zero,
                     Rules = new PageRules { ImageSelector = ".gallery", LabelJsonLd = ["brand.name", "model"] },

@@ -21,17 +21,13 @@ internal static class TrainBenchmark
     {
         var seed = args.Length > 0 && long.TryParse(args[0], out var s) ? s : 20261123;
         var assets = BenchSupport.Assets();
-        var root = Path.Combine(Path.GetTempPath(), $"sm-bench-train-{Guid.NewGuid():N}");
-        try
+        await using var temp = await BenchSupport.NewWorkspaceAsync("train", seed, assets);
         {
-            var workspace = await Workspace.InitAsync(root, seed, CancellationToken.None);
-            await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-            var blobs = WorkspaceStorage.OpenBlobs(workspace);
-            using var http = new HttpClient();
-            var env = await BenchSupport.IngestCarsForTrainingAsync(workspace, catalog, blobs, assets, http);
+            await BenchSupport.IngestCarsAsync(temp.Line, assets);
+            var env = temp.Line.Training;
             var example = FindExample();
             var skill = await SkillConfigLoader.LoadAsync(example, env.Environment, CancellationToken.None);
-            var training = new TrainingService(env);
+            var training = temp.Line.Trainer();
 
             var cold = await TrainOnceAsync(training, skill);
             var warm = await TrainOnceAsync(training, skill);
@@ -59,10 +55,6 @@ internal static class TrainBenchmark
                 Console.WriteLine($"    {type + (parameters == "{}" ? "" : " " + parameters),-28} {seconds,6:F2} s   top-1 {ranks.Count(r => r == 1) / (double)ranks.Count:F3}  top-3 {ranks.Count(r => r <= 3) / (double)ranks.Count:F3}");
             }
             return 0;
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
         }
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skillmaker.Users;
 using static Skillmaker.Server.Html;
+using Skillmaker.Crowd;
 
 namespace Skillmaker.Server;
 

@@ -14,7 +14,8 @@ using Skillmaker.Detection;
 using Skillmaker.Review;
 using Skillmaker.Serving;
 using Skillmaker.Vision.Detection;
-using Skillmaker.Storage;
+using Skillmaker.Host;
+using Skillmaker.Server.Inference;
 using Skillmaker.Users;
 using Skillmaker.Workspaces;
 
@@ -30,7 +31,7 @@ public sealed record ServerOptions
     /// <summary>How long an image link in a page stays valid. Default 30 minutes.</summary>
     public TimeSpan PageImageLinkLifetime { get; init; } = TimeSpan.FromMinutes(30);
     public CrowdOptions Crowd { get; init; } = new();
-    /// <summary>Where the review grid's boxes come from. Default: none (crops shown alone).</summary>
+    /// <summary>Where the review grid's boxes come from. Default: the detection stage's records.</summary>
     public ICropBoxSource? Boxes { get; init; }
     /// <summary>The inference API (<c>/v1/classify</c>); null (default) serves only the pages.</summary>
     public InferenceSetup? Inference { get; init; }
@@ -41,9 +42,6 @@ public sealed record ServerOptions
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
 
-/// <summary>What the inference API runs: the cascade config, the vehicle detector and how skill
-/// versions are loaded.</summary>
-public sealed record InferenceSetup(ServingConfig Config, YoloDetector Detector, DetectorSettings DetectorSettings, ISkillLoader Loader);
 
 public static class Roles
 {
@@ -55,25 +53,41 @@ public static class Roles
 /// (<see cref="CrowdEndpoints.MapCrowd"/>, <see cref="ReviewEndpoints.MapReview"/>, later the inference API).</summary>
 public static class SkillmakerServer
 {
-    public static async Task<WebApplication> BuildAsync(Workspace workspace, ICatalog catalog, IBlobStore blobs, ServerOptions options, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The server over the line's workspace, started and listening on <see cref="ServerOptions.Urls"/>
+    /// (port 0 picks a free port; see <see cref="Addresses"/>). Disposing it stops it.</summary>
+    public static async Task<WebApplication> StartAsync(LineServices line, ServerOptions options, CancellationToken cancellationToken)
     {
+        var app = await BuildAsync(line, options, cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Where a started server listens, e.g. http://127.0.0.1:41234.</summary>
+    public static IReadOnlyList<string> Addresses(this WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>Skill versions the inference API serves now; null when it is off (no cascade).</summary>
+    public static IReadOnlyDictionary<string, int>? ServedVersions(this WebApplication app) => app.Services.GetService<LiveSkills>()?.Versions;
+
+    public static async Task<WebApplication> BuildAsync(LineServices line, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var workspace = line.Workspace;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = workspace.Root, ApplicationName = "Skillmaker.Server" });
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel)
             // Keys sit in the workspace next to the catalog they protect; the "unencrypted" warning is expected.
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
-        var users = WorkspaceStorage.UserStore(catalog);
-        var secret = await users.GetOrCreateSecretAsync("image-links", cancellationToken);
         var services = builder.Services;
-        services.AddSingleton(workspace).AddSingleton(catalog).AddSingleton(blobs).AddSingleton(time).AddSingleton(options);
-        services.AddSingleton(users).AddSingleton(sp => new UserService(users, time));
-        services.AddSingleton(WorkspaceStorage.CrowdStore(catalog));
-        services.AddSingleton(sp => new CrowdService(sp.GetRequiredService<ICrowdStore>(), catalog, options.Crowd, time, sp.GetRequiredService<ILogger<CrowdService>>()));
-        services.AddSingleton(WorkspaceStorage.ReviewStore(catalog));
-        services.AddSingleton(sp => new ReviewService(sp.GetRequiredService<IReviewStore>(), time));
-        services.AddSingleton(options.Boxes ?? new NoCropBoxes());
-        services.AddSingleton(new SignedImageLinks(secret, time));
+        services.AddSingleton(options).AddSkillmaker(line, options.Crowd, await line.ImageLinksAsync(cancellationToken), options.Boxes);
         if (options.Jobs is not null) services.AddJobsDashboard();
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
@@ -121,15 +135,7 @@ public static class SkillmakerServer
             .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Admin.ToWire()));
 
         services.AddOpenApi();
-        if (options.Inference is { } inference)
-        {
-            services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
-            services.AddSingleton(sp => new LiveSkills(inference.Config.Skills, WorkspaceStorage.AliasRegistry(catalog), inference.Loader, sp.GetRequiredService<ILogger<LiveSkills>>()));
-            services.AddSingleton(sp => new ClassifyPipeline(inference.Detector, inference.DetectorSettings, sp.GetRequiredService<LiveSkills>(), inference.Config, sp.GetRequiredService<InferenceMetrics>()));
-            services.AddSingleton(new InferenceGate(inference.Config));
-            services.AddSingleton(sp => new ApiKeyCache(new ApiKeyService(WorkspaceStorage.ApiKeyStore(catalog), time), time));
-            services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), time, sp.GetRequiredService<ILogger<LiveSkillsRefresher>>()));
-        }
+        if (options.Inference is { } inference) services.AddSkillmakerInference(line, inference);
 
         var app = builder.Build();
         // Fail at start, naming the skill or file, rather than answer with half a cascade.

@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Common;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Jobs;
+using Skillmaker.Storage.Queue;
 
 namespace Skillmaker.Workers;
 
@@ -21,8 +22,7 @@ public sealed record WorkerOptions
     /// <summary>Shown in the dashboard. Default host:pid.</summary>
     public string Name { get; init; } = $"{Environment.MachineName.ToLowerInvariant()}:{Environment.ProcessId}";
 
-    // "embed", "train" and "eval" are the kinds of Skillmaker.Training's jobs; this project does not reference training.
-    public static readonly IReadOnlyList<string> AllQueues = [Ingest.IngestJobs.Kind, Detection.DetectJobs.Kind, "embed", "train", "eval", "default"];
+    public static IReadOnlyList<string> AllQueues => Host.JobKinds.Queues;
 }
 
 /// <summary>A Hangfire server taking batch jobs until stopped. Stopping lets running jobs end (or hands them

@@ -15,8 +15,8 @@ public static class ApiKeysCommand
         var add = new Command("add", "Create an API key for a client (shown once; only its hash is stored)") { name };
         add.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var (client, key) = await Service(services, run).AddAsync(parse.GetValue(name)!, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var (client, key) = await line.ApiKeys().AddAsync(parse.GetValue(name)!, ct);
             if (run.IsJson) run.WriteJson(new { client.Name, key, client.CreatedAt });
             else
             {
@@ -28,8 +28,8 @@ public static class ApiKeysCommand
         var list = new Command("list", "List API clients (never their keys)");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var all = await Service(services, run).ListAsync(ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var all = await line.ApiKeys().ListAsync(ct);
             if (run.IsJson) { run.WriteJson(new { clients = all }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Client", "Created", "Revoked");
             foreach (var c in all) table.AddRow(Markup.Escape(c.Name), c.CreatedAt.ToString("u"), c.RevokedAt?.ToString("u") ?? "-");
@@ -40,8 +40,8 @@ public static class ApiKeysCommand
         var revoke = new Command("revoke", "Revoke a client's API key") { revokeName };
         revoke.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            await Service(services, run).RevokeAsync(parse.GetValue(revokeName)!, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            await line.ApiKeys().RevokeAsync(parse.GetValue(revokeName)!, ct);
             if (run.IsJson) run.WriteJson(new { revoked = parse.GetValue(revokeName) });
             else run.Console.WriteLine($"Revoked {parse.GetValue(revokeName)}; running servers refuse its key within 30 s.");
             return ExitCodes.Ok;
@@ -53,5 +53,4 @@ public static class ApiKeysCommand
         return command;
     }
 
-    private static ApiKeyService Service(WorkspaceServices services, CommandRun run) => new(WorkspaceStorage.ApiKeyStore(services.Catalog), run.Time);
 }

@@ -26,19 +26,19 @@ public static class AugmentCommand
             var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct);
             var steps = def.Augmentations ?? AugmentationSteps.Defaults;
             var augmenter = new Augmenter(steps);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var seed = services.Workspace.Config.Seed;
-            var candidates = (await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(def.ImageKind, ct))
+            await using var line = await run.OpenLineAsync(ct);
+            var seed = line.Workspace.Config.Seed;
+            var candidates = (await line.DatasetStore.GetCandidatesAsync(def.ImageKind, ct))
                 .Where(c => !c.Rejected)
                 .OrderBy(c => SplitAssigner.Hash(seed, "preview:" + c.ImageId)).Take(parse.GetValue(count)).ToList();
             if (candidates.Count == 0)
-                throw new SkillmakerException($"No {def.ImageKind.ToString().ToLowerInvariant()} images in {services.Catalog.Location} to preview; ingest (and detect) first.");
+                throw new SkillmakerException($"No {def.ImageKind.ToString().ToLowerInvariant()} images in {line.Catalog.Location} to preview; ingest (and detect) first.");
 
             var bitmaps = new List<SkiaSharp.SKBitmap>();
             try
             {
                 foreach (var c in candidates)
-                    bitmaps.Add(ImageDecoding.DecodeOriented(await services.Blobs.ReadAllBytesAsync(c.ImageId, ct), $"image {c.ImageId}"));
+                    bitmaps.Add(ImageDecoding.DecodeOriented(await line.Blobs.ReadAllBytesAsync(c.ImageId, ct), $"image {c.ImageId}"));
                 var rows = new List<(string, IReadOnlyList<SkiaSharp.SKBitmap>)>();
                 var made = new List<SkiaSharp.SKBitmap>();
                 for (var i = 0; i < candidates.Count; i++)

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Sources;
+using Skillmaker.Ingest;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -62,10 +63,10 @@ public static class CrawlCommand
                 throw new UsageException(ex.Message);
             }
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var crawl = services.CreateCrawl(run);
+            await using var line = await run.OpenLineAsync(ct);
+            var crawl = line.Crawl();
             var summary = await run.WithProgressAsync("Crawling", progress =>
-                crawl.RunAsync(request, new Progress(progress), ct));
+                crawl.RunAsync(request, progress.Map((CrawlProgress p) => (p.PagesFetched, p.PagesPlanned)), ct));
             if (run.IsJson) run.WriteJson(Json(summary));
             else Render(run, summary);
             return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
@@ -103,7 +104,7 @@ public static class CrawlCommand
             linksOutsideSite = s.LinksOutsideSite,
             skipped = s.PagesSkipped.Select(p => new { url = p.Url, reason = p.Reason, code = p.Code, willRetry = p.WillRetry }),
         },
-        images = IngestOutput.Json(s.Images, ("found", s.ImagesFound), ("doneBefore", s.ImagesDoneBefore)),
+        images = IngestJson.Of(s.Images, ("found", s.ImagesFound), ("doneBefore", s.ImagesDoneBefore)),
         hosts = s.Hosts.Select(h => new { host = h.Host, robots = h.Robots, crawlDelaySeconds = h.CrawlDelaySeconds, delaySeconds = h.DelaySeconds }),
         interrupted = s.Interrupted,
     };
@@ -123,10 +124,5 @@ public static class CrawlCommand
         foreach (var h in s.Hosts)
             run.Console.MarkupLineInterpolated($"host {h.Host}: robots.txt {h.Robots}; {h.DelaySeconds:0.###} s between requests");
         IngestOutput.Render(run, s.Images, [("found (new image URLs)", s.ImagesFound), ("done by earlier runs (passed by)", s.ImagesDoneBefore)], unit: "Images");
-    }
-
-    private sealed class Progress(IProgress<(int Done, int Total)> inner) : IProgress<CrawlProgress>
-    {
-        public void Report(CrawlProgress value) => inner.Report((value.PagesFetched, value.PagesPlanned));
     }
 }

@@ -31,8 +31,8 @@ public static class CrowdCommand
         var command = new Command("queue", "Queue every crop that was never queued as a crowd task") { overlap };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var crowd = services.CreateCrowd(run);
+            await using var line = await run.OpenLineAsync(ct);
+            var crowd = line.Crowd();
             var added = await crowd.EnqueueAllCropsAsync(parse.GetValue(overlap), ct);
             var counts = await crowd.CountAsync(ct);
             if (run.IsJson) run.WriteJson(new { queued = added, counts });
@@ -50,11 +50,11 @@ public static class CrowdCommand
         var command = new Command("gold", "Make a crop a gold task with a known answer; workers are scored on gold tasks") { crop, content, quality };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             var prefix = parse.GetValue(crop)!;
-            var ids = await services.Catalog.FindImageIdsByPrefixAsync(prefix, 2, ct);
+            var ids = await line.Catalog.FindImageIdsByPrefixAsync(prefix, 2, ct);
             if (ids.Count != 1) throw new SkillmakerException(ids.Count == 0 ? $"No image with id {prefix}." : $"Image id prefix {prefix} is ambiguous; give more characters.");
-            var task = await services.CreateCrowd(run).SetGoldAsync(ids[0], parse.GetValue(content)!, parse.GetValue(quality)!, ct);
+            var task = await line.Crowd().SetGoldAsync(ids[0], parse.GetValue(content)!, parse.GetValue(quality)!, ct);
             if (run.IsJson) run.WriteJson(new { task = task.PublicId, imageId = task.ImageId, task.GoldContent, task.GoldQuality });
             else run.Console.WriteLine($"{task.PublicId} is a gold task: {task.GoldContent}, {task.GoldQuality}.");
             return ExitCodes.Ok;
@@ -67,8 +67,8 @@ public static class CrowdCommand
         var command = new Command("status", "Queue counts and each worker's score on gold tasks");
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var crowd = services.CreateCrowd(run);
+            await using var line = await run.OpenLineAsync(ct);
+            var crowd = line.Crowd();
             var counts = await crowd.CountAsync(ct);
             var workers = await crowd.ScoreWorkersAsync(ct);
             if (run.IsJson) { run.WriteJson(new { counts, workers }); return ExitCodes.Ok; }
@@ -90,8 +90,8 @@ public static class CrowdCommand
         var command = new Command("cost", "Estimate money and hours for the queued crowd work") { seconds, rate, overlap };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var estimate = await services.CreateCrowd(run).EstimateCostAsync(parse.GetValue(seconds), parse.GetValue(rate), parse.GetValue(overlap), DefaultSecondsPerTask, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var estimate = await line.Crowd().EstimateCostAsync(parse.GetValue(seconds), parse.GetValue(rate), parse.GetValue(overlap), DefaultSecondsPerTask, ct);
             if (run.IsJson) { run.WriteJson(estimate); return ExitCodes.Ok; }
             run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go × {estimate.SecondsPerTask:0.#} s ({estimate.SecondsBasis})");
             run.Console.WriteLine($"= {estimate.Hours:0.##} worker hours × {estimate.HourlyRate:0.##}/h = {estimate.Cost:0.##} (before platform fees)");
@@ -115,9 +115,9 @@ public static class CrowdCommand
             var root = parse.GetValue(baseUrl)!.TrimEnd('/');
             if (!Uri.TryCreate(root, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new UsageException($"--base-url '{root}' is not an http(s) address.");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var links = new SignedImageLinks(await WorkspaceStorage.UserStore(services.Catalog).GetOrCreateSecretAsync("image-links", ct), run.Time);
-            var tasks = await WorkspaceStorage.CrowdStore(services.Catalog).GetTasksAsync(null, openOnly: true, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var links = await line.ImageLinksAsync(ct);
+            var tasks = await line.CrowdStore.GetTasksAsync(null, openOnly: true, ct);
             var dir = run.ResolvePath(parse.GetValue(output)!);
             Directory.CreateDirectory(dir);
             var rows = tasks.Select(t => (t.PublicId, root + links.PathFor(t.ImageId, TimeSpan.FromHours(validFor)))).ToList();
@@ -138,8 +138,8 @@ public static class CrowdCommand
         {
             var path = run.ResolvePath(parse.GetValue(file)!);
             if (!File.Exists(path)) throw new SkillmakerException($"Results file {path} does not exist.");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var store = WorkspaceStorage.CrowdStore(services.Catalog);
+            await using var line = await run.OpenLineAsync(ct);
+            var store = line.CrowdStore;
             var known = (await store.GetTasksAsync(null, openOnly: false, ct)).Select(t => t.Id).ToHashSet();
             IReadOnlyList<CrowdAnswer> answers;
             using (var reader = new StreamReader(path))
@@ -159,9 +159,9 @@ public static class CrowdCommand
         var command = new Command("consolidate", "Turn complete tasks' answers into one answer per crop; unsure ones go back to the queue or to the expert") { method };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             var m = parse.GetValue(method) == "majority" ? ConsolidationMethod.Majority : ConsolidationMethod.DawidSkene;
-            var results = await services.CreateCrowd(run).ConsolidateAsync(m, ct);
+            var results = await line.Crowd().ConsolidateAsync(m, ct);
             var summary = results.GroupBy(r => r.Outcome).ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count());
             if (run.IsJson)
             {

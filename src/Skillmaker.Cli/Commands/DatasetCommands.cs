@@ -20,8 +20,8 @@ public static class DatasetCommands
             if (parse.GetValue(fraction) is { } f && !(f > 0 && f < 1))
                 throw new UsageException($"--test-fraction {f} is outside (0, 1); e.g. 0.2");
             var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var result = await services.CreateDatasets(run).ExtractAsync(def, parse.GetValue(fraction), ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var result = await line.Datasets().ExtractAsync(def, parse.GetValue(fraction), ct);
             var m = result.Manifest;
             if (run.IsJson)
             {
@@ -66,8 +66,8 @@ public static class DatasetCommands
         var audit = new Command("audit", "Prove the splits leak nothing: groups and near-duplicates on one side, test stays test. Exit 1 if any check fails");
         audit.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var store = WorkspaceStorage.DatasetStore(services.Catalog);
+            await using var line = await run.OpenLineAsync(ct);
+            var store = line.DatasetStore;
             var manifests = await store.GetAllManifestsAsync(ct);
             var ledger = await store.GetLedgerAsync(ct);
             var atoms = new Dictionary<string, SplitItem>();
@@ -98,8 +98,8 @@ public static class DatasetCommands
         var list = new Command("list", "List dataset manifests, oldest first");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var manifests = await WorkspaceStorage.DatasetStore(services.Catalog).ListManifestsAsync(ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var manifests = await line.DatasetStore.ListManifestsAsync(ct);
             if (run.IsJson) { run.WriteJson(new { manifests }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Id", "Name", "Created", "Items", "Train", "Test", "Classes");
             foreach (var m in manifests)
@@ -111,9 +111,9 @@ public static class DatasetCommands
         var show = new Command("show", "Print a manifest (JSON)") { id };
         show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var manifest = await WorkspaceStorage.DatasetStore(services.Catalog).GetManifestAsync(parse.GetValue(id)!, ct)
-                ?? throw new Common.SkillmakerException($"No manifest with id {parse.GetValue(id)} in {services.Catalog.Location}; see `skillmaker manifests list`.");
+            await using var line = await run.OpenLineAsync(ct);
+            var manifest = await line.DatasetStore.GetManifestAsync(parse.GetValue(id)!, ct)
+                ?? throw new Common.SkillmakerException($"No manifest with id {parse.GetValue(id)} in {line.Catalog.Location}; see `skillmaker manifests list`.");
             run.Host.Out.WriteLine(manifest.ToJson());
             return ExitCodes.Ok;
         }));

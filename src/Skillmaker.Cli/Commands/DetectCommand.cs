@@ -7,6 +7,7 @@ using Skillmaker.Detection;
 using Skillmaker.Storage;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
+using Skillmaker.Host;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -14,12 +15,9 @@ namespace Skillmaker.Cli.Commands;
 /// one crop per vehicle; <c>--file</c> runs the detector on loose images without a workspace.</summary>
 public static class DetectCommand
 {
-    /// <summary>Where the default model lives inside the shared assets.</summary>
-    public const string DefaultModelInAssets = DetectorModelLocator.DefaultModelInAssets;
-
     public static Command Create(CliHost host, GlobalOptions options)
     {
-        var model = new Option<string?>("--model") { Description = $"YOLO ONNX model (default: detector.model from the workspace config, else ${AssetLocator.EnvironmentVariable}/{DefaultModelInAssets})", HelpName = "PATH" };
+        var model = new Option<string?>("--model") { Description = $"YOLO ONNX model (default: detector.model from the workspace config, else ${AssetLocator.EnvironmentVariable}/{DetectorSetup.DefaultModelInAssets})", HelpName = "PATH" };
         var labels = new Option<string?>("--labels") { Description = "Class names, one per line; only needed when the model has no 'names' metadata (default: detector.labels, else MODEL.txt, labels.txt or coco80.txt beside the model)", HelpName = "FILE" };
         var classes = new Option<string?>("--classes") { Description = "Comma-separated classes that are vehicles to crop (default: detector.classes, else car,truck,bus,motorcycle)", HelpName = "LIST" };
         var minScore = new Option<float?>("--min-score") { Description = "Lowest class score kept (default: detector.minScore, else 0.25)", HelpName = "0..1" };
@@ -39,42 +37,47 @@ public static class DetectCommand
         jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var overrides = new Overrides(parse.GetValue(model), parse.GetValue(labels), parse.GetValue(classes), parse.GetValue(minScore), parse.GetValue(iou), parse.GetValue(padding), parse.GetValue(threads));
+            var overrides = new DetectorOverrides
+            {
+                Model = parse.GetValue(model) is { } m ? run.ResolvePath(m) : null,
+                Labels = parse.GetValue(labels) is { } l ? run.ResolvePath(l) : null,
+                Classes = parse.GetValue(classes) is { } c ? [.. c.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : null,
+                MinScore = parse.GetValue(minScore),
+                Iou = parse.GetValue(iou),
+                Padding = parse.GetValue(padding),
+                Threads = parse.GetValue(threads),
+            };
             var previewDir = parse.GetValue(preview) is { } p ? run.ResolvePath(p) : null;
             var adHoc = parse.GetValue(files) ?? [];
             if (adHoc.Length > 0)
                 return await DetectFilesAsync(run, overrides, [.. adHoc.Select(run.ResolvePath)], previewDir, ct);
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var onWorkers = jobs.OnWorkers(parse, services.Workspace);
+            await using var line = await run.OpenLineAsync(ct);
+            var onWorkers = jobs.OnWorkers(parse, line.Workspace);
             if (onWorkers && previewDir is not null)
                 throw new UsageException("--preview writes files where the work runs, and these jobs run on workers; add --local to detect here with previews.");
-            var (settings, detector) = Prepare(run, services.Workspace, overrides);
+            var prepared = line.PrepareDetector(overrides);
+            var (settings, detector) = prepared;
             var request = new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) };
-            if (onWorkers) return await OnWorkersAsync(run, services, request, settings, detector, jobs.Detached(parse), ct);
-            var service = new DetectService(WorkspaceStorage.OpenDetectionStore(services.Catalog), services.Blobs, detector, settings, run.Time, run.Logging.CreateLogger<DetectService>());
+            if (onWorkers) return await OnWorkersAsync(run, line, request, settings, detector, jobs.Detached(parse), ct);
+            var service = line.Detect(prepared);
             var summary = await run.WithProgressAsync("Detecting", progress =>
-                service.RunAsync(request, new ProgressAdapter(progress), ct));
+                service.RunAsync(request, progress.Map((DetectProgress p) => (p.Completed, p.Total)), ct));
             return Report(run, summary, settings, previewDir);
         }));
         return command;
     }
 
     /// <summary>Stages the model, submits batch jobs and (unless detached) waits for them.</summary>
-    private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, DetectRequest request, DetectorSettings settings, YoloDetector detector, bool detach, CancellationToken ct)
+    private static async Task<int> OnWorkersAsync(CommandRun run, LineServices line, DetectRequest request, DetectorSettings settings, YoloDetector detector, bool detach, CancellationToken ct)
     {
-        var dispatcher = await services.OpenJobsAsync(run, ct);
-        var jobs = Handler(services.Catalog, services.Blobs, run.Time, run.Logging);
-        var (runId, progress) = await jobs.SubmitAsync(request, detector, settings, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, ct);
+        var dispatcher = await line.OpenJobsAsync(ct);
+        var jobs = line.DetectJobs();
+        var (runId, progress) = await jobs.SubmitAsync(request, detector, settings, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, ct);
         if (detach) return JobOptions.WriteDetached(run, DetectJobs.Kind, runId, progress);
         var record = await JobOptions.WaitAsync(run, dispatcher, runId, "Detecting on workers", ct);
         return record is null ? ExitCodes.Failed : Report(run, DetectJobs.Summarize(record), settings, null);
     }
-
-    /// <summary>The batch handler for detect jobs, as workers (and the submitting command) build it.</summary>
-    internal static DetectJobs Handler(Catalog.ICatalog catalog, Blobs.IBlobStore blobs, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggers, string? cacheDirectory = null) =>
-        new(WorkspaceStorage.OpenDetectionStore(catalog), blobs, (model, labels, threads) => YoloDetector.Shared(model, labels, threads),
-            cacheDirectory ?? Jobs.BlobFileCache.DefaultDirectory, time, loggers);
 
     /// <summary>Prints the run's summary (JSON or tables); the exit code says whether it completed.</summary>
     public static int Report(CommandRun run, DetectSummary summary, DetectorSettings settings, string? previewDir)
@@ -84,52 +87,7 @@ public static class DetectCommand
         return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
-    internal sealed record Overrides(string? Model, string? Labels, string? Classes, float? MinScore, float? Iou, float? Padding, int? Threads)
-    {
-        /// <summary>The workspace config as it is.</summary>
-        public static Overrides None { get; } = new(null, null, null, null, null, null, null);
-    }
-
-    /// <summary>Config values overridden by the command line, validated, and the shared detector for them.</summary>
-    internal static (DetectorSettings Settings, YoloDetector Detector) Prepare(CommandRun run, Workspace? workspace, Overrides o)
-    {
-        var configured = workspace?.Config.Detector ?? new DetectorSettings();
-        configured.Validated(workspace is null ? "detector defaults" : $"Workspace config {workspace.ConfigPath}, detector section");
-        var settings = configured with
-        {
-            Model = o.Model is { } m ? run.ResolvePath(m) : configured.Model is { } cm ? ResolveConfigPath(workspace, run, cm) : null,
-            Labels = o.Labels is { } l ? run.ResolvePath(l) : configured.Labels is { } cl ? ResolveConfigPath(workspace, run, cl) : null,
-            Classes = o.Classes is { } c ? [.. c.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : configured.Classes,
-            MinScore = o.MinScore ?? configured.MinScore,
-            Iou = o.Iou ?? configured.Iou,
-            Padding = o.Padding ?? configured.Padding,
-            Threads = o.Threads ?? configured.Threads,
-        };
-        try
-        {
-            settings.Validated("options");
-        }
-        catch (SkillmakerException ex)
-        {
-            throw new UsageException(ex.Message.Replace("minScore", "--min-score", StringComparison.Ordinal).Replace("iou ", "--iou ", StringComparison.Ordinal)
-                .Replace("padding", "--padding", StringComparison.Ordinal).Replace("threads", "--threads", StringComparison.Ordinal).Replace("classes", "--classes", StringComparison.Ordinal));
-        }
-        var modelPath = settings.Model ?? DefaultModel(run, workspace);
-        var detector = YoloDetector.Shared(modelPath, settings.Labels, settings.Threads);
-        var unknown = VehicleSelection.UnknownClasses(settings.Classes, detector.Model.ClassNames);
-        if (unknown.Count > 0)
-            throw new UsageException($"--classes: {string.Join(", ", unknown)} {(unknown.Count == 1 ? "is not a class" : "are not classes")} of {detector.Model.Path}; it knows {string.Join(", ", detector.Model.ClassNames.Take(20))}{(detector.Model.ClassNames.Count > 20 ? ", ..." : "")}.");
-        return (settings with { Model = modelPath }, detector);
-    }
-
-    private static string ResolveConfigPath(Workspace? workspace, CommandRun run, string path) =>
-        workspace is null ? run.ResolvePath(path) : workspace.ResolveStatePath(path);
-
-    // Only called when neither --model nor the config names a model.
-    private static string DefaultModel(CommandRun run, Workspace? workspace) =>
-        DetectorModelLocator.Resolve(workspace, run.Host.Environment, run.Host.CurrentDirectory, AppContext.BaseDirectory);
-
-    private static async Task<int> DetectFilesAsync(CommandRun run, Overrides overrides, IReadOnlyList<string> files, string? previewDir, CancellationToken ct)
+    private static async Task<int> DetectFilesAsync(CommandRun run, DetectorOverrides overrides, IReadOnlyList<string> files, string? previewDir, CancellationToken ct)
     {
         Workspace? workspace = null;
         try
@@ -140,7 +98,7 @@ public static class DetectCommand
         {
             // Ad hoc use needs no workspace; when there is one, its detector settings apply.
         }
-        var (settings, detector) = Prepare(run, workspace, overrides);
+        var (settings, detector) = DetectorSetup.Prepare(workspace, overrides, run.Host.Environment, run.Host.CurrentDirectory, AppContext.BaseDirectory);
         if (previewDir is not null) Directory.CreateDirectory(previewDir);
         var results = new List<object>();
         var failed = 0;
@@ -297,10 +255,5 @@ public static class DetectCommand
         else if (s.Remaining > 0) run.Console.WriteLine($"{s.Remaining} images still pending (--limit); run again to continue.");
         if (previewDir is not null) run.Console.WriteLine($"Previews in {previewDir}");
         run.Console.WriteLine($"Run {s.RunId}. See the crops: skillmaker images list --kind crop");
-    }
-
-    internal sealed class ProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<DetectProgress>
-    {
-        public void Report(DetectProgress value) => inner.Report((value.Completed, value.Total));
     }
 }

@@ -26,8 +26,8 @@ public static class ImagesCommand
         var command = new Command("list", "List images with their source, set, date and label hints") { source, kind, limit };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var images = await services.Catalog.ListImagesAsync(new ImageQuery { Source = parse.GetValue(source), Kind = parse.GetValue(kind), Limit = parse.GetValue(limit) }, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var images = await line.Catalog.ListImagesAsync(new ImageQuery { Source = parse.GetValue(source), Kind = parse.GetValue(kind), Limit = parse.GetValue(limit) }, ct);
             if (run.IsJson)
             {
                 run.WriteJson(new { count = images.Count, images = images.Select(ToJson) });
@@ -57,15 +57,15 @@ public static class ImagesCommand
         var command = new Command("show", "Everything known about one image, with provenance") { id };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             var wanted = parse.GetValue(id)!.Trim().ToLowerInvariant();
             if (wanted.Length < 6 || !wanted.All(Uri.IsHexDigit))
                 throw new UsageException($"'{wanted}' is not an image id; expected a sha256 in hex, or a unique prefix of at least 6 hex characters.");
-            var matches = await services.Catalog.FindImageIdsByPrefixAsync(wanted, 5, ct);
+            var matches = await line.Catalog.FindImageIdsByPrefixAsync(wanted, 5, ct);
             var details = matches.Count switch
             {
-                0 => throw new SkillmakerException($"No image with id {wanted} in {services.Catalog.Location}."),
-                1 => await services.Catalog.GetImageAsync(matches[0], ct),
+                0 => throw new SkillmakerException($"No image with id {wanted} in {line.Catalog.Location}."),
+                1 => await line.Catalog.GetImageAsync(matches[0], ct),
                 _ => throw new SkillmakerException($"Id prefix {wanted} is ambiguous: {string.Join(", ", matches)}; give more characters."),
             };
             if (run.IsJson)

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Skillmaker.Common;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Ingest;
 using Skillmaker.Sources;
+using Skillmaker.Host;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -60,14 +62,14 @@ public static class IngestCommand
                 throw new UsageException(ex.Message);
             }
 
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             // Downloads run here: the fetcher's guards (allow list, robots, rate limits) belong to one place.
-            if (urlLists.Count == 0 && jobs.OnWorkers(parse, services.Workspace))
-                return await OnWorkersAsync(run, services, request, jobs.Detached(parse), ct);
+            if (urlLists.Count == 0 && jobs.OnWorkers(parse, line.Workspace))
+                return await OnWorkersAsync(run, line, request, jobs.Detached(parse), ct);
             if (urlLists.Count > 0 && parse.GetValue(jobs.Detach))
                 throw new UsageException("--detach applies to files and manifests; --urls downloads run in this process");
             if (urlLists.Count > 0)
-                return await DownloadAsync(run, services, new UrlIngestRequest
+                return await DownloadAsync(run, line, new UrlIngestRequest
                 {
                     UrlLists = urlLists,
                     Source = request.Source,
@@ -75,21 +77,21 @@ public static class IngestCommand
                     AllowPrivate = parse.GetValue(web.AllowPrivate),
                     Refresh = parse.GetValue(web.Refresh),
                 }, ct);
-            var ingest = services.CreateIngest(run);
+            var ingest = line.Ingest();
             var summary = await run.WithProgressAsync("Ingesting", progress =>
-                ingest.RunAsync(request, new ProgressAdapter(progress), ct));
+                ingest.RunAsync(request, progress.Map((IngestProgress p) => (p.Completed, p.Total)), ct));
             return Report(run, summary);
         }));
         return command;
     }
 
     /// <summary>Stages the files into the blob store, submits batch jobs and (unless detached) waits for them.</summary>
-    private static async Task<int> OnWorkersAsync(CommandRun run, WorkspaceServices services, IngestRequest request, bool detach, CancellationToken ct)
+    private static async Task<int> OnWorkersAsync(CommandRun run, LineServices line, IngestRequest request, bool detach, CancellationToken ct)
     {
-        var dispatcher = await services.OpenJobsAsync(run, ct);
-        var jobs = new IngestJobs(services.Catalog, services.Blobs, new Vision.Imaging.SkiaImageProbe(), services.Workspace.Config.Ingest, run.Time, run.Logging.CreateLogger<IngestJobs>());
+        var dispatcher = await line.OpenJobsAsync(ct);
+        var jobs = line.IngestJobs();
         var submitted = await run.WithProgressAsync("Staging", progress =>
-            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(services.Workspace), dispatcher, new ProgressAdapter(progress), ct));
+            jobs.SubmitAsync(request, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, progress.Map((IngestProgress p) => (p.Completed, p.Total)), ct));
         if (detach) return JobOptions.WriteDetached(run, IngestJobs.Kind, submitted.RunId, submitted.Progress);
         var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Ingesting on workers", ct);
         return record is null ? ExitCodes.Failed : Report(run, IngestJobs.Summarize(record));
@@ -99,27 +101,22 @@ public static class IngestCommand
     public static int Report(CommandRun run, IngestSummary summary)
     {
         if (run.IsJson)
-            run.WriteJson(IngestOutput.Json(summary, ("ignored", summary.Ignored)));
+            run.WriteJson(IngestJson.Of(summary, ("ignored", summary.Ignored)));
         else
             IngestOutput.Render(run, summary, [("ignored (not an image extension)", summary.Ignored)]);
         return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
-    private static async Task<int> DownloadAsync(CommandRun run, WorkspaceServices services, UrlIngestRequest request, CancellationToken ct)
+    private static async Task<int> DownloadAsync(CommandRun run, LineServices line, UrlIngestRequest request, CancellationToken ct)
     {
-        var downloads = services.CreateUrlIngest(run);
+        var downloads = line.UrlIngest();
         var result = await run.WithProgressAsync("Downloading", progress =>
-            downloads.RunAsync(request, new ProgressAdapter(progress), ct));
+            downloads.RunAsync(request, progress.Map((IngestProgress p) => (p.Completed, p.Total)), ct));
         var summary = result.Ingest;
         if (run.IsJson)
-            run.WriteJson(IngestOutput.Json(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));
+            run.WriteJson(IngestJson.Of(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));
         else
             IngestOutput.Render(run, summary, [("already done by an earlier run (skipped)", result.AlreadyDone), ("listed again (counted once)", result.Repeated)]);
         return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
-    }
-
-    internal sealed class ProgressAdapter(IProgress<(int Done, int Total)> inner) : IProgress<IngestProgress>
-    {
-        public void Report(IngestProgress value) => inner.Report((value.Completed, value.Total));
     }
 }

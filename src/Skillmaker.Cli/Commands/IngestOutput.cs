@@ -7,24 +7,6 @@ namespace Skillmaker.Cli.Commands;
 /// <summary>How an ingest run is shown, whatever fed it (files, URL lists, a crawl).</summary>
 internal static class IngestOutput
 {
-    /// <summary>The run as JSON fields, then <paramref name="extra"/> ones, in a stable order.</summary>
-    public static Dictionary<string, object?> Json(IngestSummary summary, params (string Name, object? Value)[] extra)
-    {
-        var json = new Dictionary<string, object?>
-        {
-            ["added"] = summary.Added,
-            ["duplicates"] = summary.Duplicates,
-            ["nearDuplicates"] = summary.NearDuplicates,
-            ["rejected"] = summary.Rejected.Select(r => new { path = r.Path, reason = r.Reason, code = r.Code }),
-        };
-        foreach (var (name, value) in extra) json[name] = value;
-        json["interrupted"] = summary.Interrupted;
-        json["runId"] = summary.RunId;
-        json["nearDuplicatePairs"] = summary.NearDuplicatePairs;
-        json["warnings"] = summary.Warnings;
-        return json;
-    }
-
     public static void Render(CommandRun run, IngestSummary summary, IEnumerable<(string Label, int Count)> extra, string unit = "Files")
     {
         var table = new Table().AddColumn("Result").AddColumn(new TableColumn(unit).RightAligned());

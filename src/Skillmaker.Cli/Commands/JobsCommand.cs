@@ -6,6 +6,7 @@ using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
 using Skillmaker.Storage;
+using Skillmaker.Training;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -18,8 +19,8 @@ public static class JobsCommand
         var list = new Command("list", "Distributed runs, newest first, with their progress") { limit };
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var runs = await WorkspaceStorage.JobLedger(services.Catalog).ListRunsAsync(Math.Max(1, parse.GetValue(limit)), ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var runs = await line.JobLedger.ListRunsAsync(Math.Max(1, parse.GetValue(limit)), ct);
             if (run.IsJson)
             {
                 run.WriteJson(new
@@ -43,20 +44,20 @@ public static class JobsCommand
         var wait = new Command("wait", "Show a run's progress until it is finished, then its summary") { runId };
         wait.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var dispatcher = await services.OpenJobsAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var dispatcher = await line.OpenJobsAsync(ct);
             var id = parse.GetValue(runId)!;
             // Train and eval runs end as their commands end: packages fetched, evaluations saved, same summary.
-            var kind = (await WorkspaceStorage.JobLedger(services.Catalog).GetRunAsync(id, withResults: false, ct))?.Kind;
+            var kind = (await line.JobLedger.GetRunAsync(id, withResults: false, ct))?.Kind;
             if (kind == Training.TrainJobs.Kind)
             {
-                var training = new Training.TrainJobs(services.CreateTraining(run), new BlobFileCache(services.Blobs), run.Logging.CreateLogger<Training.TrainJobs>());
-                var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainCommands.Stages(p), ct)), ct);
+                var training = line.TrainJobs();
+                var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainingProgress.AsStages(p), ct)), ct);
                 return trained is null ? ExitCodes.Failed : TrainCommands.Report(run, trained);
             }
             if (kind == Skillmaker.Evaluation.EvalJobs.Kind)
             {
-                var evaluations = new Skillmaker.Evaluation.EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<Skillmaker.Evaluation.EvalJobs>());
+                var evaluations = line.EvalJobs();
                 var evaluated = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithProgressAsync("Waiting for workers", p => evaluations.WaitAsync(id, dispatcher, p, ct)), ct);
                 return evaluated is null ? ExitCodes.Failed : SkillCommands.ReportEvaluations(run, evaluated);
             }

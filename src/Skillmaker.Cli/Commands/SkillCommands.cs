@@ -22,8 +22,8 @@ public static class SkillCommands
         var list = new Command("list", "List skills and their versions with metrics, aliases and statuses");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var env = services.CreateTraining(run);
+            await using var line = await run.OpenLineAsync(ct);
+            var env = line.Training;
             var skills = new List<object>();
             var table = new Table().AddColumns("Skill", "Version", "Created", "Head", "Top-1", "p95 ms", "Manifest", "Aliases", "Status");
             foreach (var name in await env.Skills.NamesAsync(ct))
@@ -41,7 +41,7 @@ public static class SkillCommands
                         aliases = pointing, status = status?.Status, path = env.Skills.PathOf(new SkillRef(name, version)),
                     });
                     table.AddRow(Markup.Escape(name), version.ToString(CultureInfo.InvariantCulture), info.CreatedAt.ToString("u", CultureInfo.InvariantCulture), info.Head.Type,
-                        P(info.Metrics.Accuracy), F(info.Metrics.LatencyP95Ms), info.ManifestId[..12], string.Join(", ", pointing), Markup.Escape(status?.Status ?? ""));
+                        Numbers.Percent(info.Metrics.Accuracy), Numbers.OneDecimal(info.Metrics.LatencyP95Ms), info.ManifestId[..12], string.Join(", ", pointing), Markup.Escape(status?.Status ?? ""));
                 }
                 skills.Add(new { name, aliases, versions });
             }
@@ -56,8 +56,8 @@ public static class SkillCommands
         show.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var env = services.CreateTraining(run);
+            await using var line = await run.OpenLineAsync(ct);
+            var env = line.Training;
             var path = await env.Skills.FindAsync(skill, ct);
             var info = SkillPackage.ReadInfo(path);
             var aliases = (await env.Registry.GetAliasesAsync(skill.Name, ct)).Where(a => a.Value == skill.Version).Select(a => a.Key).ToList();
@@ -75,7 +75,7 @@ public static class SkillCommands
             table.AddRow("head", $"{info.Head.Type} {Markup.Escape(info.Head.Params.GetRawText())}");
             table.AddRow("backbone", $"{Markup.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {Markup.Escape(info.Backbone.Output)}, {info.Backbone.EmbeddingSize} dimensions)");
             table.AddRow("manifest", $"{info.ManifestId} ({Markup.Escape(info.Dataset)}; {info.Training.TrainImages} train images, {info.Training.TrainExamples} rows; {info.Metrics.TestImages} test images)");
-            table.AddRow("metrics", $"top-1 {P(info.Metrics.Accuracy)}, {string.Join(", ", info.Metrics.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; p50 {F(info.Metrics.LatencyP50Ms)} ms, p95 {F(info.Metrics.LatencyP95Ms)} ms");
+            table.AddRow("metrics", $"top-1 {Numbers.Percent(info.Metrics.Accuracy)}, {string.Join(", ", info.Metrics.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {Numbers.Percent(v)}"))}; p50 {Numbers.OneDecimal(info.Metrics.LatencyP50Ms)} ms, p95 {Numbers.OneDecimal(info.Metrics.LatencyP95Ms)} ms");
             table.AddRow("versions", $"code {Markup.Escape(info.CodeVersion)}, config {info.ConfigHash}");
             table.AddRow("profile", $"{Markup.Escape(info.Profile)}: batch {info.Runtime.BatchSize}, {info.Runtime.Threads} threads, {Markup.Escape(info.Runtime.ExecutionProvider)}");
             if (status is not null) table.AddRow("status note", Markup.Escape(status.Note));
@@ -104,14 +104,14 @@ public static class SkillCommands
         {
             var skills = (parse.GetValue(skillArgument) ?? []).Select(Parse).ToList();
             if (skills.Distinct().Count() != skills.Count) throw new UsageException("a skill version is listed twice");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             var manifest = parse.GetValue(manifestOption);
             IReadOnlyList<EvalOutcome> outcomes;
-            if (jobs.OnWorkers(parse, services.Workspace))
+            if (jobs.OnWorkers(parse, line.Workspace))
             {
-                var evalJobs = new EvalJobs(services.CreateTraining(run), run.Logging.CreateLogger<EvalJobs>());
-                var dispatcher = await services.OpenJobsAsync(run, ct);
-                var (runId, submitted) = await evalJobs.SubmitAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), ct);
+                var evalJobs = line.EvalJobs();
+                var dispatcher = await line.OpenJobsAsync(ct);
+                var (runId, submitted) = await evalJobs.SubmitAsync(skills, manifest, dispatcher, Jobs.WorkspaceRef.Of(line.Workspace), ct);
                 if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, EvalJobs.Kind, runId, submitted);
                 var done = await JobOptions.StopWaitingOnCancelAsync(run, runId,
                     () => run.WithProgressAsync($"Evaluating {string.Join(", ", skills)} on the workers", p => evalJobs.WaitAsync(runId, dispatcher, p, ct)), ct);
@@ -120,7 +120,7 @@ public static class SkillCommands
             }
             else
             {
-                var evaluations = new EvaluationService(services.CreateTraining(run));
+                var evaluations = line.Evaluation();
                 var here = new List<EvalOutcome>();
                 foreach (var skill in skills)
                 {
@@ -180,8 +180,8 @@ public static class SkillCommands
             var skill = Parse(parse.GetValue(skillArgument)!);
             if (parse.GetValue(force) && string.IsNullOrWhiteSpace(parse.GetValue(reason)))
                 throw new UsageException("--force needs --reason TEXT: a forced promotion is recorded with why");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var promotion = new PromotionService(services.CreateTraining(run));
+            await using var line = await run.OpenLineAsync(ct);
+            var promotion = line.Promotion();
             var result = await run.WithProgressAsync($"Measuring {skill} against production", p =>
                 promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason)), p, ct));
             if (run.IsJson)
@@ -218,8 +218,8 @@ public static class SkillCommands
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
             var path = run.ResolvePath(parse.GetValue(output)!);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var evaluations = new EvaluationService(services.CreateTraining(run));
+            await using var line = await run.OpenLineAsync(ct);
+            var evaluations = line.Evaluation();
             var report = await run.WithProgressAsync("Report", async p =>
             {
                 var written = await evaluations.WriteReportAsync(skill, path, ct);
@@ -254,17 +254,17 @@ public static class SkillCommands
     {
         run.Console.WriteLine($"{e.Skill} v{e.Version} on manifest {e.ManifestId[..12]} ({e.Images} test images) on {e.Machine}");
         var metrics = new Table().AddColumns("Metric", "Value");
-        metrics.AddRow("accuracy (top-1)", P(e.Accuracy));
-        metrics.AddRow("balanced accuracy", P(e.BalancedAccuracy));
-        foreach (var (v, i) in e.TopK.Select((v, i) => (v, i)).Skip(1)) metrics.AddRow($"top-{i + 1}", P(v));
+        metrics.AddRow("accuracy (top-1)", Numbers.Percent(e.Accuracy));
+        metrics.AddRow("balanced accuracy", Numbers.Percent(e.BalancedAccuracy));
+        foreach (var (v, i) in e.TopK.Select((v, i) => (v, i)).Skip(1)) metrics.AddRow($"top-{i + 1}", Numbers.Percent(v));
         metrics.AddRow("calibration error", e.CalibrationError.ToString("0.000", CultureInfo.InvariantCulture));
-        metrics.AddRow("latency p50 / p95", $"{F(e.LatencyP50Ms)} / {F(e.LatencyP95Ms)} ms");
+        metrics.AddRow("latency p50 / p95", $"{Numbers.OneDecimal(e.LatencyP50Ms)} / {Numbers.OneDecimal(e.LatencyP95Ms)} ms");
         run.Console.Write(metrics);
         var perClass = new Table().AddColumns("Class", "Precision", "Recall", "F1", "Support");
-        foreach (var c in e.PerClass) perClass.AddRow(Markup.Escape(c.Class), P(c.Precision), P(c.Recall), P(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
+        foreach (var c in e.PerClass) perClass.AddRow(Markup.Escape(c.Class), Numbers.Percent(c.Precision), Numbers.Percent(c.Recall), Numbers.Percent(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
         run.Console.Write(perClass);
         run.Console.WriteLine($"{e.Failures.Count} failures{(e.Failures.Count > 20 ? " (20 most confident shown)" : "")}:");
         foreach (var f in e.Failures.Take(20))
-            run.Console.WriteLine($"  {f.ImageId[..12]}  true {f.TrueClass} ({P(f.TrueProbability)})  predicted {f.PredictedClass} ({P(f.PredictedProbability)})");
+            run.Console.WriteLine($"  {f.ImageId[..12]}  true {f.TrueClass} ({Numbers.Percent(f.TrueProbability)})  predicted {f.PredictedClass} ({Numbers.Percent(f.PredictedProbability)})");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Training;
+using Skillmaker.Common;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -23,11 +24,11 @@ public static class TrainCommands
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = await SkillConfigLoader.LoadAsync(run.ResolvePath(parse.GetValue(config)!), run.Host.Environment, ct);
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var training = new TrainingService(await TrainingEnvironmentAsync(run, services, jobs, parse, ct));
+            await using var line = await run.OpenLineAsync(ct);
+            var training = line.Trainer(jobs.OnWorkers(parse, line.Workspace) ? await line.WorkerEmbeddingsAsync(ct) : null);
             var result = await run.WithStagesAsync(progress =>
-                training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct));
-            if (run.IsJson) run.WriteJson(Json(result));
+                training.TrainAsync(skill, parse.GetValue(profile), parse.GetValue(threads), TrainingProgress.AsStages(progress), ct));
+            if (run.IsJson) run.WriteJson(TrainJson.Of(result));
             else Render(run, result);
             return ExitCodes.Ok;
         }));
@@ -53,24 +54,24 @@ public static class TrainCommands
             foreach (var path in paths) skills.Add(await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct));
             foreach (var dup in skills.GroupBy(s => s.Name).Where(g => g.Count() > 1))
                 throw new UsageException($"skill name '{dup.Key}' is used by {string.Join(" and ", dup.Select(s => s.Path))}; train them one after the other");
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
+            await using var line = await run.OpenLineAsync(ct);
             IReadOnlyList<TrainOutcome> outcomes;
-            if (jobs.OnWorkers(parse, services.Workspace))
+            if (jobs.OnWorkers(parse, line.Workspace))
             {
-                var trainJobs = new TrainJobs(services.CreateTraining(run), new Jobs.BlobFileCache(services.Blobs), run.Logging.CreateLogger<TrainJobs>());
-                var dispatcher = await services.OpenJobsAsync(run, ct);
+                var trainJobs = line.TrainJobs();
+                var dispatcher = await line.OpenJobsAsync(ct);
                 var (runId, submitted) = await run.WithStagesAsync(progress => trainJobs.SubmitAsync(skills, parse.GetValue(profile), parse.GetValue(threads),
-                    dispatcher, Jobs.WorkspaceRef.Of(services.Workspace), Stages(progress), ct));
+                    dispatcher, Jobs.WorkspaceRef.Of(line.Workspace), TrainingProgress.AsStages(progress), ct));
                 if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, TrainJobs.Kind, runId, submitted);
-                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId, () => run.WithStagesAsync(progress => trainJobs.WaitAsync(runId, dispatcher, Stages(progress), ct)), ct);
+                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId, () => run.WithStagesAsync(progress => trainJobs.WaitAsync(runId, dispatcher, TrainingProgress.AsStages(progress), ct)), ct);
                 if (done is null) return ExitCodes.Failed;
                 outcomes = done;
             }
             else
             {
-                var training = new TrainingService(services.CreateTraining(run));
+                var training = line.Trainer();
                 outcomes = await run.WithStagesAsync(progress =>
-                    training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), Stages(progress), ct));
+                    training.TrainAllAsync(skills, parse.GetValue(profile), parse.GetValue(threads), TrainingProgress.AsStages(progress), ct));
             }
             return Report(run, outcomes);
         }));
@@ -83,7 +84,7 @@ public static class TrainCommands
         if (run.IsJson)
             run.WriteJson(new
             {
-                skills = outcomes.Select(o => new { config = o.ConfigPath, skill = o.Skill, ok = o.Result is not null, error = o.Error, result = o.Result is { } r ? Json(r) : null }),
+                skills = outcomes.Select(o => new { config = o.ConfigPath, skill = o.Skill, ok = o.Result is not null, error = o.Error, result = o.Result is { } r ? TrainJson.Of(r) : null }),
             });
         else
             foreach (var o in outcomes)
@@ -92,16 +93,6 @@ public static class TrainCommands
                 else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill} ({o.ConfigPath}): {o.Error}");
             }
         return outcomes.All(o => o.Result is not null) ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    /// <summary>The workspace's training environment; in server mode (unless --local) embeddings missing from
-    /// the cache are computed by the workers.</summary>
-    private static async Task<TrainingEnvironment> TrainingEnvironmentAsync(CommandRun run, WorkspaceServices services, JobOptions jobs, ParseResult parse, CancellationToken ct)
-    {
-        var environment = services.CreateTraining(run);
-        if (!jobs.OnWorkers(parse, services.Workspace)) return environment;
-        var embed = new EmbedJobs(services.Blobs, null, run.Time, run.Logging.CreateLogger<EmbedJobs>());
-        return environment with { Offload = new WorkerEmbeddings(embed, await services.OpenJobsAsync(run, ct), Jobs.WorkspaceRef.Of(services.Workspace)) };
     }
 
     private static Option<string?> ProfileOption() => new("--profile", "-p") { Description = "Runtime profile from the config's profiles (default: 'default', else built-in: batch 16, all cores, cpu)", HelpName = "NAME" };
@@ -113,39 +104,6 @@ public static class TrainCommands
         return option;
     }
 
-    internal static IProgress<TrainingProgress> Stages(IProgress<(string Stage, int Done, int Total)> inner) =>
-        new StageNames(inner);
-
-    private sealed class StageNames(IProgress<(string Stage, int Done, int Total)> inner) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => inner.Report(($"{value.Skill}: {value.Stage}", value.Done, value.Total));
-    }
-
-    internal static object Json(TrainResult r) => new
-    {
-        skill = r.Package.Name,
-        version = r.Package.Version,
-        package = r.Directory,
-        report = r.ReportPath,
-        manifestId = r.Package.ManifestId,
-        manifestCreated = r.ManifestCreated,
-        head = r.Package.Head.Type,
-        headSha256 = r.Package.Head.Sha256,
-        labels = r.Package.Labels,
-        profile = r.Package.Profile,
-        threads = r.Package.Runtime.Threads,
-        codeVersion = r.Package.CodeVersion,
-        configHash = r.Package.ConfigHash,
-        backboneSha256 = r.Package.Backbone.Sha256,
-        training = r.Package.Training,
-        metrics = r.Package.Metrics,
-        embeddings = r.Embeddings,
-        embeddingsOnWorkers = r.EmbeddingsOnWorkers,
-        trainedOn = r.TrainedOn,
-        seconds = new { embeddings = r.Embeddings.Seconds, head = r.HeadSeconds, evaluation = r.EvaluationSeconds, report = r.ReportSeconds, total = r.TotalSeconds },
-        notifications = r.Notifications,
-    };
-
     private static void Render(CommandRun run, TrainResult r)
     {
         var m = r.Package.Metrics;
@@ -154,14 +112,14 @@ public static class TrainCommands
         table.AddRow("package", Markup.Escape(r.Directory));
         table.AddRow("manifest", $"{r.Package.ManifestId[..12]} ({(r.ManifestCreated ? "new" : "reused")}), {r.Package.Training.TrainImages} train images, {m.TestImages} test images");
         table.AddRow("head", $"{r.Package.Head.Type}, {r.Package.Training.TrainExamples} training rows ({r.Package.Training.CopiesPerImage} augmented copies per image)");
-        table.AddRow("embeddings", $"{e.Requested} needed: {e.CacheHits} from cache, {e.SharedWithConcurrentRun} shared, {e.Computed} computed in {e.BackboneRuns} backbone runs ({F(e.Seconds)} s)");
+        table.AddRow("embeddings", $"{e.Requested} needed: {e.CacheHits} from cache, {e.SharedWithConcurrentRun} shared, {e.Computed} computed in {e.BackboneRuns} backbone runs ({Numbers.OneDecimal(e.Seconds)} s)");
         if (r.EmbeddingsOnWorkers is { } w)
             table.AddRow("on workers", $"{w.Requested} embeddings from run {w.RunId}: {w.Computed} computed in {w.Batches} jobs");
         if (r.TrainedOn is { } machine)
             table.AddRow("trained on", $"worker {Markup.Escape(machine)}; embeddings, head, evaluation and report made there");
-        table.AddRow("accuracy", $"top-1 {P(m.Accuracy)}, {string.Join(", ", m.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {P(v)}"))}; balanced {P(m.BalancedAccuracy)}");
-        table.AddRow("latency", $"p50 {F(m.LatencyP50Ms)} ms, p95 {F(m.LatencyP95Ms)} ms per image on this machine");
-        table.AddRow("time", $"head {F(r.HeadSeconds)} s, evaluation {F(r.EvaluationSeconds)} s, report {F(r.ReportSeconds)} s, total {F(r.TotalSeconds)} s");
+        table.AddRow("accuracy", $"top-1 {Numbers.Percent(m.Accuracy)}, {string.Join(", ", m.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {Numbers.Percent(v)}"))}; balanced {Numbers.Percent(m.BalancedAccuracy)}");
+        table.AddRow("latency", $"p50 {Numbers.OneDecimal(m.LatencyP50Ms)} ms, p95 {Numbers.OneDecimal(m.LatencyP95Ms)} ms per image on this machine");
+        table.AddRow("time", $"head {Numbers.OneDecimal(r.HeadSeconds)} s, evaluation {Numbers.OneDecimal(r.EvaluationSeconds)} s, report {Numbers.OneDecimal(r.ReportSeconds)} s, total {Numbers.OneDecimal(r.TotalSeconds)} s");
         table.AddRow("report", Markup.Escape(r.ReportPath));
         table.AddRow("versions", $"code {Markup.Escape(r.Package.CodeVersion)}, config {r.Package.ConfigHash[..12]}, backbone {r.Package.Backbone.Sha256[..12]}");
         run.Console.Write(table);
@@ -170,6 +128,4 @@ public static class TrainCommands
         run.Console.WriteLine($"Promote with: skillmaker promote {r.Package.Name}@{r.Package.Version}");
     }
 
-    internal static string P(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-    internal static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
 }

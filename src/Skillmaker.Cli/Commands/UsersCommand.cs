@@ -19,8 +19,8 @@ public static class UsersCommand
         var add = new Command("add", "Create a user and print their login link (the token is shown once; only its hash is stored)") { name, role, baseUrl, expires };
         add.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var users = new UserService(WorkspaceStorage.UserStore(services.Catalog), run.Time);
+            await using var line = await run.OpenLineAsync(ct);
+            var users = line.Users();
             var days = parse.GetValue(expires);
             if (days is <= 0) throw new UsageException($"--expires-days {days} must be positive.");
             var (user, token) = await users.AddAsync(parse.GetValue(name)!, UserRoles.Parse(parse.GetValue(role)!), ct, days is { } d ? TimeSpan.FromDays(d) : null);
@@ -37,8 +37,8 @@ public static class UsersCommand
         var list = new Command("list", "List users (never their tokens)");
         list.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            var all = await WorkspaceStorage.UserStore(services.Catalog).ListAsync(ct);
+            await using var line = await run.OpenLineAsync(ct);
+            var all = await line.UserStore.ListAsync(ct);
             if (run.IsJson) { run.WriteJson(new { users = all.Select(u => new { u.Name, role = u.Role.ToWire(), u.CreatedAt, u.TokenExpiresAt, u.RevokedAt }) }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Name", "Role", "Created", "Token expires", "Revoked");
             foreach (var u in all) table.AddRow(Markup.Escape(u.Name), u.Role.ToWire(), u.CreatedAt.ToString("u"), u.TokenExpiresAt?.ToString("u") ?? "-", u.RevokedAt?.ToString("u") ?? "-");
@@ -49,8 +49,8 @@ public static class UsersCommand
         var revoke = new Command("revoke", "Revoke a user's token and end their sessions at their next request") { revokeName };
         revoke.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            await using var services = await WorkspaceServices.OpenAsync(run, ct);
-            await new UserService(WorkspaceStorage.UserStore(services.Catalog), run.Time).RevokeAsync(parse.GetValue(revokeName)!, ct);
+            await using var line = await run.OpenLineAsync(ct);
+            await line.Users().RevokeAsync(parse.GetValue(revokeName)!, ct);
             if (run.IsJson) run.WriteJson(new { revoked = parse.GetValue(revokeName) });
             else run.Console.WriteLine($"Revoked {parse.GetValue(revokeName)}.");
             return ExitCodes.Ok;

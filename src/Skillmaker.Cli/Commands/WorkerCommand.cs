@@ -9,6 +9,8 @@ using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
 using Skillmaker.Storage;
+using Skillmaker.Host;
+using Skillmaker.Storage.Queue;
 using Skillmaker.Workers;
 
 namespace Skillmaker.Cli.Commands;
@@ -45,7 +47,8 @@ public static class WorkerCommand
                 (attempt, delay, reason) => run.Host.Error.WriteLine($"PostgreSQL at {Storage.Postgres.PostgresLocation.RedactPassword(location)} is not reachable ({reason}); attempt {attempt} of {parse.GetValue(attempts)}, next in {delay.TotalSeconds:0} s"),
                 ct);
             var cacheDirectory = parse.GetValue(cache) is { } c ? run.ResolvePath(c) : null;
-            await using var worker = new BatchWorker((workspace, token) => WorkerEnvironment.OpenAsync(workspace, run.Host.Environment, run.Time, loggers, cacheDirectory, token), run.Time, loggers.CreateLogger<BatchWorker>());
+            var context = run.LineContext with { Logging = loggers, CacheDirectory = cacheDirectory };
+            await using var worker = new BatchWorker((workspace, token) => WorkerJobEnvironment.OpenAsync(workspace, context, token), run.Time, loggers.CreateLogger<BatchWorker>());
             var workerOptions = new WorkerOptions { Queues = queueList, Workers = parse.GetValue(workers), RetryDelaysSeconds = settings.RetryDelaysSeconds };
             if (parse.GetValue(name) is { } n) workerOptions = workerOptions with { Name = n };
             if (run.IsJson) run.WriteJson(new { worker = workerOptions.Name, queues = workerOptions.Queues, workers = workerOptions.Workers, storage = jobs.Location });
@@ -82,57 +85,5 @@ public static class WorkerCommand
         {
             throw new UsageException(ex.Message);
         }
-    }
-}
-
-/// <summary>One workspace's engines and batch handlers as a worker opens them from a job.</summary>
-internal sealed class WorkerEnvironment(ICatalog catalog, IBlobStore blobs, HttpClient http, IReadOnlyDictionary<string, IBatchHandler> handlers) : IJobEnvironment
-{
-    public IJobLedger Ledger { get; } = WorkspaceStorage.JobLedger(catalog);
-
-    public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory, CancellationToken ct)
-    {
-        var workspace = reference.Open();
-        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, ct);
-        var blobs = WorkspaceStorage.OpenBlobs(workspace, environment);
-        var http = new HttpClient();
-        var training = TrainingEnvironmentOf(reference, workspace, catalog, blobs, http, environment, time, loggers, cacheDirectory);
-        var handlers = new Dictionary<string, IBatchHandler>
-        {
-            [IngestJobs.Kind] = new IngestJobs(catalog, blobs, new Vision.Imaging.SkiaImageProbe(), workspace.Config.Ingest, time, loggers.CreateLogger<IngestJobs>()),
-            [DetectJobs.Kind] = DetectCommand.Handler(catalog, blobs, time, loggers, cacheDirectory),
-            [Training.EmbedJobs.Kind] = new Training.EmbedJobs(blobs, cacheDirectory, time, loggers.CreateLogger<Training.EmbedJobs>()),
-            [Training.TrainJobs.Kind] = new Training.TrainJobs(training, new BlobFileCache(blobs, cacheDirectory), loggers.CreateLogger<Training.TrainJobs>()),
-            [Skillmaker.Evaluation.EvalJobs.Kind] = new Skillmaker.Evaluation.EvalJobs(training, loggers.CreateLogger<Skillmaker.Evaluation.EvalJobs>()),
-        };
-        return new WorkerEnvironment(catalog, blobs, http, handlers);
-    }
-
-    /// <summary>Training and evaluation on a worker: the workspace's catalog and blobs, but the worker's own
-    /// folders (its embedding cache, its copies of skill packages) under the cache folder, since the
-    /// workspace's folder is on the submitting machine.</summary>
-    private static Training.TrainingEnvironment TrainingEnvironmentOf(WorkspaceRef reference, Workspaces.Workspace workspace, ICatalog catalog, IBlobStore blobs, HttpClient http,
-        Func<string, string?> environment, TimeProvider time, ILoggerFactory loggers, string? cacheDirectory)
-    {
-        var cache = cacheDirectory ?? BlobFileCache.DefaultDirectory;
-        var training = WorkspaceServices.TrainingOver(workspace, catalog, blobs, http, time, loggers, environment);
-        // Two workspaces served by one worker may both have a skill 'make' v1.
-        var key = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{reference.Root}\n{catalog.Location}"))[..16];
-        return (training with
-        {
-            EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(cache, "embeddings")),
-            Skills = new Training.SkillStore(Path.Combine(cache, "skills", key), training.SkillIndex is { } index ? new Training.SharedSkills(index, blobs) : null, time),
-        }).WithDefaults();
-    }
-
-    public IBatchHandler Handler(string kind) => handlers.TryGetValue(kind, out var handler) ? handler
-        : throw new SkillmakerException($"This worker cannot run '{kind}' jobs; it runs {string.Join(", ", handlers.Keys)}. Update Skillmaker on this worker, or take that queue elsewhere.");
-
-    public ValueTask DisposeAsync()
-    {
-        foreach (var handler in handlers.Values.OfType<IDisposable>()) handler.Dispose();
-        http.Dispose();
-        (blobs as IDisposable)?.Dispose();
-        return catalog.DisposeAsync();
     }
 }

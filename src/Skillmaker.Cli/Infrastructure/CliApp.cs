@@ -79,6 +79,11 @@ public static class CliApp
             {
                 return Fail(run, ex.Message, ExitCodes.Usage);
             }
+            catch (InvalidSettingException ex) when (ex.FromRequest)
+            {
+                // The values came from this command line: name them as the user typed them.
+                return Fail(run, ex.MessageWith(FlagOf), ExitCodes.Usage);
+            }
             catch (SkillmakerException ex)
             {
                 return Fail(run, ex.Message, ExitCodes.Failed);
@@ -94,6 +99,11 @@ public static class CliApp
                 return Fail(run, $"unexpected {ex.GetType().Name}: {ex.Message} (run with --verbose for the stack trace)", ExitCodes.Failed);
             }
         };
+
+    /// <summary>The option that carries a request field: minScore is --min-score. The one place where a
+    /// service's field becomes a flag.</summary>
+    public static string FlagOf(string field) =>
+        "--" + string.Concat(field.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     private static int Fail(CommandRun run, string message, int code)
     {

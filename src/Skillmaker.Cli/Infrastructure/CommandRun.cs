@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Skillmaker.Host;
 using Skillmaker.Workspaces;
 
 namespace Skillmaker.Cli.Infrastructure;
@@ -64,6 +65,20 @@ public sealed class CommandRun : IDisposable
     public string WorkspacePath => Path.GetFullPath(_workspaceOption ?? Host.Environment(Workspace.EnvironmentVariable) ?? Host.CurrentDirectory, Host.CurrentDirectory);
 
     public Task<Workspace> OpenWorkspaceAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(WorkspacePath, cancellationToken);
+
+    /// <summary>The named workspace with the line's services over it (see <see cref="LineServices"/>).</summary>
+    public async Task<LineServices> OpenLineAsync(CancellationToken cancellationToken) =>
+        await LineServices.OpenAsync(await OpenWorkspaceAsync(cancellationToken), LineContext, cancellationToken);
+
+    /// <summary>What this command lends the line: clock, logging, environment, where to look for assets.</summary>
+    public LineContext LineContext => new()
+    {
+        Time = Time,
+        Logging = Logging,
+        Environment = Host.Environment,
+        AssetSearchStart = [Host.CurrentDirectory, AppContext.BaseDirectory],
+        User = User,
+    };
 
     public string ResolvePath(string path) => Path.GetFullPath(path, Host.CurrentDirectory);
 

@@ -41,18 +41,19 @@ public sealed record DetectorSettings
     /// <summary>ONNX Runtime threads for one image. Default 0 = ONNX Runtime's choice (one per core).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Throws a <see cref="SkillmakerException"/> naming every bad value and what was expected.</summary>
-    public DetectorSettings Validated(string where)
+    /// <summary>Throws an <see cref="InvalidSettingException"/> naming every bad value and what was expected;
+    /// <paramref name="where"/> null means the values came with the request (see <see cref="InvalidSettingException.Where"/>).</summary>
+    public DetectorSettings Validated(string? where)
     {
-        var errors = new List<string>();
-        if (Classes.Count == 0 || Classes.Any(string.IsNullOrWhiteSpace)) errors.Add("classes must name at least one class, e.g. car,truck,bus,motorcycle");
-        if (!(MinScore is > 0 and <= 1)) errors.Add($"minScore is {MinScore}; expected a score in (0, 1]");
-        if (!(Iou is > 0 and <= 1)) errors.Add($"iou is {Iou}; expected (0, 1]");
-        if (!(VehicleMergeIou is > 0 and <= 1)) errors.Add($"vehicleMergeIou is {VehicleMergeIou}; expected (0, 1]");
-        if (!(Padding is >= 0 and <= 1)) errors.Add($"padding is {Padding}; expected 0..1 (a fraction of the box size)");
-        if (MinCropSide is < 1 or > 4096) errors.Add($"minCropSide is {MinCropSide}; expected 1..4096 pixels");
-        if (Threads is < 0 or > 256) errors.Add($"threads is {Threads}; expected 0 (automatic) or 1..256");
-        if (errors.Count > 0) throw new SkillmakerException($"{where}: {string.Join("; ", errors)}.");
+        var errors = new List<SettingError>();
+        if (Classes.Count == 0 || Classes.Any(string.IsNullOrWhiteSpace)) errors.Add(new("classes", "must name at least one class, e.g. car,truck,bus,motorcycle"));
+        if (!(MinScore is > 0 and <= 1)) errors.Add(new("minScore", $"is {MinScore}; expected a score in (0, 1]"));
+        if (!(Iou is > 0 and <= 1)) errors.Add(new("iou", $"is {Iou}; expected (0, 1]"));
+        if (!(VehicleMergeIou is > 0 and <= 1)) errors.Add(new("vehicleMergeIou", $"is {VehicleMergeIou}; expected (0, 1]"));
+        if (!(Padding is >= 0 and <= 1)) errors.Add(new("padding", $"is {Padding}; expected 0..1 (a fraction of the box size)"));
+        if (MinCropSide is < 1 or > 4096) errors.Add(new("minCropSide", $"is {MinCropSide}; expected 1..4096 pixels"));
+        if (Threads is < 0 or > 256) errors.Add(new("threads", $"is {Threads}; expected 0 (automatic) or 1..256"));
+        if (errors.Count > 0) throw new InvalidSettingException(where, errors);
         return this;
     }
 

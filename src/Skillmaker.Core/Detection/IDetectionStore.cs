@@ -22,9 +22,16 @@ public interface IDetectionStore
 
     Task<ImageDetectionResult?> GetResultAsync(string imageId, string modelSha256, CancellationToken cancellationToken);
 
+    /// <summary>Where a crop was cut: its parent photo's id and size and the rectangle, in the parent's oriented
+    /// pixels; null when no detection made <paramref name="cropId"/>.</summary>
+    Task<CropOrigin?> FindCropOriginAsync(string cropId, CancellationToken cancellationToken);
+
     /// <summary>Every result, optionally of one model, ordered by image id.</summary>
     Task<IReadOnlyList<ImageDetectionResult>> ListResultsAsync(string? modelSha256, CancellationToken cancellationToken);
 }
+
+/// <summary>A crop's parent photo and the rectangle cut from it.</summary>
+public sealed record CropOrigin(string ParentId, int ParentWidth, int ParentHeight, PixelRect Rect);
 
 public sealed record PendingImage(string ImageId, int Width, int Height, string? OriginalFileName);
 

@@ -32,6 +32,7 @@ public sealed partial class DetectJobs(
     IDetectionStore store,
     IBlobStore blobs,
     Func<string, string, int, IObjectDetector> loadDetector,
+    Func<IObjectDetector, DetectorSettings, DetectService> serviceFor,
     string cacheDirectory,
     TimeProvider time,
     ILoggerFactory loggers) : IBatchHandler
@@ -67,7 +68,7 @@ public sealed partial class DetectJobs(
         var run = JobJson.Read<DetectRunContext>(context, $"{batch}: context");
         var images = JobJson.Read<List<PendingImage>>(batch.Payload, $"{batch}: payload");
         var detector = await LoadAsync(run, cancellationToken);
-        var service = new DetectService(store, blobs, detector, run.Settings, time, loggers.CreateLogger<DetectService>());
+        var service = serviceFor(detector, run.Settings);
         var reports = new List<ImageDetectReport>();
         var crops = 0;
         foreach (var image in images)

@@ -20,19 +20,19 @@ public sealed record EvalOutcome(SkillRef Skill, RecordedEvaluation? Evaluation,
 /// from the shared skill store, evaluates it and returns the summary (latency is measured on that worker,
 /// whose name the summary carries). The run's last job records every summary in the registry; the
 /// command records them again (the registry keeps one row per evaluation) and saves the JSON files here.</summary>
-public sealed partial class EvalJobs(TrainingEnvironment environment, ILogger<EvalJobs> logger) : IBatchHandler
+public sealed partial class EvalJobs(EvaluationService evaluations, TrainingEnvironment environment, ILogger<EvalJobs> logger) : IBatchHandler
 {
     public const string Kind = "eval";
 
-    private readonly TrainingEnvironment _env = environment.WithDefaults();
+    private readonly TrainingEnvironment _env = environment;
 
     /// <summary>Checks every version and manifest exists (before anything is queued) and enqueues one job per version.</summary>
     public async Task<(string RunId, JobRunProgress Progress)> SubmitAsync(IReadOnlyList<SkillRef> skills, string? manifestId, JobDispatcher dispatcher, WorkspaceRef workspace,
         CancellationToken cancellationToken)
     {
         if (_env.Skills.Shared is null)
-            throw new SkillmakerException($"eval on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Use --local, or see docs/scale-out.md.");
-        var service = new EvaluationService(_env);
+            throw new SkillmakerException($"eval on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Evaluate in this process instead, or see docs/scale-out.md.");
+        var service = evaluations;
         var items = new List<EvalJobItem>();
         foreach (var skill in skills)
             items.Add(new EvalJobItem(skill.Name, skill.Version, await service.ManifestIdForAsync(skill, manifestId, cancellationToken)));
@@ -46,7 +46,7 @@ public sealed partial class EvalJobs(TrainingEnvironment environment, ILogger<Ev
     {
         var (run, failures) = await dispatcher.WaitSettledAsync(runId, progress, cancellationToken);
         var skills = JobJson.Read<EvalRunContext>(run.Context, $"eval run {runId}: context").Skills;
-        var service = new EvaluationService(_env);
+        var service = evaluations;
         var outcomes = new List<EvalOutcome>();
         foreach (var batch in run.Batches)
         {
@@ -65,7 +65,7 @@ public sealed partial class EvalJobs(TrainingEnvironment environment, ILogger<Ev
     public async Task<string> RunAsync(JobBatch batch, string context, CancellationToken cancellationToken)
     {
         var item = JobJson.Read<List<EvalJobItem>>(batch.Payload, $"{batch}: payload").Single();
-        var summary = await new EvaluationService(_env).MeasureAsync(new SkillRef(item.Skill, item.Version), item.ManifestId, null, cancellationToken);
+        var summary = await evaluations.MeasureAsync(new SkillRef(item.Skill, item.Version), item.ManifestId, null, cancellationToken);
         LogEvaluated(batch, item.Skill, item.Version, summary.Accuracy);
         return JsonSerializer.Serialize(summary, SkillJson.Options);
     }

@@ -16,7 +16,7 @@ public sealed record RecordedEvaluation(EvaluationSummary Summary, string Path);
 /// what <c>eval</c>, <c>report</c> and <c>demo</c> share.</summary>
 public sealed class EvaluationService(TrainingEnvironment environment)
 {
-    private readonly TrainingEnvironment _env = environment.WithDefaults();
+    private readonly TrainingEnvironment _env = environment;
 
     /// <summary>Folder of saved evaluations: <c>.skillmaker/evaluations/NAME/</c>.</summary>
     public string EvaluationsDirectory(string skill) => Path.Combine(_env.Workspace.StateDirectory, "evaluations", skill);
@@ -40,7 +40,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
     {
         using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken));
         var manifest = await ManifestAsync(manifestId ?? predictor.Package.Info.ManifestId, cancellationToken);
-        return (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, progress, cancellationToken))[0];
+        return (await _env.Evaluator.EvaluateAsync([predictor], manifest, progress, cancellationToken))[0];
     }
 
     private async Task<Datasets.DatasetManifest> ManifestAsync(string id, CancellationToken cancellationToken) =>
@@ -68,8 +68,8 @@ public sealed class EvaluationService(TrainingEnvironment environment)
             ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
         var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken)
             ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {_env.Catalog.Location}.");
-        var gate = new PromotionService(_env).LatestDecision(skill);
-        var builder = _env.CreateReportBuilder();
+        var gate = _env.Gates.Latest(skill);
+        var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
         await builder.WritePdfAsync(report, path, cancellationToken);

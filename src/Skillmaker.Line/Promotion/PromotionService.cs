@@ -40,11 +40,11 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
 {
     public const string NeedsInvestigation = "needs investigation";
     public const string ProductionStatus = "production";
-    private readonly TrainingEnvironment _env = environment.WithDefaults();
+    private readonly TrainingEnvironment _env = environment;
     private readonly ILogger _logger = environment.Logging.CreateLogger<PromotionService>();
 
     public string DeployDirectory => Path.Combine(_env.Workspace.Root, "deploy");
-    public string DecisionsDirectory => Path.Combine(_env.Workspace.StateDirectory, "gate");
+    public string DecisionsDirectory => _env.Gates.Directory;
 
     public async Task<PromotionResult> PromoteAsync(PromotionRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
@@ -96,7 +96,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
                     throw;
                 }
             }
-            var summaries = await _env.CreateEvaluator().EvaluateAsync(predictors, manifest, progress, cancellationToken);
+            var summaries = await _env.Evaluator.EvaluateAsync(predictors, manifest, progress, cancellationToken);
             foreach (var s in summaries) await _env.Registry.SaveEvaluationAsync(s, cancellationToken);
             var candidate = summaries[0];
             var productionEvaluation = summaries.Count > 1 ? summaries[1] : null;
@@ -118,7 +118,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var forced = request.Force && !decision.Passed;
         if (forced)
             decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} with --force: {request.Reason}" };
-        var decisionPath = await SaveDecisionAsync(info, decision, forced, request, now, cancellationToken);
+        var decisionPath = await _env.Gates.SaveAsync(new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision), cancellationToken);
         var settings = TrainingEnvironment.NotifySettingsOf(info);
 
         if (!decision.Passed && !forced)
@@ -151,27 +151,6 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             PreviousProduction = previous, CandidateEvaluation = candidate, ProductionEvaluation = production,
             Status = ProductionStatus, DeploymentFiles = files, DecisionPath = decisionPath, Notifications = passed,
         };
-    }
-
-    /// <summary>The latest gate decision recorded for a version (shown in its report), if any.</summary>
-    public GateDecision? LatestDecision(SkillRef skill)
-    {
-        var folder = Path.Combine(DecisionsDirectory, skill.Name);
-        if (!Directory.Exists(folder)) return null;
-        var latest = Directory.EnumerateFiles(folder, $"v{skill.Version.ToString(CultureInfo.InvariantCulture)}-*.json").Order(StringComparer.Ordinal).LastOrDefault();
-        return latest is null ? null : JsonSerializer.Deserialize<RecordedDecision>(File.ReadAllText(latest), SkillJson.Options)?.Decision;
-    }
-
-    private sealed record RecordedDecision(string Skill, int Version, DateTimeOffset At, string Who, bool Forced, string? Reason, GateDecision Decision);
-
-    private async Task<string> SaveDecisionAsync(SkillPackageInfo info, GateDecision decision, bool forced, PromotionRequest request, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var folder = Path.Combine(DecisionsDirectory, info.Name);
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"v{info.Version.ToString(CultureInfo.InvariantCulture)}-{at.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)}.json");
-        var record = new RecordedDecision(info.Name, info.Version, at, request.Who, forced, request.Reason, decision);
-        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(record, SkillJson.Options), cancellationToken);
-        return path;
     }
 
     /// <summary>Deployment files after the promotion: the promoted skill's Dockerfile, the compose file

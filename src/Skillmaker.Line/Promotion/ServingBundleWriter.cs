@@ -17,7 +17,7 @@ public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<string, str
 {
     public async Task<IStagedServingBundle> StageAsync(Workspace source, ServingBundleRequest request, string directory, CancellationToken cancellationToken)
     {
-        var detector = DetectorModelLocator.Resolve(source, environment, assetSearchStart);
+        var detector = DetectorSetup.LocateModel(source, environment, assetSearchStart);
         if (!File.Exists(detector)) throw new SkillmakerException($"Cannot bundle {request.Skill} v{request.Version} for deployment: the detector model {detector} does not exist; set detector.model in {source.ConfigPath}.");
         var labels = source.Config.Detector.Labels is { } l ? source.ResolveStatePath(l) : null;
         if (labels is not null && !File.Exists(labels)) throw new SkillmakerException($"Cannot bundle {request.Skill} v{request.Version}: the detector labels file {labels} does not exist.");

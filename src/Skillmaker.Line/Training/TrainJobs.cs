@@ -40,11 +40,11 @@ public sealed record TrainRunSkill(string Name, string ConfigPath);
 /// command then fetches each package, so it prints the same summary as a run in one process.
 /// <para>A job run again reserves the same version (the index knows its owner: run and batch) and either
 /// finds it published or trains it again; a version is never published twice or under two numbers.</para></summary>
-public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileCache files, ILogger<TrainJobs> logger) : IBatchHandler
+public sealed partial class TrainJobs(TrainingService training, BlobFileCache files, ILogger<TrainJobs> logger) : IBatchHandler
 {
     public const string Kind = "train";
 
-    private readonly TrainingEnvironment _env = environment.WithDefaults();
+    private readonly TrainingEnvironment _env = training.Environment;
 
     /// <summary>Prepares every skill here (a bad config stops everything before anything is queued),
     /// stages the backbones and enqueues one job per skill.</summary>
@@ -52,8 +52,8 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
         JobDispatcher dispatcher, WorkspaceRef workspace, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         if (_env.Skills.Shared is null)
-            throw new SkillmakerException($"train-all on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Use --local, or see docs/scale-out.md.");
-        var service = new TrainingService(_env);
+            throw new SkillmakerException($"train-all on workers needs a skill store every machine shares: a PostgreSQL catalog (this one is {_env.Catalog.Location}). Train in this process instead, or see docs/scale-out.md.");
+        var service = training;
         var items = new List<TrainJobItem>();
         var prepared = await service.PrepareAllAsync(skills, profileName, threads, progress, cancellationToken);
         try
@@ -142,7 +142,7 @@ public sealed partial class TrainJobs(TrainingEnvironment environment, BlobFileC
             EffectiveJson = item.EffectiveJson,
             ConfigHash = item.ConfigHash,
         };
-        var service = new TrainingService(_env);
+        var service = training;
         using var prepared = await service.PrepareAsync(skill, item.Profile, item.Threads, null, cancellationToken);
         var result = await service.TrainAsync(prepared, owner, null, cancellationToken);
         LogTrained(batch, result.Package.Name, result.Package.Version);

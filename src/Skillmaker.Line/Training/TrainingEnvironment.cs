@@ -2,18 +2,19 @@ using Microsoft.Extensions.Logging;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Datasets;
+using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
 using Skillmaker.Registry;
+using Skillmaker.Reports;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Workspaces;
-using Skillmaker.Evaluation;
-using Skillmaker.Reports;
 
 namespace Skillmaker.Training;
 
-/// <summary>What training, evaluation and promotion use from the workspace. One instance may serve
-/// several concurrent trainers: they share the embedding cache (and its in-process claims).</summary>
+/// <summary>What training, evaluation and promotion use from the workspace, built whole by the
+/// composition root (<c>Skillmaker.Host.LineServices</c>). One instance may serve several concurrent
+/// trainers: they share the embedding cache (and its in-process claims).</summary>
 public sealed record TrainingEnvironment
 {
     public required Workspace Workspace { get; init; }
@@ -22,38 +23,26 @@ public sealed record TrainingEnvironment
     public required IDatasetStore Datasets { get; init; }
     public required IAliasRegistry Registry { get; init; }
     public required HttpClient Http { get; init; }
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public required TimeProvider Time { get; init; }
     public required ILoggerFactory Logging { get; init; }
     public required Func<string, string?> Environment { get; init; }
-
-    public EmbeddingCache EmbeddingCache { get; init; } = null!;
+    public required EmbeddingCache EmbeddingCache { get; init; }
+    public required SkillStore Skills { get; init; }
+    /// <summary>Extracts the manifest a skill config names when it has none yet.</summary>
+    public required DatasetService Extractor { get; init; }
+    public required Evaluator Evaluator { get; init; }
+    public required ReportBuilder Reports { get; init; }
+    /// <summary>The gate decisions promotion recorded, which reports show.</summary>
+    public required GateRecords Gates { get; init; }
 
     /// <summary>Where embeddings missing from the cache are computed first (server mode: batch jobs on
     /// workers). Default null: here, by the trainer itself.</summary>
     public IEmbeddingOffload? Offload { get; init; }
-    public SkillStore Skills { get; init; } = null!;
-    /// <summary>The catalog's skill index when several machines share the catalog: packages are then
-    /// published to it and the blob store (see <see cref="SkillStore"/>). Default null: this machine only.</summary>
-    public Skills.ISkillIndex? SkillIndex { get; init; }
     /// <summary>Writes the image contents of a promoted skill's service (deploy/NAME/workspace). Default
     /// none: promotion then writes only the deployment config files.</summary>
-    public Promotion.IServingBundleWriter? ServingBundles { get; init; }
-
-    /// <summary>Fills the workspace-derived parts (embedding cache, skill store) that were not given.</summary>
-    public TrainingEnvironment WithDefaults() => this with
-    {
-        EmbeddingCache = EmbeddingCache ?? new EmbeddingCache(Path.Combine(Workspace.StateDirectory, "embeddings")),
-        Skills = Skills ?? SkillStore.For(Workspace, SkillIndex is { } index ? new SharedSkills(index, Blobs) : null, Time),
-    };
+    public IServingBundleWriter? ServingBundles { get; init; }
 
     public Task<byte[]> ReadImageAsync(string imageId, CancellationToken cancellationToken) => Blobs.ReadAllBytesAsync(imageId, cancellationToken);
-
-    public DatasetService CreateDatasetService() =>
-        new(Datasets, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, new Logger<DatasetService>(Logging));
-
-    public Evaluator CreateEvaluator() => new(ReadImageAsync, Time);
-
-    public ReportBuilder CreateReportBuilder() => new(Catalog, ReadImageAsync, Time);
 
     /// <summary>Sends a notification as the skill's notify section says, else as the workspace
     /// config's <c>notify</c> section says; nothing when neither has one. Never throws for delivery.</summary>
@@ -67,7 +56,7 @@ public sealed record TrainingEnvironment
             settings = fromWorkspace;
         }
         if (settings is null) return [];
-        var notifier = new Notifier(settings, Http, Time, Environment, new Logger<Notifier>(Logging));
+        var notifier = new Notifier(settings, Http, Time, Environment, Logging.CreateLogger<Notifier>());
         return await notifier.SendAsync(notification, cancellationToken);
     }
 

@@ -15,7 +15,12 @@ using Skillmaker.Vision.Skills;
 namespace Skillmaker.Training;
 
 /// <summary>Where a training run is: <paramref name="Stage"/> is extract, embeddings, head, evaluation or report.</summary>
-public readonly record struct TrainingProgress(string Skill, string Stage, int Done, int Total);
+public readonly record struct TrainingProgress(string Skill, string Stage, int Done, int Total)
+{
+    /// <summary>A trainer's progress as stage bars show it: "make: embeddings" 40 of 120.</summary>
+    public static IProgress<TrainingProgress> AsStages(IProgress<(string Stage, int Done, int Total)> inner) =>
+        inner.Map((TrainingProgress p) => ($"{p.Skill}: {p.Stage}", p.Done, p.Total));
+}
 
 /// <summary>A skill ready to train: config checked, profile chosen, backbone opened and checked,
 /// manifest extracted. Everything that can be wrong with the input fails here, before long work.</summary>
@@ -74,7 +79,7 @@ public sealed record TrainResult
 /// evaluation of the finished package on the test split, report, notification.</summary>
 public sealed partial class TrainingService(TrainingEnvironment environment)
 {
-    private readonly TrainingEnvironment _env = environment.WithDefaults();
+    private readonly TrainingEnvironment _env = environment;
     private readonly ILogger _logger = environment.Logging.CreateLogger<TrainingService>();
 
     public TrainingEnvironment Environment => _env;
@@ -97,7 +102,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
                     ?? throw new SkillmakerException($"manifest: no manifest with id {id} in {_env.Catalog.Location}; see `skillmaker manifests list`.");
             else
             {
-                var extracted = await _env.CreateDatasetService().ExtractAsync(skill.Definition, null, cancellationToken);
+                var extracted = await _env.Extractor.ExtractAsync(skill.Definition, null, cancellationToken);
                 (manifest, created) = (extracted.Manifest, extracted.Created);
             }
             if (manifest.Classes.Count < 2)
@@ -206,7 +211,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
 
         var evalWatch = Stopwatch.StartNew();
         using var predictor = SkillPredictor.Create(SkillPackage.Load(dir), new PredictorOptions { Threads = prepared.Threads });
-        var evaluation = (await _env.CreateEvaluator().EvaluateAsync([predictor], manifest, Stage(progress, skill.Name, "evaluation"), cancellationToken))[0];
+        var evaluation = (await _env.Evaluator.EvaluateAsync([predictor], manifest, Stage(progress, skill.Name, "evaluation"), cancellationToken))[0];
         var evaluationSeconds = evalWatch.Elapsed.TotalSeconds;
         info = info with { Metrics = PackageMetrics.From(evaluation) };
         await WriteInfoAsync(dir, info, cancellationToken);
@@ -214,7 +219,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
 
         progress?.Report(new TrainingProgress(skill.Name, "report", 0, 1));
         var reportWatch = Stopwatch.StartNew();
-        var builder = _env.CreateReportBuilder();
+        var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate: null, cancellationToken);
         await builder.WritePdfAsync(report, Path.Combine(dir, SkillPackageInfo.ReportFileName), cancellationToken);
         var reportSeconds = reportWatch.Elapsed.TotalSeconds;

@@ -8,16 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 using Skillmaker.Detection;
+using Skillmaker.Serving;
 
-namespace Skillmaker.Serving;
+namespace Skillmaker.Server.Inference;
 
 /// <summary>The inference API: <c>POST /v1/classify</c>, <c>/readyz</c>, <c>/metrics</c>.</summary>
 public static class InferenceEndpoints
 {
-    public const string CodeVersionHeader = "X-Skillmaker-Code-Version";
-    public const string SkillVersionsHeader = "X-Skillmaker-Skill-Versions";
-    public const string ApiKeyHeader = "X-Api-Key";
-
     public static void MapInference(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/classify", ClassifyAsync)
@@ -69,7 +66,7 @@ public static class InferenceEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var result = await AnswerAsync(context, pipeline, config, keys, skills, gate);
-        context.Response.Headers[CodeVersionHeader] = Common.BuildInfo.CodeVersion;
+        context.Response.Headers[ApiHeaders.CodeVersion] = Common.BuildInfo.CodeVersion;
         if (result is IStatusCodeHttpResult { StatusCode: { } status }) metrics.CountRequest(status);
         metrics.ObserveRequest(Stopwatch.GetElapsedTime(started));
         return result;
@@ -80,10 +77,10 @@ public static class InferenceEndpoints
         var ct = context.RequestAborted;
         if (config.RequireApiKey)
         {
-            var key = context.Request.Headers[ApiKeyHeader].FirstOrDefault()
+            var key = context.Request.Headers[ApiHeaders.ApiKey].FirstOrDefault()
                 ?? (context.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null);
             if (key is null)
-                return Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send your key in the {ApiKeyHeader} header or as 'Authorization: Bearer KEY'. Keys come from `skillmaker api-keys add NAME`.");
+                return Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send your key in the {ApiHeaders.ApiKey} header or as 'Authorization: Bearer KEY'. Keys come from `skillmaker api-keys add NAME`.");
             if (!await keys.IsValidAsync(key, ct))
                 return Problem(StatusCodes.Status401Unauthorized, "API key not accepted", "The key is unknown or has been revoked.");
         }
@@ -100,7 +97,7 @@ public static class InferenceEndpoints
         try
         {
             var answer = pipeline.Classify(bytes);
-            context.Response.Headers[SkillVersionsHeader] = string.Join(", ", answer.Cascade.Select(s => $"{s.Skill}@{s.SkillVersion}"));
+            context.Response.Headers[ApiHeaders.SkillVersions] = string.Join(", ", answer.Cascade.Select(s => $"{s.Skill}@{s.SkillVersion}"));
             return Results.Ok(answer);
         }
         catch (ImageTooLargeException ex)
@@ -179,26 +176,4 @@ public static class InferenceEndpoints
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
-}
-
-/// <summary>Remembers accepted keys for a short time so that a busy client does not cost a database
-/// lookup per request; a revoked key stops working within <see cref="Lifetime"/>.</summary>
-public sealed class ApiKeyCache(ApiKeyService keys, TimeProvider time)
-{
-    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _accepted = new(StringComparer.Ordinal);
-
-    public async Task<bool> IsValidAsync(string key, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_accepted.TryGetValue(key, out var until) && until > now) return true;
-        if (await keys.AuthenticateAsync(key, cancellationToken) is null)
-        {
-            _accepted.TryRemove(key, out _);
-            return false;
-        }
-        if (_accepted.Count > 10_000) _accepted.Clear();
-        _accepted[key] = now + Lifetime;
-        return true;
-    }
 }

@@ -25,6 +25,21 @@ public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
         return [.. rows.Select(r => new PendingImage(r.Id, (int)r.Width, (int)r.Height, r.FileName))];
     }
 
+    public async Task<CropOrigin?> FindCropOriginAsync(string cropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        // One crop id can only come from one rectangle of one photo (its bytes are that rectangle); any row says it.
+        var row = await connection.QuerySingleOrDefaultAsync<(string ImageId, long Width, long Height, long X, long Y, long CropWidth, long CropHeight)?>(new CommandDefinition(
+            """
+            SELECT d.image_id, i.width, i.height, d.crop_x, d.crop_y, d.crop_width, d.crop_height
+            FROM detections d JOIN images i ON i.id = d.image_id
+            WHERE d.crop_id = @cropId
+            ORDER BY d.model_sha256, d.rank
+            LIMIT 1
+            """, new { cropId }, cancellationToken: cancellationToken));
+        return row is { } r ? new CropOrigin(r.ImageId, (int)r.Width, (int)r.Height, new PixelRect((int)r.X, (int)r.Y, (int)r.CropWidth, (int)r.CropHeight)) : null;
+    }
+
     public async Task<int> CountProcessedAsync(string modelSha256, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);

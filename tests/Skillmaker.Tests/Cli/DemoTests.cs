@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Skillmaker.Cli.Demo;
+using Skillmaker.Demo;
 using Skillmaker.Storage.Files;
 using Skillmaker.Tests.Support;
 

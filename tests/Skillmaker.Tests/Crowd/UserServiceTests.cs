@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Users;
+using Skillmaker.Crowd;
 
 namespace Skillmaker.Tests.Crowd;
 

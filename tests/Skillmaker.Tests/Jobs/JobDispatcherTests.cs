@@ -6,6 +6,7 @@ using Skillmaker.Jobs;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Workers;
+using Skillmaker.Storage.Queue;
 
 namespace Skillmaker.Tests.Jobs;
 

@@ -84,20 +84,19 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         var ws = server.Workspace;
         Check(await server.CliAsync("ingest", TestAssets.Cars, "-s", "stanford-cars", "--labels-from-folders", "--local"));
         var configs = await WriteConfigsAsync(ws.Root);
-        using var http = new HttpClient();
         var index = WorkspaceStorage.SkillIndex(ws.Catalog);
-        var here = Environment(ws, http, skills: null);
+        var line = ws.Line(ws.Context with { Environment = _ => null });
+        var here = line.Training;
         var skill = await SkillConfigLoader.LoadAsync(configs.A, name => server.Environment.GetValueOrDefault(name) ?? System.Environment.GetEnvironmentVariable(name), CancellationToken.None);
         TrainJobItem item;
-        using (var prepared = await new TrainingService(here).PrepareAsync(skill, null, 2, null, CancellationToken.None))
+        using (var prepared = await line.Trainer().PrepareAsync(skill, null, 2, null, CancellationToken.None))
         {
             await BlobFileCache.StageAsync(ws.Blobs, prepared.BackboneFile, prepared.BackboneSha256, "Backbone", CancellationToken.None);
             item = TrainJobs.ItemOf(prepared, null, 2);
         }
         using var workerDir = new TempDir("worker");
-        var workerSkills = new SkillStore(Path.Combine(workerDir.Path, "skills"), new SharedSkills(index, ws.Blobs));
-        var handler = new TrainJobs(Environment(ws, http, workerSkills) with { EmbeddingCache = new Vision.Embeddings.EmbeddingCache(Path.Combine(workerDir.Path, "embeddings")) },
-            new BlobFileCache(ws.Blobs, workerDir.Path), NullLogger<TrainJobs>.Instance);
+        // A worker's own folders: its skills and embeddings under its cache folder.
+        var handler = ws.Line(ws.Context with { Environment = _ => null, OnWorker = true, CacheDirectory = workerDir.Path }).TrainJobs();
         var batch = new JobBatch { Kind = TrainJobs.Kind, RunId = "train-retry", Index = 0, Batches = 1, Workspace = WorkspaceRef.Of(ws.Workspace), Payload = JobJson.Write(new[] { item }) };
         // The first attempt reserved its number and died; meanwhile another trainer took the next one.
         var now = DateTimeOffset.UtcNow;
@@ -145,9 +144,6 @@ public sealed class TrainJobsTests(PostgresFixture postgres, S3rverFixture s3)
         await File.WriteAllTextAsync(b, TrainingFixture.SkillConfigJson("pair-b", "makes4.dataset.json", """{ "type": "knn", "params": { "k": 3 } }""", backbone: "features.onnx"));
         return new Configs(a, b, backbone);
     }
-
-    private static TrainingEnvironment Environment(TestWorkspace ws, HttpClient http, SkillStore? skills) =>
-        (Skillmaker.Cli.Commands.WorkspaceServices.TrainingOver(ws.Workspace, ws.Catalog, ws.Blobs, http, TimeProvider.System, NullLoggerFactory.Instance, _ => null) with { Skills = skills! }).WithDefaults();
 
     private static TrainResult Read(string json) => JsonSerializer.Deserialize<TrainResult>(json, Skills.SkillJson.Options)!;
 

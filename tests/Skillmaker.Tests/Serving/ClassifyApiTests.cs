@@ -15,7 +15,7 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = new ByteArrayContent(body) };
         if (contentType is not null) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        if (key is not null) request.Headers.Add(InferenceEndpoints.ApiKeyHeader, key);
+        if (key is not null) request.Headers.Add(ApiHeaders.ApiKey, key);
         return request;
     }
 
@@ -60,9 +60,9 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
                 Assert.Contains(cascade[1].GetProperty("label").GetString(), ServingFixture.Makes["audi"]);
             }
             Assert.Equal(BuildInfo.CodeVersion, body.GetProperty("codeVersion").GetString());
-            Assert.Equal(BuildInfo.CodeVersion, response.Headers.GetValues(InferenceEndpoints.CodeVersionHeader).Single());
+            Assert.Equal(BuildInfo.CodeVersion, response.Headers.GetValues(ApiHeaders.CodeVersion).Single());
             Assert.Equal(string.Join(", ", cascade.Select(s => $"{s.GetProperty("skill").GetString()}@{s.GetProperty("skillVersion").GetInt32()}")),
-                response.Headers.GetValues(InferenceEndpoints.SkillVersionsHeader).Single());
+                response.Headers.GetValues(ApiHeaders.SkillVersions).Single());
         }
         Assert.True(twoStage >= audis.Count / 2, $"only {twoStage} of {audis.Count} Audi photos reached the variant stage");
     }
@@ -74,7 +74,7 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
         var photo = await File.ReadAllBytesAsync(TestAssets.CarPhotos()[0]);
         using var form = new MultipartFormDataContent { { new ByteArrayContent(photo), "image", "car.jpg" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = form };
-        request.Headers.Add(InferenceEndpoints.ApiKeyHeader, fixture.Key);
+        request.Headers.Add(ApiHeaders.ApiKey, fixture.Key);
 
         var (status, fromForm, _) = await SendAsync(server, request);
         var (_, raw, _) = await SendAsync(server, Classify(photo, "application/octet-stream", fixture.Key));
@@ -95,7 +95,7 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(body.GetProperty("vehicle").GetProperty("detected").GetBoolean());
         Assert.Empty(body.GetProperty("cascade").EnumerateArray());
-        Assert.Equal("", response.Headers.GetValues(InferenceEndpoints.SkillVersionsHeader).Single());
+        Assert.Equal("", response.Headers.GetValues(ApiHeaders.SkillVersions).Single());
     }
 
     [Fact]

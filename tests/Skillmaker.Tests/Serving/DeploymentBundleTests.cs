@@ -27,7 +27,7 @@ public sealed class DeploymentBundleTests(ServingFixture fixture)
         // The Dockerfile's `COPY workspace/ /workspace/`: the bundle must not need anything at its old place.
         Common.DirectoryCopy.Recursive(Path.Combine(root, "deploy", "make", "workspace"), workspace);
         var bundle = await Workspace.OpenAsync(workspace, CancellationToken.None);
-        var detector = DetectorModelLocator.Resolve(bundle, _ => null);
+        var detector = DetectorSetup.LocateModel(bundle, _ => null);
         Assert.StartsWith(workspace, detector, StringComparison.Ordinal);
         var package = Directory.GetDirectories(Path.Combine(bundle.StateDirectory, "skills", "make")).Single();
         Assert.True(File.Exists(Path.Combine(package, Path.GetFileName(TestAssets.Backbone))), "the backbone travels with the package");
@@ -35,14 +35,14 @@ public sealed class DeploymentBundleTests(ServingFixture fixture)
         await using var server = await ServingFixture.StartAsync(workspace, detector: detector);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = new ByteArrayContent(await File.ReadAllBytesAsync(TestAssets.CarPhotos()[0])) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        request.Headers.Add(InferenceEndpoints.ApiKeyHeader, fixture.Key);
+        request.Headers.Add(ApiHeaders.ApiKey, fixture.Key);
         using var response = await server.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var stage = Assert.Single(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("cascade").EnumerateArray());
         Assert.Equal("make", stage.GetProperty("skill").GetString());
         Assert.Equal(1, stage.GetProperty("skillVersion").GetInt32());
-        Assert.Equal("make@1", response.Headers.GetValues(InferenceEndpoints.SkillVersionsHeader).Single());
+        Assert.Equal("make@1", response.Headers.GetValues(ApiHeaders.SkillVersions).Single());
     }
 
     [Fact]

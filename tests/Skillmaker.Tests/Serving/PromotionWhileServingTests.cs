@@ -25,10 +25,10 @@ public sealed class PromotionWhileServingTests(ServingFixture fixture)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = new ByteArrayContent(photos[i % photos.Count]) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-                request.Headers.Add(InferenceEndpoints.ApiKeyHeader, fixture.Key);
+                request.Headers.Add(ApiHeaders.ApiKey, fixture.Key);
                 using var response = await server.Client.SendAsync(request, CancellationToken.None);
                 await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
-                seen.Add((response.StatusCode, response.Headers.TryGetValues(InferenceEndpoints.SkillVersionsHeader, out var v) ? v.Single() : ""));
+                seen.Add((response.StatusCode, response.Headers.TryGetValues(ApiHeaders.SkillVersions, out var v) ? v.Single() : ""));
             }
         }
 

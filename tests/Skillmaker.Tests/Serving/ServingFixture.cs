@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Detection;
 using Skillmaker.Server;
+using Skillmaker.Host;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
 using Skillmaker.Storage;
@@ -91,22 +92,18 @@ public sealed class ServingFixture : IAsyncLifetime
     public static async Task<RunningServer> StartAsync(string root, ServingConfig? config = null, string? detector = null)
     {
         var workspace = await Workspace.OpenAsync(root, CancellationToken.None);
-        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
+        var line = await LineServices.OpenAsync(workspace, new LineContext { Logging = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, Environment = System.Environment.GetEnvironmentVariable }, CancellationToken.None);
         try
         {
-            var store = SkillStore.For(workspace);
-            var settings = new DetectorSettings();
+            var store = line.Training.Skills;
             var inference = new InferenceSetup(config ?? ServingConfig.Load(Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName)),
-                YoloDetector.Shared(detector ?? TestAssets.Detector, null, 0), settings, new PackageSkillLoader((s, v, ct) => store.FindAsync(new SkillRef(s, v), ct)));
-            var app = await SkillmakerServer.BuildAsync(workspace, catalog, WorkspaceStorage.OpenBlobs(workspace),
-                new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, TimeProvider.System, CancellationToken.None);
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new RunningServer(app, catalog, new Uri(address));
+                YoloDetector.Shared(detector ?? TestAssets.Detector, null, 0), new DetectorSettings(), new PackageSkillLoader((s, v, ct) => store.FindAsync(new SkillRef(s, v), ct)));
+            var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, CancellationToken.None);
+            return new RunningServer(app, line, new Uri(app.Addresses()[0]));
         }
         catch
         {
-            await catalog.DisposeAsync();
+            await line.DisposeAsync();
             throw;
         }
     }
@@ -122,7 +119,7 @@ public sealed class ServingFixture : IAsyncLifetime
     }
 }
 
-public sealed class RunningServer(WebApplication app, Catalog.ICatalog catalog, Uri address) : IAsyncDisposable
+public sealed class RunningServer(WebApplication app, LineServices line, Uri address) : IAsyncDisposable
 {
     public Uri Address { get; } = address;
     public HttpClient Client { get; } = new() { BaseAddress = address };
@@ -132,6 +129,6 @@ public sealed class RunningServer(WebApplication app, Catalog.ICatalog catalog, 
         Client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
-        await catalog.DisposeAsync();
+        await line.DisposeAsync();
     }
 }

@@ -61,10 +61,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public static async Task<RunningServer> StartAsync(TestWorkspace ws, ServerOptions? options = null)
     {
-        var app = await SkillmakerServer.BuildAsync(ws.Workspace, ws.Catalog, ws.Blobs,
-            (options ?? new ServerOptions()) with { Urls = "http://127.0.0.1:0", LogLevel = LogLevel.Warning }, TimeProvider.System, CancellationToken.None);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var app = await SkillmakerServer.StartAsync(ws.Line(), (options ?? new ServerOptions()) with { Urls = "http://127.0.0.1:0", LogLevel = LogLevel.Warning }, CancellationToken.None);
+        var address = app.Addresses().Single();
         return new RunningServer(app, address.TrimEnd('/'));
     }
 

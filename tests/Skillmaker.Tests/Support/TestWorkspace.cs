@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
+using Skillmaker.Host;
 using Skillmaker.Ingest;
 using Skillmaker.Storage;
 using Skillmaker.Vision.Imaging;
@@ -14,9 +15,12 @@ public sealed class TestWorkspace : IAsyncDisposable
 {
     private readonly TempDir _dir;
 
-    private TestWorkspace(TempDir dir, Workspace workspace, ICatalog catalog, IBlobStore blobs)
+    private readonly Func<string, string?> _environment;
+
+    private TestWorkspace(TempDir dir, Workspace workspace, ICatalog catalog, IBlobStore blobs, Func<string, string?> environment)
     {
         _dir = dir;
+        _environment = environment;
         Workspace = workspace;
         Catalog = catalog;
         Blobs = blobs;
@@ -46,12 +50,25 @@ public sealed class TestWorkspace : IAsyncDisposable
             workspace = await Workspace.OpenAsync(workspace.Root, CancellationToken.None);
         }
         var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-        return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace, name => environment?.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name)));
+        Func<string, string?> variables = name => environment?.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name);
+        return new TestWorkspace(dir, workspace, catalog, blobs ?? WorkspaceStorage.OpenBlobs(workspace, variables), variables);
     }
 
     /// <summary>A workspace whose catalog is a fresh schema on <paramref name="postgres"/> and whose blobs are a fresh prefix on <paramref name="s3"/>.</summary>
     public static Task<TestWorkspace> OnPostgresAsync(PostgresFixture postgres, S3rverFixture s3, long seed = 42) =>
         CreateAsync(seed, blobs: s3.Store($"ws{Guid.NewGuid():N}"), catalogLocation: postgres.NewCatalogLocation());
+
+    /// <summary>The line's services over this workspace's open engines, as a command or the server gets them.</summary>
+    public LineServices Line(LineContext? context = null) => LineServices.Over(Workspace, Catalog, Blobs, context ?? Context);
+
+    /// <summary>No logging, this workspace's environment, assets found from the test binary's folder.</summary>
+    public LineContext Context => new()
+    {
+        Logging = NullLoggerFactory.Instance,
+        Environment = _environment,
+        AssetSearchStart = [AppContext.BaseDirectory],
+        User = "test",
+    };
 
     public IngestService Ingest(IngestSettings? settings = null, TimeProvider? time = null) =>
         new(Catalog, Blobs, new SkiaImageProbe(), settings ?? Workspace.Config.Ingest, time ?? TimeProvider.System, NullLogger<IngestService>.Instance);

@@ -3,27 +3,24 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Catalog;
-using Skillmaker.Cli.Commands;
-using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Host;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
 using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
-using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Workspaces;
-using Spectre.Console;
 using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Demo;
 
 /// <summary>The whole line on the demo assets, in a fresh workspace, with the same services the commands
 /// use: ingest → detect → crowd step → extract → train → evaluate → report → promote → serve and
 /// classify over HTTP → stop. Each stage shows a progress bar and a line when it is done.</summary>
-public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
+public sealed partial class DemoRunner(IDemoHost host, LineContext context, DemoAssets assets)
 {
     public const string CarsSource = "stanford-cars";
     public const string ScenesSource = "scenes";
@@ -34,43 +31,42 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
     public const string PreferredEmptyScene = "zidane.jpg";
 
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
-    private readonly ILogger _logger = new Logger<DemoRunner>(run.Logging);
+    private readonly ILogger _logger = context.Logging.CreateLogger<DemoRunner>();
     private readonly List<DemoStage> _stages = [];
 
     public async Task<DemoResult> RunAsync(string workspaceFolder, CancellationToken ct)
     {
-        var started = run.Time.GetTimestamp();
-        var (workspace, action) = await DemoWorkspace.CreateFreshAsync(workspaceFolder, run.Time, ct);
-        Say($"workspace: {action} (seed {workspace.Config.Seed})");
-        await using var services = await WorkspaceServices.OpenAsync(workspace, run.Host.Environment, ct);
+        var started = context.Time.GetTimestamp();
+        var (workspace, action) = await DemoWorkspace.CreateFreshAsync(workspaceFolder, context.Time, ct);
+        host.Say($"workspace: {action} (seed {workspace.Config.Seed})");
+        await using var line = await LineServices.OpenAsync(workspace, context, ct);
         var demoFolder = Path.Combine(workspace.Root, "demo");
         Directory.CreateDirectory(demoFolder);
 
         // 1. Ingest: cars with their folder names as label hints, scenes without.
-        var ingest = services.CreateIngest(run);
-        await StageAsync("ingest cars", () => run.WithProgressAsync("Ingest cars", p => ingest.RunAsync(
-                new IngestRequest { Paths = [assets.Cars], Source = CarsSource, LabelsFromFolders = true }, new IngestCommand.ProgressAdapter(p), ct)),
+        var ingest = line.Ingest();
+        await StageAsync("ingest cars", () => host.WithProgressAsync("Ingest cars", p => ingest.RunAsync(
+                new IngestRequest { Paths = [assets.Cars], Source = CarsSource, LabelsFromFolders = true }, p.Map((IngestProgress v) => (v.Completed, v.Total)), ct)),
             s => $"{s.Added} photos added with their folder name as label hint (provenance source), {s.Duplicates} duplicates, {s.NearDuplicates} near-duplicates linked, {s.Rejected.Count} rejected",
-            s => IngestOutput.Json(s, ("source", CarsSource), ("ignored", s.Ignored)));
-        await StageAsync("ingest scenes", () => run.WithProgressAsync("Ingest scenes", p => ingest.RunAsync(
-                new IngestRequest { Paths = [assets.Scenes], Source = ScenesSource }, new IngestCommand.ProgressAdapter(p), ct)),
+            s => IngestJson.Of(s, ("source", CarsSource), ("ignored", s.Ignored)));
+        await StageAsync("ingest scenes", () => host.WithProgressAsync("Ingest scenes", p => ingest.RunAsync(
+                new IngestRequest { Paths = [assets.Scenes], Source = ScenesSource }, p.Map((IngestProgress v) => (v.Completed, v.Total)), ct)),
             s => $"{s.Added} photos added (streets, interiors, close-ups, no vehicle), {s.Duplicates} duplicates, {s.Rejected.Count} rejected",
-            s => IngestOutput.Json(s, ("source", ScenesSource), ("ignored", s.Ignored)));
+            s => IngestJson.Of(s, ("source", ScenesSource), ("ignored", s.Ignored)));
 
         // 2. Detect vehicles with the real detector; one crop per vehicle.
-        var detectorOverrides = DetectCommand.Overrides.None with { Model = assets.Detector };
-        var (detectorSettings, detector) = DetectCommand.Prepare(run, workspace, detectorOverrides);
-        var detect = new DetectService(WorkspaceStorage.OpenDetectionStore(services.Catalog), services.Blobs, detector, detectorSettings, run.Time, new Logger<DetectService>(run.Logging));
-        var detected = await StageAsync("detect", () => run.WithProgressAsync("Detect vehicles", p => detect.RunAsync(new DetectRequest(), new DetectCommand.ProgressAdapter(p), ct)),
+        var detectorOverrides = DetectorOverrides.None with { Model = assets.Detector };
+        var detect = line.Detect(line.PrepareDetector(detectorOverrides));
+        var detected = await StageAsync("detect", () => host.WithProgressAsync("Detect vehicles", p => detect.RunAsync(new DetectRequest(), p.Map((DetectProgress v) => (v.Completed, v.Total)), ct)),
             d => $"{d.Processed} photos: {d.OneVehicle} with one vehicle, {d.SeveralVehicles} with several, {d.NoVehicle} without; {d.CropsCreated} vehicle crops, {d.Failed.Count} failed ({Path.GetFileName(d.Model.Path)})",
             d => new { model = d.Model.Path, modelSha256 = d.Model.Sha256, d.Processed, d.OneVehicle, d.SeveralVehicles, d.NoVehicle, d.CropsCreated, failed = d.Failed.Count, runId = d.RunId });
 
         // 3. Crowd step: queue the crops for people, and (in the demo) accept the sources' label hints.
-        var crowdService = services.CreateCrowd(run);
-        var crowd = await StageAsync("crowd", () => run.WithProgressAsync("Crowd step", async p =>
+        var crowdService = line.Crowd();
+        var crowd = await StageAsync("crowd", () => host.WithProgressAsync("Crowd step", async p =>
             {
                 var queued = await crowdService.EnqueueAllCropsAsync(null, ct);
-                var crops = await WorkspaceStorage.DatasetStore(services.Catalog).GetCandidatesAsync(ImageKind.Crop, ct);
+                var crops = await line.DatasetStore.GetCandidatesAsync(ImageKind.Crop, ct);
                 var accepted = crops.Count(c => c.ConfirmedLabel is null && !c.Rejected && c.LabelHints.Count > 0);
                 p.Report((1, 1));
                 return new DemoCrowd(accepted, Provenance.Source.ToWire(), queued, crowdService.Options.Overlap,
@@ -82,8 +78,8 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         // 4. Extract datasets with sticky splits.
         var labels = DemoAssets.ClassFolders(assets.Cars).Select(f => Path.GetFileName(f)).ToList();
         var plan = DemoPlan.From(labels, assets.CarLabels, assets.Backbone);
-        var datasets = services.CreateDatasets(run);
-        var extracted = await StageAsync("extract", () => run.WithProgressAsync("Extract datasets", async p =>
+        var datasets = line.Datasets();
+        var extracted = await StageAsync("extract", () => host.WithProgressAsync("Extract datasets", async p =>
             {
                 var results = new List<ExtractResult>();
                 foreach (var skill in plan.Skills)
@@ -104,38 +100,38 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             }).ToList());
 
         // 5. Train: softmax regression on cached backbone embeddings.
-        var training = new TrainingService(services.CreateTraining(run));
-        var trained = await StageAsync("train", () => run.WithStagesAsync(async progress =>
+        var training = line.Trainer();
+        var trained = await StageAsync("train", () => host.WithStagesAsync(async progress =>
             {
                 var results = new List<TrainResult>();
                 foreach (var skill in plan.Skills)
                 {
                     var path = Path.Combine(demoFolder, skill.ConfigFile);
                     await AtomicFile.WriteAllTextAsync(path, skill.ConfigJson, ct);
-                    var config = await SkillConfigLoader.LoadAsync(path, run.Host.Environment, ct);
-                    results.Add(await training.TrainAsync(config, null, null, TrainCommands.Stages(progress), ct));
+                    var config = await SkillConfigLoader.LoadAsync(path, context.Environment, ct);
+                    results.Add(await training.TrainAsync(config, null, null, TrainingProgress.AsStages(progress), ct));
                 }
                 return results;
             }),
             r => string.Join("; ", r.Select(t => $"{t.Package.Name} v{t.Package.Version} ({t.Package.Head.Type} head, {t.Package.Labels.Count} classes, embeddings {t.Embeddings.Computed} computed / {t.Embeddings.CacheHits} from cache)")),
-            r => r.Select(TrainCommands.Json).ToList());
+            r => r.Select(TrainJson.Of).ToList());
         var versions = trained.Select(t => new SkillRef(t.Package.Name, t.Package.Version)).ToList();
 
         // 6. Evaluate on the held-out test split, on this machine.
-        var evaluationService = new EvaluationService(services.CreateTraining(run));
+        var evaluationService = line.Evaluation();
         var evaluations = await StageAsync("evaluate", async () =>
             {
                 var results = new List<RecordedEvaluation>();
                 foreach (var skill in versions)
-                    results.Add(await run.WithProgressAsync($"Evaluate {skill}", p => evaluationService.EvaluateAsync(skill, null, p, ct)));
+                    results.Add(await host.WithProgressAsync($"Evaluate {skill}", p => evaluationService.EvaluateAsync(skill, null, p, ct)));
                 return results;
             },
-            r => string.Join("; ", r.Select(e => $"{e.Summary.Skill} v{e.Summary.Version}: top-1 {TrainCommands.P(e.Summary.Accuracy)} (balanced {TrainCommands.P(e.Summary.BalancedAccuracy)}) on {e.Summary.Images} test crops, p95 {TrainCommands.F(e.Summary.LatencyP95Ms)} ms")),
+            r => string.Join("; ", r.Select(e => $"{e.Summary.Skill} v{e.Summary.Version}: top-1 {Numbers.Percent(e.Summary.Accuracy)} (balanced {Numbers.Percent(e.Summary.BalancedAccuracy)}) on {e.Summary.Images} test crops, p95 {Numbers.OneDecimal(e.Summary.LatencyP95Ms)} ms")),
             r => r.Select(e => new { skill = e.Summary.Skill, version = e.Summary.Version, path = e.Path, e.Summary.Accuracy, e.Summary.BalancedAccuracy, e.Summary.TopK, e.Summary.LatencyP50Ms, e.Summary.LatencyP95Ms, testImages = e.Summary.Images }).ToList());
 
         // 7. Report PDF.
         var reportsFolder = Path.Combine(workspace.Root, "reports");
-        var reports = await StageAsync("report", () => run.WithProgressAsync("Write report PDFs", async p =>
+        var reports = await StageAsync("report", () => host.WithProgressAsync("Write report PDFs", async p =>
             {
                 var paths = new List<string>();
                 foreach (var skill in versions)
@@ -150,13 +146,13 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             r => string.Join(", ", r), r => r);
 
         // 8. Promote through the gate (no production yet: first promotion).
-        var promotion = new PromotionService(services.CreateTraining(run));
+        var promotion = line.Promotion();
         var promotions = await StageAsync("promote", async () =>
             {
                 var results = new List<PromotionResult>();
                 foreach (var skill in versions)
                 {
-                    var result = await run.WithProgressAsync($"Promote {skill}", p => promotion.PromoteAsync(new PromotionRequest(skill, run.User), p, ct));
+                    var result = await host.WithProgressAsync($"Promote {skill}", p => promotion.PromoteAsync(new PromotionRequest(skill, context.User), p, ct));
                     if (!result.Promoted) throw new SkillmakerException($"The gate did not promote {skill}, so there is nothing to serve: {result.Decision.Reason}");
                     results.Add(result);
                 }
@@ -168,12 +164,12 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         // 9. Serve on loopback, classify three photos over HTTP with an API key, stop.
         var servingPath = Path.Combine(workspace.StateDirectory, ServingConfig.DefaultFileName);
         await AtomicFile.WriteAllTextAsync(servingPath, ServingConfig.Serialize(plan.Serving()), ct);
-        var photos = await ChoosePhotosAsync(services, plan, extracted, detected, ct);
-        var (serving, answers) = await StageAsync("serve", () => run.WithProgressAsync("Serve and classify", p => ServeAndClassifyAsync(services, detectorOverrides, servingPath, photos, p, ct)),
+        var photos = await ChoosePhotosAsync(line, plan, extracted, detected, ct);
+        var (serving, answers) = await StageAsync("serve", () => host.WithProgressAsync("Serve and classify", p => ServeAndClassifyAsync(line, detectorOverrides, servingPath, photos, p, ct)),
             s => $"served {string.Join(", ", s.Serving.SkillVersions.Select(v => $"{v.Key}@{v.Value}"))} on {s.Serving.Address}, classified {s.Answers.Count} photos over HTTP, stopped",
             s => s.Serving);
 
-        var catalog = await CatalogSummaryAsync(services, ct);
+        var catalog = await CatalogSummaryAsync(line, ct);
         var skills = plan.Skills.Select((s, i) => new DemoSkillResult
         {
             Name = s.Name,
@@ -209,7 +205,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             Serving = serving,
             Answers = answers,
             Artefacts = Artefacts(workspace, catalog, crowd, skills, serving),
-            Seconds = Math.Round(run.Time.GetElapsedTime(started).TotalSeconds, 1),
+            Seconds = Math.Round(context.Time.GetElapsedTime(started).TotalSeconds, 1),
         };
     }
 
@@ -217,17 +213,17 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     /// <summary>A car photo from a test split (never trained on), a scene with a vehicle and a scene
     /// without one, as the detector saw them.</summary>
-    private async Task<IReadOnlyList<Photo>> ChoosePhotosAsync(WorkspaceServices services, DemoPlan plan, IReadOnlyList<ExtractResult> extracted, DetectSummary detected, CancellationToken ct)
+    private async Task<IReadOnlyList<Photo>> ChoosePhotosAsync(LineServices line, DemoPlan plan, IReadOnlyList<ExtractResult> extracted, DetectSummary detected, CancellationToken ct)
     {
         var photos = new List<Photo>();
         var manifest = extracted[^1].Manifest;
         var item = manifest.Items.Where(i => i.Split == Split.Test).OrderBy(i => i.ImageId, StringComparer.Ordinal).First();
-        var car = await services.Catalog.GetImageAsync(item.ParentId ?? item.ImageId, ct)
+        var car = await line.Catalog.GetImageAsync(item.ParentId ?? item.ImageId, ct)
             ?? throw new SkillmakerException($"Image {item.ParentId ?? item.ImageId} of manifest {manifest.Id[..12]} is not in the catalog.");
         var truth = plan.VariantMake is { } make && manifest.Name == plan.Variant?.DatasetName ? $"{make} / {item.Class}" : item.Class;
-        photos.Add(await PhotoAsync(services, car, $"a car photo from the test split of {manifest.Name} (never trained on)", truth, ct));
+        photos.Add(await PhotoAsync(line, car, $"a car photo from the test split of {manifest.Name} (never trained on)", truth, ct));
 
-        var scenes = (await services.Catalog.ListImagesAsync(new ImageQuery { Source = ScenesSource, Kind = ImageKind.Original }, ct))
+        var scenes = (await line.Catalog.ListImagesAsync(new ImageQuery { Source = ScenesSource, Kind = ImageKind.Original }, ct))
             .ToDictionary(s => s.Image.Id, s => s.OriginalFileName ?? s.Image.Id);
         var outcomes = detected.Images.Where(i => scenes.ContainsKey(i.ImageId)).OrderBy(i => scenes[i.ImageId], StringComparer.Ordinal).ToList();
         foreach (var (wanted, preferred, why) in new[]
@@ -239,18 +235,18 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             var matching = outcomes.Where(o => (o.Outcome is DetectionOutcome.One or DetectionOutcome.Several) == wanted && o.Outcome != DetectionOutcome.Failed).ToList();
             var chosen = matching.FirstOrDefault(o => scenes[o.ImageId] == preferred) ?? matching.FirstOrDefault();
             if (chosen is null) continue;
-            var details = await services.Catalog.GetImageAsync(chosen.ImageId, ct);
-            photos.Add(await PhotoAsync(services, details!, why, null, ct));
+            var details = await line.Catalog.GetImageAsync(chosen.ImageId, ct);
+            photos.Add(await PhotoAsync(line, details!, why, null, ct));
         }
         return photos;
     }
 
-    private async Task<Photo> PhotoAsync(WorkspaceServices services, ImageDetails image, string why, string? truth, CancellationToken ct)
+    private async Task<Photo> PhotoAsync(LineServices line, ImageDetails image, string why, string? truth, CancellationToken ct)
     {
         var occurrence = image.Occurrences[0];
         var relative = Path.GetRelativePath(assets.Root, occurrence.OriginalPath);
         var name = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? occurrence.OriginalFileName : relative;
-        var bytes = await services.Blobs.ReadAllBytesAsync(image.Image.Id, ct);
+        var bytes = await line.Blobs.ReadAllBytesAsync(image.Image.Id, ct);
         var type = Path.GetExtension(occurrence.OriginalFileName).ToLowerInvariant() switch
         {
             ".png" => "image/png",
@@ -263,18 +259,18 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     private sealed record Served(DemoServing Serving, IReadOnlyList<DemoAnswer> Answers);
 
-    private async Task<Served> ServeAndClassifyAsync(WorkspaceServices services, DetectCommand.Overrides detector, string servingPath, IReadOnlyList<Photo> photos, IProgress<(int Done, int Total)> progress, CancellationToken ct)
+    private async Task<Served> ServeAndClassifyAsync(LineServices line, DetectorOverrides detector, string servingPath, IReadOnlyList<Photo> photos, IProgress<(int Done, int Total)> progress, CancellationToken ct)
     {
-        var (client, key) = await new ApiKeyService(WorkspaceStorage.ApiKeyStore(services.Catalog), run.Time).AddAsync(ApiClientName, ct);
-        var inference = ServeCommand.PrepareInference(run, services, servingPath, detector)!;
+        var (client, key) = await line.ApiKeys().AddAsync(ApiClientName, ct);
+        var inference = line.PrepareInference(servingPath, detector)!;
         var answers = new List<DemoAnswer>();
         string address;
         IReadOnlyDictionary<string, int> served;
-        var app = await ServeCommand.StartAsync(run, services, "http://127.0.0.1:0", inference, ct);
+        var app = await host.StartServerAsync(line, inference, ct);
         await using (app)
         {
-            address = ServeCommand.Addresses(app)[0];
-            served = ServeCommand.ServedVersions(app) ?? new Dictionary<string, int>();
+            address = app.Address;
+            served = app.ServedVersions;
             LogServing(_logger, address);
             using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
             progress.Report((0, photos.Count));
@@ -293,7 +289,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         using var content = new ByteArrayContent(photo.Bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(photo.MediaType);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = content };
-        request.Headers.Add(InferenceEndpoints.ApiKeyHeader, key);
+        request.Headers.Add(ApiHeaders.ApiKey, key);
         using var response = await http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
@@ -306,19 +302,19 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             Why = photo.Why,
             Truth = photo.Truth,
             HttpStatus = (int)response.StatusCode,
-            SkillVersionsHeader = response.Headers.TryGetValues(InferenceEndpoints.SkillVersionsHeader, out var v) ? string.Join(", ", v) : "",
+            SkillVersionsHeader = response.Headers.TryGetValues(ApiHeaders.SkillVersions, out var v) ? string.Join(", ", v) : "",
             Answer = answer,
         };
     }
 
-    private static async Task<DemoCatalog> CatalogSummaryAsync(WorkspaceServices services, CancellationToken ct)
+    private static async Task<DemoCatalog> CatalogSummaryAsync(LineServices line, CancellationToken ct)
     {
-        var counts = await services.Catalog.CountAsync(ct);
-        var sources = (await services.Catalog.ListIngestRunsAsync(ct)).Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var originals = await services.Catalog.ListImagesAsync(new ImageQuery { Kind = ImageKind.Original }, ct);
-        var blobs = services.Blobs.Location;
+        var counts = await line.Catalog.CountAsync(ct);
+        var sources = (await line.Catalog.ListIngestRunsAsync(ct)).Select(r => r.Source).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var originals = await line.Catalog.ListImagesAsync(new ImageQuery { Kind = ImageKind.Original }, ct);
+        var blobs = line.Blobs.Location;
         var blobFiles = Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Count() : 0;
-        return new DemoCatalog(services.Catalog.Location, counts, sources, originals.Count(o => o.LabelHints.Count > 0), blobs, blobFiles);
+        return new DemoCatalog(line.Catalog.Location, counts, sources, originals.Count(o => o.LabelHints.Count > 0), blobs, blobFiles);
     }
 
     private static IReadOnlyList<DemoArtefact> Artefacts(Workspace workspace, DemoCatalog catalog, DemoCrowd crowd, IReadOnlyList<DemoSkillResult> skills, DemoServing serving)
@@ -335,8 +331,8 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
             list.Add(new($"{s.Name}: dataset definition", s.DefinitionFile, "allowLabelHints: true (the demo's crowd step)"));
             list.Add(new($"{s.Name}: manifest", s.ManifestJson, $"{s.ManifestId[..12]}: {s.TrainItems} train, {s.TestItems} test; CSV {s.ManifestCsv}"));
             list.Add(new($"{s.Name}: skill config", s.ConfigFile, "train it again with ./skillmaker train"));
-            list.Add(new($"{s.Name}: skill package", s.Package, $"v{s.Version}, top-1 {TrainCommands.P(s.Accuracy)} on {s.TestItems} test crops"));
-            list.Add(new($"{s.Name}: evaluation", s.Evaluation, $"balanced accuracy {TrainCommands.P(s.BalancedAccuracy)}, p95 {TrainCommands.F(s.LatencyP95Ms)} ms"));
+            list.Add(new($"{s.Name}: skill package", s.Package, $"v{s.Version}, top-1 {Numbers.Percent(s.Accuracy)} on {s.TestItems} test crops"));
+            list.Add(new($"{s.Name}: evaluation", s.Evaluation, $"balanced accuracy {Numbers.Percent(s.BalancedAccuracy)}, p95 {Numbers.OneDecimal(s.LatencyP95Ms)} ms"));
             list.Add(new($"{s.Name}: report PDF", s.Report, "metrics, confusion matrix, failures with where the model looked"));
             list.Add(new($"{s.Name}: promotion record", s.PromotionRecord, s.Promoted ? "promoted to production" : "not promoted"));
         }
@@ -356,19 +352,14 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
 
     private async Task<T> StageAsync<T>(string name, Func<Task<T>> work, Func<T, string> summary, Func<T, object> details)
     {
-        var started = run.Time.GetTimestamp();
+        var started = context.Time.GetTimestamp();
         var value = await work();
-        var seconds = run.Time.GetElapsedTime(started).TotalSeconds;
+        var seconds = context.Time.GetElapsedTime(started).TotalSeconds;
         var line = summary(value);
         _stages.Add(new DemoStage(name, Math.Round(seconds, 1), line, details(value)));
         LogStage(_logger, name, seconds);
-        if (!run.IsJson) run.Console.MarkupLineInterpolated($"[green]done[/] [bold]{name}[/] ({seconds:0.0} s): {line}");
+        host.StageDone(name, seconds, line);
         return value;
-    }
-
-    private void Say(string text)
-    {
-        if (!run.IsJson) run.Console.WriteLine(text);
     }
 
     private static int Count(DatasetManifest manifest, Split split) => manifest.Items.Count(i => i.Split == split);

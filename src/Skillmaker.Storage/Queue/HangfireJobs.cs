@@ -6,7 +6,7 @@ using Npgsql;
 using Skillmaker.Jobs;
 using Skillmaker.Storage.Postgres;
 
-namespace Skillmaker.Workers;
+namespace Skillmaker.Storage.Queue;
 
 /// <summary>Hangfire's storage in PostgreSQL, as <c>jobs.storage</c> names it; the queue commands enqueue
 /// on and workers take jobs from.</summary>

@@ -2,8 +2,9 @@ using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Serving;
+using Skillmaker.Demo;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Cli.Commands;
 
 /// <summary>How a demo run is shown to people: the served answers, then every artefact and where it is.</summary>
 public static class DemoOutput

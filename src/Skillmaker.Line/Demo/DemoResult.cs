@@ -1,7 +1,7 @@
 using Skillmaker.Catalog;
 using Skillmaker.Serving;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Demo;
 
 /// <summary>Everything one demo run did and made; printed as the <c>--json</c> object.</summary>
 public sealed record DemoResult

@@ -1,7 +1,7 @@
-using Skillmaker.Cli.Commands;
+using Skillmaker.Detection;
 using Skillmaker.Common;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Demo;
 
 /// <summary>The models and photos the demo runs on, all checked before anything is written.</summary>
 public sealed record DemoAssets
@@ -57,7 +57,7 @@ public sealed record DemoAssets
             Root = root,
             Cars = Path.Combine(root, "cars"),
             Scenes = Path.Combine(root, "scenes"),
-            Detector = Path.Combine(root, DetectCommand.DefaultModelInAssets),
+            Detector = Path.Combine(root, DetectorSetup.DefaultModelInAssets),
             Backbone = Path.Combine(root, BackboneInAssets),
             CarLabels = File.Exists(labels) ? labels : null,
         };
@@ -79,13 +79,13 @@ public sealed record DemoAssets
     {
         var cars = Path.Combine(root, "cars");
         var scenes = Path.Combine(root, "scenes");
-        var detector = Path.Combine(root, DetectCommand.DefaultModelInAssets);
+        var detector = Path.Combine(root, DetectorSetup.DefaultModelInAssets);
         var backbone = Path.Combine(root, BackboneInAssets);
         return
         [
             new("cars/", "car photos, one folder per class named by its label (e.g. cars/audi_s4_sedan_2012/*.jpg), at least two classes", cars, () => ClassFolders(cars).Count >= 2),
             new("scenes/", "photos that are not single-car shots, including at least one without any vehicle (*.jpg, *.png)", scenes, () => ImagesIn(scenes).Count > 0),
-            new(DetectCommand.DefaultModelInAssets, "the YOLO vehicle detector (ONNX, Ultralytics export)", detector, () => File.Exists(detector)),
+            new(DetectorSetup.DefaultModelInAssets, "the YOLO vehicle detector (ONNX, Ultralytics export)", detector, () => File.Exists(detector)),
             new(BackboneInAssets, "the frozen backbone (ONNX with a 'features' output)", backbone, () => File.Exists(backbone)),
         ];
     }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Skillmaker.Common;
 using Skillmaker.Serving;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Demo;
 
 /// <summary>One skill the demo trains: its dataset definition and skill config, as files a user can
 /// read, change and train again with <c>skillmaker extract</c> / <c>skillmaker train</c>.</summary>

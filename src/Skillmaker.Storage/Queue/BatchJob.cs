@@ -2,7 +2,7 @@ using Hangfire;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Jobs;
 
-namespace Skillmaker.Workers;
+namespace Skillmaker.Storage.Queue;
 
 /// <summary>The one Hangfire job type: runs a <see cref="JobBatch"/> through the worker's <see cref="BatchWorker"/>.
 /// Its arguments are the batch only (workspace, run, item paths or ids), so any worker can take it.</summary>

@@ -1,7 +1,7 @@
 using Skillmaker.Common;
 using Skillmaker.Workspaces;
 
-namespace Skillmaker.Cli.Demo;
+namespace Skillmaker.Demo;
 
 /// <summary>The demo's workspace: always fresh, written only into a new or empty folder or over a
 /// workspace an earlier demo made (it carries a marker file). Anything else is refused untouched.</summary>

@@ -1,0 +1,231 @@
+using Microsoft.Extensions.Logging;
+using Skillmaker.Blobs;
+using Skillmaker.Catalog;
+using Skillmaker.Common;
+using Skillmaker.Crowd;
+using Skillmaker.Datasets;
+using Skillmaker.Detection;
+using Skillmaker.Evaluation;
+using Skillmaker.Ingest;
+using Skillmaker.Jobs;
+using Skillmaker.Promotion;
+using Skillmaker.Registry;
+using Skillmaker.Reports;
+using Skillmaker.Review;
+using Skillmaker.Serving;
+using Skillmaker.Skills;
+using Skillmaker.Sources;
+using Skillmaker.Storage;
+using Skillmaker.Storage.Queue;
+using Skillmaker.Training;
+using Skillmaker.Users;
+using Skillmaker.Vision.Detection;
+using Skillmaker.Vision.Embeddings;
+using Skillmaker.Vision.Imaging;
+using Skillmaker.Workspaces;
+
+namespace Skillmaker.Host;
+
+/// <summary>The composition root: one open workspace (its catalog, blob store and the stores beside the
+/// catalog) and every stage's services built over it. Commands, the server and workers all get their
+/// services here; nothing else constructs them. Cheap services are built per call; the training
+/// environment is one per instance, so concurrent trainers share its embedding cache.</summary>
+public sealed class LineServices : IAsyncDisposable
+{
+    private readonly bool _ownsEngines;
+    private readonly Lazy<HttpClient> _http = new(() => new HttpClient());
+    private TrainingEnvironment? _training;
+
+    private LineServices(Workspace workspace, ICatalog catalog, IBlobStore blobs, LineContext context, bool ownsEngines)
+    {
+        Workspace = workspace;
+        Catalog = catalog;
+        Blobs = blobs;
+        Context = context;
+        _ownsEngines = ownsEngines;
+    }
+
+    /// <summary>Opens (and migrates) the workspace's catalog and its blob store; disposing closes them.</summary>
+    public static async Task<LineServices> OpenAsync(Workspace workspace, LineContext context, CancellationToken cancellationToken)
+    {
+        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken);
+        try
+        {
+            return new LineServices(workspace, catalog, WorkspaceStorage.OpenBlobs(workspace, context.Environment), context, ownsEngines: true);
+        }
+        catch
+        {
+            await catalog.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Over engines the caller opened and will close (tests, benchmarks).</summary>
+    public static LineServices Over(Workspace workspace, ICatalog catalog, IBlobStore blobs, LineContext context) =>
+        new(workspace, catalog, blobs, context, ownsEngines: false);
+
+    public Workspace Workspace { get; }
+    public ICatalog Catalog { get; }
+    public IBlobStore Blobs { get; }
+    public LineContext Context { get; }
+    public TimeProvider Time => Context.Time;
+
+    // The stores that live beside the catalog, in the same database.
+    public IDatasetStore DatasetStore => WorkspaceStorage.DatasetStore(Catalog);
+    public ICrowdStore CrowdStore => WorkspaceStorage.CrowdStore(Catalog);
+    public IUserStore UserStore => WorkspaceStorage.UserStore(Catalog);
+    public IReviewStore ReviewStore => WorkspaceStorage.ReviewStore(Catalog);
+    public IAliasRegistry Registry => WorkspaceStorage.AliasRegistry(Catalog);
+    public IJobLedger JobLedger => WorkspaceStorage.JobLedger(Catalog);
+    public IApiKeyStore ApiKeyStore => WorkspaceStorage.ApiKeyStore(Catalog);
+    public IDetectionStore DetectionStore => WorkspaceStorage.OpenDetectionStore(Catalog);
+    public ICrawlStateStore CrawlState => WorkspaceStorage.OpenCrawlStateStore(Catalog);
+
+    /// <summary>True when several machines share the catalog (PostgreSQL): packages then go through the
+    /// skill index and the blob store.</summary>
+    public bool IsShared => WorkspaceStorage.IsShared(Catalog);
+
+    // Ingest and sources
+
+    public IngestService Ingest() =>
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>());
+
+    public IngestJobs IngestJobs() =>
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestJobs>());
+
+    public UrlIngestService UrlIngest() =>
+        new(Ingest(), CrawlState, Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<UrlIngestService>());
+
+    public CrawlService Crawl() =>
+        new(Ingest(), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
+
+    // Detection
+
+    /// <summary>The workspace's detector with <paramref name="overrides"/> on top, validated and loaded.</summary>
+    public PreparedDetector PrepareDetector(DetectorOverrides overrides) =>
+        DetectorSetup.Prepare(Workspace, overrides, Context.Environment, [.. Context.AssetSearchStart]);
+
+    public DetectService Detect(PreparedDetector detector) => Detect(detector.Detector, detector.Settings);
+
+    public DetectJobs DetectJobs() =>
+        new(DetectionStore, Blobs, (model, labels, threads) => YoloDetector.Shared(model, labels, threads), Detect,
+            Context.CacheDirectory ?? BlobFileCache.DefaultDirectory, Time, Context.Logging);
+
+    private DetectService Detect(IObjectDetector detector, DetectorSettings settings) =>
+        new(DetectionStore, Blobs, detector, settings, Time, Logger<DetectService>());
+
+    // Crowd, review, users
+
+    public CrowdService Crowd(CrowdOptions? options = null) =>
+        new(CrowdStore, Catalog, options ?? new CrowdOptions(), Time, Logger<CrowdService>());
+
+    public ReviewService Review() => new(ReviewStore, Time);
+
+    public UserService Users() => new(UserStore, Time);
+
+    /// <summary>Signs image links in pages and exported task files with the workspace's secret.</summary>
+    public async Task<SignedImageLinks> ImageLinksAsync(CancellationToken cancellationToken) =>
+        new(await UserStore.GetOrCreateSecretAsync("image-links", cancellationToken), Time);
+
+    /// <summary>The box each crop was cut from, for the review grid's parent thumbnails.</summary>
+    public ICropBoxSource CropBoxes() => new DetectedCropBoxes(DetectionStore);
+
+    // Datasets, training, evaluation, promotion
+
+    public DatasetService Datasets() =>
+        new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>());
+
+    /// <summary>What training, evaluation and promotion share; one per instance.</summary>
+    public TrainingEnvironment Training => _training ??= BuildTraining();
+
+    /// <summary>A trainer; with <paramref name="offload"/>, embeddings missing from the cache are computed there first.</summary>
+    public TrainingService Trainer(IEmbeddingOffload? offload = null) =>
+        new(offload is null ? Training : Training with { Offload = offload });
+
+    public EvaluationService Evaluation() => new(Training);
+
+    public PromotionService Promotion() => new(Training);
+
+    public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>());
+
+    public TrainJobs TrainJobs() => new(Trainer(), new BlobFileCache(Blobs, Context.CacheDirectory), Logger<TrainJobs>());
+
+    public EvalJobs EvalJobs() => new(Evaluation(), Training, Logger<EvalJobs>());
+
+    /// <summary>Embeddings computed by the workers (server mode).</summary>
+    public async Task<IEmbeddingOffload> WorkerEmbeddingsAsync(CancellationToken cancellationToken) =>
+        new WorkerEmbeddings(EmbedJobs(), await OpenJobsAsync(cancellationToken), WorkspaceRef.Of(Workspace));
+
+    // Jobs
+
+    /// <summary>The workspace's job queue and ledger (server mode: a jobs section with a storage).</summary>
+    public async Task<JobDispatcher> OpenJobsAsync(CancellationToken cancellationToken)
+    {
+        var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
+            : throw new SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
+        var queue = await HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken);
+        return new JobDispatcher(queue, JobLedger, settings, Time, Logger<JobDispatcher>());
+    }
+
+    // Serving
+
+    public ApiKeyService ApiKeys() => new(ApiKeyStore, Time);
+
+    /// <summary>The cascade at <paramref name="cascadePath"/> (default: the workspace's serving config when
+    /// it exists), the detector and the skill store; null when no cascade is configured.</summary>
+    public InferenceSetup? PrepareInference(string? cascadePath, DetectorOverrides? detector = null)
+    {
+        var path = cascadePath ?? Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName);
+        if (cascadePath is null && !File.Exists(path)) return null;
+        var config = ServingConfig.Load(path);
+        var prepared = PrepareDetector(detector ?? DetectorOverrides.None);
+        var store = Training.Skills;
+        return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct)));
+    }
+
+    public LiveSkills LiveSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>());
+
+    public ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics) =>
+        new(inference.Detector, inference.DetectorSettings, skills, inference.Config, metrics);
+
+    private TrainingEnvironment BuildTraining()
+    {
+        var shared = IsShared ? new SharedSkills(WorkspaceStorage.SkillIndex(Catalog), Blobs) : null;
+        // A worker keeps its own copies: the workspace's folder is on the submitting machine. Two
+        // workspaces served by one worker may both have a skill 'make' v1, hence the key.
+        var cache = Context.CacheDirectory ?? BlobFileCache.DefaultDirectory;
+        var workerKey = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{Workspace.Root}\n{Catalog.Location}"))[..16];
+        var (embeddings, skills) = Context.OnWorker
+            ? (Path.Combine(cache, "embeddings"), Path.Combine(cache, "skills", workerKey))
+            : (Path.Combine(Workspace.StateDirectory, "embeddings"), Path.Combine(Workspace.StateDirectory, "skills"));
+        return new TrainingEnvironment
+        {
+            Workspace = Workspace,
+            Catalog = Catalog,
+            Blobs = Blobs,
+            Datasets = DatasetStore,
+            Registry = Registry,
+            Http = _http.Value,
+            Time = Time,
+            Logging = Context.Logging,
+            Environment = Context.Environment,
+            EmbeddingCache = new EmbeddingCache(embeddings),
+            Skills = new SkillStore(skills, shared, Time),
+            Extractor = Datasets(),
+            Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),
+            Reports = new ReportBuilder(Catalog, Blobs.ReadAllBytesAsync, Time),
+            Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate")),
+            ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, Context.Environment, Time, [.. Context.AssetSearchStart]),
+        };
+    }
+
+    private ILogger<T> Logger<T>() => Context.Logging.CreateLogger<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_http.IsValueCreated) _http.Value.Dispose();
+        if (!_ownsEngines) return;
+        (Blobs as IDisposable)?.Dispose();
+        await Catalog.DisposeAsync();
+    }
+}

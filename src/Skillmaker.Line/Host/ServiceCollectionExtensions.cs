@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Skillmaker.Crowd;
+using Skillmaker.Review;
+using Skillmaker.Serving;
+
+namespace Skillmaker.Host;
+
+/// <summary>Hands the composition root's services to a DI container (the server's), so endpoints take
+/// them as parameters; the services themselves are still built by <see cref="LineServices"/>.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The workspace, its engines and what the pages use: users, crowd, review, crop boxes and image links.</summary>
+    public static IServiceCollection AddSkillmaker(this IServiceCollection services, LineServices line, CrowdOptions crowd, SignedImageLinks imageLinks, ICropBoxSource? boxes = null)
+    {
+        services.AddSingleton(line).AddSingleton(line.Workspace).AddSingleton(line.Catalog).AddSingleton(line.Blobs).AddSingleton(line.Time);
+        services.AddSingleton(line.UserStore).AddSingleton(line.Users());
+        services.AddSingleton(line.CrowdStore).AddSingleton(line.Crowd(crowd));
+        services.AddSingleton(line.ReviewStore).AddSingleton(line.Review());
+        services.AddSingleton(boxes ?? line.CropBoxes());
+        services.AddSingleton(imageLinks);
+        return services;
+    }
+
+    /// <summary>The inference API's services: the live skill versions (kept fresh by a background refresher),
+    /// the classification pipeline, its admission gate, metrics and API keys.</summary>
+    public static IServiceCollection AddSkillmakerInference(this IServiceCollection services, LineServices line, InferenceSetup inference)
+    {
+        // Factories, so the container disposes what it made (the loaded skill versions).
+        services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
+        services.AddSingleton(_ => line.LiveSkills(inference));
+        services.AddSingleton(sp => line.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>()));
+        services.AddSingleton(new InferenceGate(inference.Config));
+        services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
+        services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
+            line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));
+        return services;
+    }
+}
