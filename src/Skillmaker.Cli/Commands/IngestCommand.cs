@@ -55,7 +55,7 @@ public static class IngestCommand
                 throw new UsageException("nothing to ingest: give at least one PATH, --manifest FILE.csv or --urls FILE");
             try
             {
-                IngestPlanner.ValidateSourceName(request.Source, "--source");
+                IngestPlanner.ValidateSourceName(request.Source);
             }
             catch (Common.SkillmakerException ex)
             {

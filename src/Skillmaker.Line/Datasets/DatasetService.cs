@@ -14,7 +14,7 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
     {
         var testFraction = testFractionOverride ?? definition.TestFraction;
         if (!(testFraction > 0 && testFraction < 1))
-            throw new SkillmakerException($"--test-fraction {testFraction} is outside (0, 1); e.g. 0.2.");
+            throw new InvalidSettingException(testFractionOverride is null ? $"Dataset definition {definition.Name}" : null, "testFraction", $"is {testFraction}; expected a fraction in (0, 1), e.g. 0.2");
 
         var candidates = await store.GetCandidatesAsync(definition.ImageKind, cancellationToken);
         var labelToClass = ResolveClasses(definition, candidates);

@@ -31,7 +31,7 @@ public sealed record DemoAssets
         if (given is not null)
         {
             root = Path.GetFullPath(given);
-            looked = [$"{root} (--assets)"];
+            looked = [$"{root} (the assets folder given)"];
             if (!Directory.Exists(root)) root = null;
         }
         else
@@ -42,14 +42,14 @@ public sealed record DemoAssets
             throw new SkillmakerException(
                 "The demo's models and photos were not found. Looked for the assets folder in:\n" + Lines(looked.DefaultIfEmpty("(no repository with Skillmaker.slnx above the current folder or the program)")) +
                 "\nThe demo needs a folder with:\n" + Lines(needs.Select(n => $"{n.Relative}: {n.What}")) +
-                $"\nPass --assets DIR or set ${AssetLocator.EnvironmentVariable} (the shared assets are described in their MANIFEST.md).");
+                $"\nGive the assets folder, or set ${AssetLocator.EnvironmentVariable} (the shared assets are described in their MANIFEST.md).");
 
         var missing = needs.Where(n => !n.Present()).ToList();
         if (missing.Count > 0)
             throw new SkillmakerException(
                 $"The demo assets in {root} are incomplete; missing:\n" + Lines(missing.Select(n => $"{n.Relative}: {n.What}; looked at {n.Path}")) +
                 "\nAssets folder found via:\n" + Lines(looked) +
-                $"\nPut the missing files there, or pass --assets DIR (or set ${AssetLocator.EnvironmentVariable}) to a complete copy.");
+                $"\nPut the missing files there, or give the folder of a complete copy (or set ${AssetLocator.EnvironmentVariable} to it).");
 
         var labels = Path.Combine(root, "cars", CarLabelsFile);
         return new DemoAssets

@@ -22,7 +22,7 @@ public static class DemoWorkspace
     {
         root = Path.GetFullPath(root);
         if (File.Exists(root))
-            throw new SkillmakerException($"{root} is a file; the demo needs a new or empty folder for its workspace. Choose another with --workspace DIR.");
+            throw new SkillmakerException($"{root} is a file; the demo needs a new or empty folder for its workspace. Choose another folder for the demo's workspace.");
         string action;
         if (!Directory.Exists(root))
         {
@@ -42,9 +42,9 @@ public static class DemoWorkspace
             action = $"replaced the previous demo workspace in {root} (deleted its {entries.Count} top-level entries)";
         }
         else if (File.Exists(Path.Combine(root, Workspace.DirectoryName, Workspace.ConfigFileName)))
-            throw new SkillmakerException($"{root} holds a Skillmaker workspace that the demo did not create (no {Workspace.DirectoryName}/{MarkerFile}); nothing was changed. Choose a new or empty folder with --workspace DIR.");
+            throw new SkillmakerException($"{root} holds a Skillmaker workspace that the demo did not create (no {Workspace.DirectoryName}/{MarkerFile}); nothing was changed. Choose a new or empty folder for the demo's workspace.");
         else
-            throw new SkillmakerException($"{root} is not empty and the demo did not create it; nothing was changed. The demo writes only into a new or empty folder or over its own earlier workspace; choose another with --workspace DIR.");
+            throw new SkillmakerException($"{root} is not empty and the demo did not create it; nothing was changed. The demo writes only into a new or empty folder or over its own earlier workspace; choose another folder for the demo's workspace.");
 
         var workspace = await Workspace.InitAsync(root, Seed, cancellationToken);
         await AtomicFile.WriteAllTextAsync(Path.Combine(workspace.StateDirectory, MarkerFile),

@@ -24,7 +24,7 @@ public static partial class IngestPlanner
 
     public static Plan Build(IngestRequest request)
     {
-        ValidateSourceName(request.Source, "--source");
+        ValidateSourceName(request.Source);
         var items = new List<IngestItem>();
         var rejected = new List<Rejection>();
         var warnings = new List<string>();
@@ -49,10 +49,10 @@ public static partial class IngestPlanner
         return new Plan(items, rejected, ignored, warnings);
     }
 
-    public static void ValidateSourceName(string source, string what)
+    public static void ValidateSourceName(string source)
     {
         if (!SourceNamePattern().IsMatch(source))
-            throw new SkillmakerException($"{what} '{source}' is not a valid source name; expected 1-64 characters of letters, digits, '.', '_' or '-', e.g. staff-phones.");
+            throw new InvalidSettingException(null, "source", $"'{source}' is not a valid source name; expected 1-64 characters of letters, digits, '.', '_' or '-', e.g. staff-phones");
     }
 
     /// <summary>Parses a given date: ISO 8601 date or date-time, with or without an offset. Returns the

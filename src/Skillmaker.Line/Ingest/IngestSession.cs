@@ -64,7 +64,7 @@ public sealed partial class IngestSession : IAsyncDisposable
     internal static async Task<IngestSession> StartAsync(ICatalog catalog, IBlobStore blobs, IImageProbe probe, IngestSettings settings, TimeProvider time, ILogger logger,
         string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
-        IngestPlanner.ValidateSourceName(source, "--source");
+        IngestPlanner.ValidateSourceName(source);
         var startedAt = time.GetUtcNow();
         var runId = IngestService.NewRunId(time);
         await catalog.StartIngestRunAsync(new IngestRun(runId, source, startedAt, inputs), cancellationToken);

@@ -136,7 +136,7 @@ public static partial class DeploymentConfig
         var lines = template.Split('\n').ToList();
         var skills = lines.FindIndex(l => l.TrimEnd() == "  Skills:");
         if (skills < 0 || lines.FindIndex(l => l.TrimEnd() == "Mappings:") is var m && (m < 0 || m > skills))
-            throw new Common.SkillmakerException($"The CloudFormation template has no 'Mappings: Skills:' section; expected the layout skillmaker generates (regenerate it with `skillmaker deploy generate --force`).");
+            throw new Common.SkillmakerException($"The CloudFormation template has no 'Mappings: Skills:' section; expected the layout skillmaker generates (move it aside and promote again: a promotion writes a fresh template when there is none).");
         var entry = -1;
         var end = lines.Count;
         for (var i = skills + 1; i < lines.Count; i++)

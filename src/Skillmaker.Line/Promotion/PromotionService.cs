@@ -49,7 +49,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     public async Task<PromotionResult> PromoteAsync(PromotionRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         if (request.Force && string.IsNullOrWhiteSpace(request.Reason))
-            throw new SkillmakerException("--force needs --reason TEXT: a forced promotion is recorded with why.");
+            throw new InvalidSettingException(null, "reason", "is required when a promotion is forced: a forced promotion is recorded with why");
         var name = request.Candidate.Name;
         var candidatePackage = await _env.Skills.LoadAsync(request.Candidate, null, cancellationToken);
         var info = candidatePackage.Info;
@@ -117,7 +117,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var now = _env.Time.GetUtcNow();
         var forced = request.Force && !decision.Passed;
         if (forced)
-            decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} with --force: {request.Reason}" };
+            decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} (forced): {request.Reason}" };
         var decisionPath = await _env.Gates.SaveAsync(new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision), cancellationToken);
         var settings = TrainingEnvironment.NotifySettingsOf(info);
 

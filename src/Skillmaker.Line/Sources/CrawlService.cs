@@ -29,9 +29,9 @@ public sealed partial class CrawlService(
     {
         var start = Validate(request);
         var site = new HostScope([start.Host, .. request.Allow]);
-        var siteName = request.Allow.Count > 0 ? "start host and --allow" : "start host";
+        var siteName = request.Allow.Count > 0 ? "start host and allowed hosts" : "start host";
         var imageScope = request.SameHost ? site : HostScope.Any;
-        var imageScopeName = request.SameHost ? $"--same-host: {siteName}" : "any public host";
+        var imageScopeName = request.SameHost ? $"same host only: {siteName}" : "any public host";
         var guard = new NetworkGuard(request.AllowPrivate, NetworkGuard.IsExplicitlyPrivate(start.Host) ? [start.Host] : []);
         using var fetcher = new WebFetcher(settings, guard, ingest.Settings.MaxFileBytes, time, seed, logger);
         var manners = new SiteManners(fetcher, settings, request.Delay ?? TimeSpan.FromMilliseconds(settings.DefaultDelayMilliseconds), time);
@@ -109,12 +109,12 @@ public sealed partial class CrawlService(
     /// <summary>Checks what the command line cannot: the start URL and source name.</summary>
     public static Uri Validate(CrawlRequest request)
     {
-        IngestPlanner.ValidateSourceName(request.Source, "--source");
+        IngestPlanner.ValidateSourceName(request.Source);
         if (!request.StartUrl.IsAbsoluteUri || (request.StartUrl.Scheme != Uri.UriSchemeHttp && request.StartUrl.Scheme != Uri.UriSchemeHttps))
             throw new SkillmakerException($"start URL '{request.StartUrl}' is not an http(s) URL; expected e.g. https://cars.example/used/");
-        if (request.MaxPages < 1) throw new SkillmakerException($"--max-pages {request.MaxPages} must be at least 1.");
+        if (request.MaxPages < 1) throw new InvalidSettingException(null, "maxPages", $"is {request.MaxPages}; expected at least 1");
         foreach (var host in request.Allow)
-            if (HostScope.Validate(host) is { } problem) throw new SkillmakerException(problem);
+            if (HostScope.Validate(host) is { } problem) throw new InvalidSettingException(null, "allow", problem);
         return PageText.Resolve(request.StartUrl, request.StartUrl.AbsoluteUri)!;
     }
 

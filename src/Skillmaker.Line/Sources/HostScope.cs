@@ -38,14 +38,14 @@ public sealed class HostScope
 
     /// <summary>Why <paramref name="url"/> is outside the scope, or null.</summary>
     public string? Check(Uri url, string scopeName) =>
-        Allows(url) ? null : $"host {url.Host} is not allowed ({scopeName}: {string.Join(", ", Patterns)}); add it with --allow {url.Host}";
+        Allows(url) ? null : $"host {url.Host} is not allowed ({scopeName}: {string.Join(", ", Patterns)}); add {url.Host} to the allowed hosts to fetch from it";
 
     /// <summary>Validates a host pattern typed by a user; null when fine.</summary>
     public static string? Validate(string pattern)
     {
         var host = pattern.StartsWith("*.", StringComparison.Ordinal) ? pattern[2..] : pattern;
         return Uri.CheckHostName(NetworkGuard.NormalizeHost(host)) == UriHostNameType.Unknown
-            ? $"--allow '{pattern}' is not a host name; expected e.g. cars.example or *.cdn.example"
+            ? $"'{pattern}' is not a host name; expected e.g. cars.example or *.cdn.example"
             : null;
     }
 }

@@ -112,7 +112,7 @@ public sealed class NetworkGuard
         {
             AddressKind.Forbidden => $"{subject} {what}: never fetched",
             AddressKind.Private when !AllowPrivate && !_privateHosts.Contains(host) =>
-                $"{subject} {what}; such addresses are fetched only with --allow-private, or when the crawl starts on that host",
+                $"{subject} {what}; such addresses are fetched only when private addresses are allowed, or when the crawl starts on that host",
             _ => null,
         };
     }

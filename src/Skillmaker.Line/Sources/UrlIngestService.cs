@@ -43,7 +43,7 @@ public sealed partial class UrlIngestService(
 
     public async Task<UrlIngestSummary> RunAsync(UrlIngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
-        IngestPlanner.ValidateSourceName(request.Source, "--source");
+        IngestPlanner.ValidateSourceName(request.Source);
         foreach (var host in request.Allow)
             if (HostScope.Validate(host) is { } problem) throw new Common.SkillmakerException(problem);
         var parsed = UrlList.Read(request.UrlLists);
@@ -78,7 +78,7 @@ public sealed partial class UrlIngestService(
                 FetchResult fetched;
                 try
                 {
-                    fetched = await fetcher.FetchAsync(entry.Url, FetchKind.Image, scope, "--allow", ct);
+                    fetched = await fetcher.FetchAsync(entry.Url, FetchKind.Image, scope, "allowed hosts", ct);
                 }
                 finally
                 {

@@ -38,7 +38,7 @@ public sealed partial class WebFetcher : IDisposable
     }
 
     /// <summary>Fetches <paramref name="url"/>, following redirects that pass <paramref name="scope"/>.</summary>
-    /// <param name="scopeName">Names the scope in refusals, e.g. "--same-host".</param>
+    /// <param name="scopeName">Names the scope in refusals, e.g. "same host only".</param>
     public async Task<FetchResult> FetchAsync(Uri url, FetchKind kind, HostScope scope, string scopeName, CancellationToken cancellationToken)
     {
         var chain = new List<Uri>();

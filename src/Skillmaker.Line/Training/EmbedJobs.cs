@@ -91,7 +91,7 @@ public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, 
         var missing = wanted.Where(k => !vectors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
             throw new SkillmakerException($"embed run {runId}: the workers returned no embedding for {missing.Count} of {wanted.Count} requests (e.g. image {missing[0].ImageId[..12]}); " +
-                "are the workers running another Skillmaker version? Update them, or train with --local.");
+                "are the workers running another Skillmaker version? Update them, or train in this process.");
         var stats = new WorkerEmbeddingStats(runId, wanted.Count, results.Sum(r => r.Computed), results.Sum(r => r.BackboneRuns), results.Count);
         LogImported(prepared.Skill.Name, runId, wanted.Count, stats.Computed, results.Count);
         return ([.. wanted.Select(k => (k, vectors[k]))], stats);

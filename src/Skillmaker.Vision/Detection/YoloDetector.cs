@@ -64,7 +64,7 @@ public sealed partial class YoloDetector : IObjectDetector
         var path = Path.GetFullPath(modelPath);
         if (Directory.Exists(path)) throw new SkillmakerException($"Detector model {path} is a folder; expected an .onnx file.");
         if (!File.Exists(path))
-            throw new SkillmakerException($"Detector model {path} does not exist. Pass --model PATH or set detector.model in the workspace config to a YOLO .onnx file.");
+            throw new SkillmakerException($"Detector model {path} does not exist. Give the path of a YOLO .onnx file (detector.model in the workspace config).");
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new SkillmakerException($"Detector model {path} is empty (0 bytes); expected a YOLO .onnx file.");
         if (bytes.AsSpan().StartsWith("version https://git-lfs"u8))
@@ -239,7 +239,7 @@ public sealed partial class YoloDetector : IObjectDetector
             }
             throw new SkillmakerException(
                 $"Detector model {modelPath} carries no class names (ONNX metadata 'names') and no labels file was found beside it " +
-                $"(looked for {string.Join(", ", candidates)}{(countFromShape is { } n ? $" with {n} lines" : "")}). Pass --labels FILE with one class name per line.");
+                $"(looked for {string.Join(", ", candidates)}{(countFromShape is { } n ? $" with {n} lines" : "")}). Give a labels file with one class name per line (detector.labels in the workspace config).");
         }
 
         public static IReadOnlyList<string> ReadLabels(string path)

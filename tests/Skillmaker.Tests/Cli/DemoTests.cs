@@ -269,7 +269,7 @@ public sealed class DemoRefusalTests
         foreach (var expected in new[]
                  {
                      "scenes/", Path.Combine(assets, "scenes"), Path.Combine(assets, "detector", "yolov8n_int8.onnx"),
-                     Path.Combine(assets, "backbone", "mobilenetv2-12-int8-features.onnx"), $"{assets} (--assets)",
+                     Path.Combine(assets, "backbone", "mobilenetv2-12-int8-features.onnx"), $"{assets} (the assets folder given)",
                  })
             Assert.Contains(expected, result.Error);
         Assert.DoesNotContain("cars/:", result.Error);
@@ -288,7 +288,7 @@ public sealed class DemoRefusalTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"{nowhere} ($SKILLMAKER_ASSETS)", result.Error);
-        foreach (var needed in new[] { "cars/", "scenes/", "detector/yolov8n_int8.onnx", "backbone/mobilenetv2-12-int8-features.onnx", "--assets DIR" })
+        foreach (var needed in new[] { "cars/", "scenes/", "detector/yolov8n_int8.onnx", "backbone/mobilenetv2-12-int8-features.onnx", "Give the assets folder" })
             Assert.Contains(needed, result.Error);
     }
 
@@ -315,7 +315,7 @@ public sealed class DemoRefusalTests
         var error = await Assert.ThrowsAsync<Common.SkillmakerException>(() => DemoWorkspace.CreateFreshAsync(dir.Path, TimeProvider.System, CancellationToken.None));
 
         Assert.Contains("not empty", error.Message);
-        Assert.Contains("--workspace DIR", error.Message);
+        Assert.Contains("choose another folder", error.Message);
         Assert.Equal("mine", await File.ReadAllTextAsync(keep));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, ".skillmaker")));
     }

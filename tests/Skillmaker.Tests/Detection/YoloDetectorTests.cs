@@ -106,7 +106,7 @@ public sealed class YoloDetectorTests
         var ex = Assert.Throws<SkillmakerException>(() => YoloDetector.Load("/nonexistent/model.onnx", null, 1));
 
         Assert.Contains("/nonexistent/model.onnx does not exist", ex.Message);
-        Assert.Contains("--model", ex.Message);
+        Assert.Contains("detector.model", ex.Message);
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public sealed class CrawlServiceTests
 
         var refused = Assert.Single(blocked.Images.Rejected, r => r.Path.Contains("localhost", StringComparison.Ordinal));
         Assert.Equal(RejectCode.Blocked, refused.Code);
-        Assert.Contains("host localhost is not allowed (--same-host", refused.Reason);
+        Assert.Contains("host localhost is not allowed (same host only", refused.Reason);
         Assert.DoesNotContain(taken.Images.Rejected, r => r.Path.Contains("localhost", StringComparison.Ordinal));
         // The other host serves the same bytes as a photo already taken: a second occurrence, not a second image.
         Assert.Equal(1, taken.Images.Duplicates);

@@ -43,7 +43,7 @@ public sealed class NetworkGuardTests
         var open = new NetworkGuard(allowPrivate: true);
 
         Assert.Null(strict.CheckAddress("127.0.0.1", IPAddress.Loopback));
-        Assert.Contains("--allow-private", strict.CheckAddress("intranet.example", IPAddress.Parse("10.0.0.5")));
+        Assert.Contains("only when private addresses are allowed", strict.CheckAddress("intranet.example", IPAddress.Parse("10.0.0.5")));
         Assert.Null(open.CheckAddress("intranet.example", IPAddress.Parse("10.0.0.5")));
         Assert.Contains("never fetched", open.CheckAddress("x.example", IPAddress.Parse("169.254.169.254")));
     }
@@ -98,6 +98,6 @@ public sealed class NetworkGuardTests
         Assert.True(scope.Allows(new Uri("https://cdn.example/x")));
         Assert.False(scope.Allows(new Uri("https://evilcdn.example/x")));
         Assert.False(scope.Allows(new Uri("https://cars.example.evil.test/x")));
-        Assert.Contains("--allow evil.test", scope.Check(new Uri("https://evil.test/"), "--allow"));
+        Assert.Contains("add evil.test to the allowed hosts", scope.Check(new Uri("https://evil.test/"), "allowed hosts"));
     }
 }
