@@ -14,20 +14,11 @@ public static class HealthcheckCommand
         var command = new Command("healthcheck", "Exit 0 when a URL answers with a 2xx status (for container health checks)") { url, timeout };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(parse.GetValue(timeout)) };
             var target = parse.GetValue(url)!;
-            try
-            {
-                using var response = await http.GetAsync(target, ct);
-                var ok = response.IsSuccessStatusCode;
-                if (run.IsJson) run.WriteJson(new { url = target, status = (int)response.StatusCode, healthy = ok });
-                else run.Host.Out.WriteLine($"{target}: {(int)response.StatusCode} {response.ReasonPhrase}");
-                return ok ? ExitCodes.Ok : ExitCodes.Failed;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                throw new Common.SkillmakerException($"{target} did not answer: {ex.Message}");
-            }
+            var (healthy, status) = await Server.Healthcheck.GetAsync(target, TimeSpan.FromMilliseconds(parse.GetValue(timeout)), ct);
+            if (run.IsJson) run.WriteJson(new { url = target, status, healthy });
+            else run.Host.Out.WriteLine($"{target}: {status}");
+            return healthy ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
     }

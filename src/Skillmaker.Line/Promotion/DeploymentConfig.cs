@@ -37,7 +37,7 @@ public static partial class DeploymentConfig
     public const string BundleDirectory = "workspace";
 
     /// <summary>A two-context build: the skill's deploy folder (this Dockerfile and its serving bundle) is
-    /// the build context, and the skillmaker source checkout, from which the CLI is published, is the named
+    /// the build context, and the skillmaker source checkout, from which the server is published, is the named
     /// context <c>source</c>.</summary>
     public static string Dockerfile(DeployedSkill skill) => $$"""
         # syntax=docker/dockerfile:1
@@ -48,7 +48,7 @@ public static partial class DeploymentConfig
         ARG CODE_VERSION={{skill.CodeVersion}}
         COPY --from=source / /src/
         WORKDIR /src
-        RUN dotnet publish src/Skillmaker.Cli/Skillmaker.Cli.csproj -c Release -o /app -p:SourceRevisionId=${CODE_VERSION}
+        RUN dotnet publish src/Skillmaker.Server/Skillmaker.Server.csproj -c Release -o /app -p:SourceRevisionId=${CODE_VERSION}
 
         FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
         ARG SKILL_VERSION={{skill.Version}}
@@ -63,8 +63,8 @@ public static partial class DeploymentConfig
         COPY --from=build /app /app
         COPY {{BundleDirectory}}/ /workspace/
         EXPOSE {{skill.Port}}
-        HEALTHCHECK --interval=30s --timeout=3s CMD ["dotnet", "/app/skillmaker.dll", "healthcheck", "--url", "http://127.0.0.1:{{skill.Port}}/healthz"]
-        ENTRYPOINT ["dotnet", "/app/skillmaker.dll", "serve", "--urls", "http://0.0.0.0:{{skill.Port}}"]
+        HEALTHCHECK --interval=30s --timeout=3s CMD ["dotnet", "/app/skillmaker-server.dll", "healthcheck", "http://127.0.0.1:{{skill.Port}}/healthz"]
+        ENTRYPOINT ["dotnet", "/app/skillmaker-server.dll", "--urls", "http://0.0.0.0:{{skill.Port}}"]
 
         """;
 

@@ -46,6 +46,47 @@ public sealed class DeploymentBundleTests(ServingFixture fixture)
     }
 
     [Fact]
+    public async Task ServerProgram_BundleCopy_ServesAndStopsAsTheImageRunsIt()
+    {
+        var root = fixture.Clone();
+        Assert.Equal(0, (await CliRunner.RunAsync(root, "promote", "make@1")).ExitCode);
+        using var image = new TempDir("image");
+        var workspace = Path.Combine(image.Path, "workspace");
+        Common.DirectoryCopy.Recursive(Path.Combine(root, "deploy", "make", "workspace"), workspace);
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(root, "deploy", "make", "Dockerfile"));
+        Assert.Contains("dotnet publish src/Skillmaker.Server/Skillmaker.Server.csproj", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/skillmaker-server.dll\"", dockerfile, StringComparison.Ordinal);
+        var port = FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        // As the image: the server program alone, the bundle as its workspace, no shared assets to fall back on.
+        var environment = new Dictionary<string, string> { ["SKILLMAKER_WORKSPACE"] = workspace, [Common.AssetLocator.EnvironmentVariable] = Path.Combine(image.Path, "no-assets") };
+        await using var server = CliProcess.StartProgram("skillmaker-server.dll", image.Path, environment, "--urls", address);
+        await server.WaitForAsync("serves", TimeSpan.FromMinutes(2));
+
+        var probe = await CliProcess.StartProgram("skillmaker-server.dll", image.Path, environment, "healthcheck", $"{address}/healthz").WaitForExitAsync(TimeSpan.FromMinutes(1));
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/classify") { Content = new ByteArrayContent(await File.ReadAllBytesAsync(TestAssets.CarPhotos()[0])) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        request.Headers.Add(ApiHeaders.ApiKey, fixture.Key);
+        using var response = await http.SendAsync(request);
+        await server.TerminateAsync();
+        var stopped = await server.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(probe.ExitCode == 0, $"healthcheck: {probe.Out}{probe.Error}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("make@1", response.Headers.GetValues(ApiHeaders.SkillVersions).Single());
+        Assert.Contains("make@1", stopped.Out, StringComparison.Ordinal);
+        Assert.True(stopped.ExitCode == 0, $"SIGTERM ends the server cleanly; exit {stopped.ExitCode}: {stopped.Error}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public void Promote_Skills_ComposeAndDockerfilesPointAtFilesThatExist()
     {
         var deploy = Path.Combine(fixture.Root, "deploy");

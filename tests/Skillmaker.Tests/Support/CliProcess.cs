@@ -51,10 +51,14 @@ public sealed class CliProcess : IAsyncDisposable
     /// <summary>Processor time the process has used so far (user and kernel).</summary>
     public TimeSpan ProcessorTime => _process.TotalProcessorTime;
 
-    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartProgram("skillmaker.dll", workingDirectory, environment, args);
+
+    /// <summary>Another of the project's programs beside the tests, e.g. the server's skillmaker-server.dll.</summary>
+    public static CliProcess StartProgram(string dll, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "skillmaker.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment[Common.AssetLocator.EnvironmentVariable] = TestAssets.Dir;
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -102,9 +106,14 @@ public sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>SIGINT, as Ctrl-C.</summary>
-    public async Task InterruptAsync()
+    public Task InterruptAsync() => SignalAsync("-INT");
+
+    /// <summary>SIGTERM, as `docker stop` sends it.</summary>
+    public Task TerminateAsync() => SignalAsync("-TERM");
+
+    private async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill!.WaitForExitAsync();
     }
 
