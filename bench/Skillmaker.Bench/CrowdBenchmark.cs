@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Catalog;
 using Skillmaker.Crowd;
+using Skillmaker.Storage;
 using Skillmaker.Storage.Sqlite;
 
 namespace Skillmaker.Bench;
@@ -20,7 +21,7 @@ internal static class CrowdBenchmark
         Directory.CreateDirectory(dir);
         try
         {
-            await using var catalog = new SqliteCatalog(Path.Combine(dir, "catalog.db"));
+            await using var catalog = new SqlCatalog(new SqliteDatabase(Path.Combine(dir, "catalog.db")));
             await catalog.MigrateAsync(CancellationToken.None);
             var now = DateTimeOffset.UtcNow;
             var ids = new List<string>();
@@ -35,7 +36,7 @@ internal static class CrowdBenchmark
                     Occurrence = new ImageOccurrence { ImageId = id, Source = "bench", OriginalPath = id, OriginalFileName = "c.jpg", RunId = "bench", SeenAt = now },
                 }, CancellationToken.None);
             }
-            var store = new SqliteCrowdStore(catalog);
+            var store = new SqlCrowdStore(catalog);
             var crowd = new CrowdService(store, catalog, new CrowdOptions { Overlap = overlap, GoldEvery = 0 }, TimeProvider.System, NullLogger<CrowdService>.Instance);
             await crowd.EnqueueAllCropsAsync(overlap, CancellationToken.None);
 

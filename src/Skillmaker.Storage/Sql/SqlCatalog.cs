@@ -6,13 +6,12 @@ using System.Data.Common;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Imaging;
-using Skillmaker.Storage.Sqlite;
 
 namespace Skillmaker.Storage;
 
 /// <summary>The catalog in a SQL database: SQLite for one machine, PostgreSQL for many. The queries are
 /// portable; <see cref="SqlDatabase"/> supplies the engine's connection, DDL and locking.</summary>
-public class SqlCatalog(SqlDatabase database) : ICatalog
+public sealed class SqlCatalog(SqlDatabase database) : ICatalog
 {
     public SqlDatabase Database { get; } = database;
 
