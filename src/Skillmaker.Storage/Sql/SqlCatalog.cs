@@ -48,7 +48,7 @@ public sealed class SqlCatalog(SqlDatabase database) : ICatalog
                     "SELECT COUNT(*) FROM schema_migrations WHERE module = @module AND version = @Version",
                     new { module = module.Name, step.Version }, tx, cancellationToken: cancellationToken));
                 if (already > 0) continue;
-                await connection.ExecuteAsync(new CommandDefinition(step.Sql.Replace(SchemaStep.Identity, Database.IdentityColumn, StringComparison.Ordinal), transaction: tx, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(step.Sql, transaction: tx, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (@module, @Version, @Description, @at)",
                     new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken));
