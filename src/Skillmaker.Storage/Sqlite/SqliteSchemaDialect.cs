@@ -10,6 +10,7 @@ public sealed class SqliteSchemaDialect : SchemaDialect
     // AUTOINCREMENT: an id is never reused, even after the newest row is gone.
     public override string Identity => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
+    // INTEGER, not BIGINT: an INTEGER PRIMARY KEY is the rowid itself (label_retractions.label_id).
     public override string Integer => "INTEGER";
 
     public override string Real => "REAL";
