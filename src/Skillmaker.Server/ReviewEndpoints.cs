@@ -51,7 +51,7 @@ public static class ReviewEndpoints
                   <div class="toolbar" role="toolbar" aria-label="Decide selected crops">
                     <button type="button" id="select-all">Select all</button>
                     <button type="button" id="select-none">Select none</button>
-                    {(current == Storage.Sqlite.SqliteReviewStore.NoHintGroup ? "" : $"""<button type="submit" name="action" value="confirm" class="primary" id="confirm">Confirm selected as “{E(current)}”</button>""")}
+                    {(current == Storage.SqlReviewStore.NoHintGroup ? "" : $"""<button type="submit" name="action" value="confirm" class="primary" id="confirm">Confirm selected as “{E(current)}”</button>""")}
                     <label for="label">Relabel as</label>
                     <input type="text" id="label" name="label" list="known-labels" autocomplete="off" placeholder="type a label">
                     <button type="submit" name="action" value="relabel" id="relabel">Relabel selected</button>

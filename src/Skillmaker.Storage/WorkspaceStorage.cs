@@ -15,7 +15,7 @@ public static class WorkspaceStorage
         var location = workspace.Config.Catalog;
         ICatalog catalog = location switch
         {
-            _ when location.StartsWith("sqlite:", StringComparison.Ordinal) => new SqliteCatalog(workspace.ResolveStatePath(location["sqlite:".Length..])),
+            _ when location.StartsWith("sqlite:", StringComparison.Ordinal) => new SqlCatalog(new SqliteDatabase(workspace.ResolveStatePath(location["sqlite:".Length..]))),
             _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location)),
             _ => throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: catalog '{location}' is not supported; expected sqlite:PATH or postgres://user@host[:port]/database[?schema=name]."),
         };
@@ -26,32 +26,32 @@ public static class WorkspaceStorage
     /// <summary>The dataset store that lives beside the given catalog.</summary>
     public static Datasets.IDatasetStore DatasetStore(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteDatasetStore(sql),
+        SqlCatalog sql => new SqlDatasetStore(sql),
         _ => throw new SkillmakerException($"No dataset store for the catalog at {catalog.Location}."),
     };
 
     public static Crowd.ICrowdStore CrowdStore(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteCrowdStore(sql),
+        SqlCatalog sql => new SqlCrowdStore(sql),
         _ => throw new SkillmakerException($"No crowd store for the catalog at {catalog.Location}."),
     };
 
     public static Users.IUserStore UserStore(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteUserStore(sql),
+        SqlCatalog sql => new SqlUserStore(sql),
         _ => throw new SkillmakerException($"No user store for the catalog at {catalog.Location}."),
     };
 
     public static Review.IReviewStore ReviewStore(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteReviewStore(sql),
+        SqlCatalog sql => new SqlReviewStore(sql),
         _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
     };
 
     /// <summary>The alias registry that lives beside the given catalog.</summary>
     public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteAliasRegistry(sql),
+        SqlCatalog sql => new SqlAliasRegistry(sql),
         _ => throw new SkillmakerException($"No alias registry for the catalog at {catalog.Location}."),
     };
 
@@ -105,7 +105,7 @@ public static class WorkspaceStorage
     /// <summary>The detection store that lives beside the catalog (same database).</summary>
     public static Detection.IDetectionStore OpenDetectionStore(ICatalog catalog) => catalog switch
     {
-        SqlCatalog sql => new SqliteDetectionStore(sql),
+        SqlCatalog sql => new SqlDetectionStore(sql),
         _ => throw new SkillmakerException($"No detection store for the catalog at {catalog.Location}."),
     };
 

@@ -28,11 +28,9 @@ public sealed class PostgresDatabase : SqlDatabase
 
     public override string Location { get; }
 
-    public override IReadOnlyList<SchemaModule> Modules => PostgresSchema.Modules;
+    public override SchemaDialect Dialect => PostgresSchemaDialect.Instance;
 
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
-
-    public override string IdentityColumn => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
 
     public static bool Handles(string location) => PostgresLocation.Handles(location);
 

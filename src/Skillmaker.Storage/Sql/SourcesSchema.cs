@@ -6,11 +6,11 @@ namespace Skillmaker.Storage;
 /// affinities.</summary>
 internal static class SourcesSchema
 {
-    public static readonly SchemaModule Module = new("sources",
+    public static SchemaModule Module(SchemaDialect sql) => new("sources",
     [
-        new(1, "crawl URLs (frontier and outcomes), crawl runs", """
+        new(1, "crawl URLs (frontier and outcomes), crawl runs", $"""
             CREATE TABLE crawl_urls (
-                seq {identity},
+                seq {sql.Identity},
                 source TEXT NOT NULL,
                 url TEXT NOT NULL,
                 kind TEXT NOT NULL CHECK (kind IN ('page', 'image')),

@@ -6,13 +6,12 @@ using System.Data.Common;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Imaging;
-using Skillmaker.Storage.Sqlite;
 
 namespace Skillmaker.Storage;
 
 /// <summary>The catalog in a SQL database: SQLite for one machine, PostgreSQL for many. The queries are
 /// portable; <see cref="SqlDatabase"/> supplies the engine's connection, DDL and locking.</summary>
-public class SqlCatalog(SqlDatabase database) : ICatalog
+public sealed class SqlCatalog(SqlDatabase database) : ICatalog
 {
     public SqlDatabase Database { get; } = database;
 
@@ -49,7 +48,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
                     "SELECT COUNT(*) FROM schema_migrations WHERE module = @module AND version = @Version",
                     new { module = module.Name, step.Version }, tx, cancellationToken: cancellationToken));
                 if (already > 0) continue;
-                await connection.ExecuteAsync(new CommandDefinition(step.Sql.Replace(SchemaStep.Identity, Database.IdentityColumn, StringComparison.Ordinal), transaction: tx, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(step.Sql, transaction: tx, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (@module, @Version, @Description, @at)",
                     new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken));

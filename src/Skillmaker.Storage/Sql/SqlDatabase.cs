@@ -7,21 +7,21 @@ namespace Skillmaker.Storage;
 /// evolve their tables independently.</summary>
 public sealed record SchemaModule(string Name, IReadOnlyList<SchemaStep> Steps);
 
-/// <summary>One step's DDL. A module shared by all engines writes <see cref="Identity"/> for an
-/// auto-numbered BIGINT primary key, the one column type the engines spell differently.</summary>
-public sealed record SchemaStep(int Version, string Description, string Sql)
-{
-    public const string Identity = "{identity}";
-}
+/// <summary>One step's DDL, as the engine runs it (a module renders it with the engine's <see cref="SchemaDialect"/>).</summary>
+public sealed record SchemaStep(int Version, string Description, string Sql);
 
-/// <summary>What differs between SQL engines: how to connect, the DDL, and how writers exclude each
-/// other. Everything else (the stores' queries) is portable SQL shared by all engines.</summary>
+/// <summary>What differs between SQL engines: how to connect, how the DDL is spelled, and how writers
+/// exclude each other. Everything else (the schema's modules, the stores' queries) is shared by all engines.</summary>
 public abstract class SqlDatabase
 {
     /// <summary>Human-readable location (file path or host/database/schema), never a password.</summary>
     public abstract string Location { get; }
 
-    public abstract IReadOnlyList<SchemaModule> Modules { get; }
+    /// <summary>How this engine spells the DDL that differs.</summary>
+    public abstract SchemaDialect Dialect { get; }
+
+    /// <summary>Every module of the schema, in this engine's DDL.</summary>
+    public IReadOnlyList<SchemaModule> Modules => SqlSchema.Modules(Dialect);
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -37,9 +37,6 @@ public abstract class SqlDatabase
     /// <summary>"column is one of @parameter" for a list parameter. Dapper expands <c>IN @list</c> for
     /// engines without arrays; PostgreSQL takes the list as one array parameter.</summary>
     public virtual string InList(string column, string parameter) => $"{column} IN @{parameter}";
-
-    /// <summary>What <see cref="SchemaStep.Identity"/> stands for in this engine's DDL.</summary>
-    public virtual string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
     /// <summary>True when <paramref name="exception"/> says a UNIQUE or PRIMARY KEY constraint refused a row.</summary>
     public abstract bool IsUniqueViolation(Exception exception);

@@ -25,7 +25,7 @@ public sealed class SqliteDatabase : SqlDatabase
 
     public override string Location { get; }
 
-    public override IReadOnlyList<SchemaModule> Modules => SqliteSchema.Modules;
+    public override SchemaDialect Dialect => SqliteSchemaDialect.Instance;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -2,8 +2,6 @@ using Dapper;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Storage;
-using Skillmaker.Storage.Postgres;
-using Skillmaker.Storage.Sqlite;
 using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Storage;
@@ -90,14 +88,6 @@ public abstract class CatalogContract
 public sealed class SqliteCatalogTests : CatalogContract
 {
     protected override Task<TestWorkspace> CreateWorkspaceAsync() => TestWorkspace.CreateAsync();
-
-    [Fact]
-    public void Modules_PostgresAndSqlite_SameNamesAndVersionsInTheSameOrder()
-    {
-        static string Describe(IEnumerable<SchemaModule> modules) => string.Join("; ", modules.Select(m => $"{m.Name} v{string.Join(",", m.Steps.Select(s => s.Version))}"));
-
-        Assert.Equal(Describe(SqliteSchema.Modules), Describe(PostgresSchema.Modules));
-    }
 }
 
 /// <summary>The same catalog behaviour on PostgreSQL.</summary>

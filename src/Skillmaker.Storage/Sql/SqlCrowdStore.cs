@@ -4,11 +4,11 @@ using System.Data.Common;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Crowd tasks, locks, answers and results beside the workspace's catalog, in portable SQL (SQLite or
 /// PostgreSQL). Every write takes the crowd lock, so two workers can never both take the last free slot.</summary>
-public sealed class SqliteCrowdStore(SqlCatalog catalog) : ICrowdStore
+public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
 {
     private const string TaskColumns = "id, image_id, round, overlap, gold_content, gold_quality, status, created_at";
 

@@ -1,12 +1,14 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
+/// <summary>The append-only split ledger and immutable manifests. One definition for every engine
+/// (<see cref="SchemaDialect"/> spells the differences).</summary>
 internal static class DatasetSchema
 {
-    public static readonly SchemaModule Module = new("datasets",
+    public static SchemaModule Module(SchemaDialect sql) => new("datasets",
     [
-        new(1, "split ledger, manifests", """
+        new(1, "split ledger, manifests", $"""
             CREATE TABLE split_ledger (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq {sql.Identity},
                 atom TEXT NOT NULL,
                 split TEXT NOT NULL CHECK (split IN ('train', 'test')),
                 reason TEXT NOT NULL,
@@ -15,8 +17,7 @@ internal static class DatasetSchema
             );
             CREATE INDEX ix_split_ledger_atom ON split_ledger(atom);
             -- Append-only: history is the proof that test stayed test.
-            CREATE TRIGGER split_ledger_no_update BEFORE UPDATE ON split_ledger BEGIN SELECT RAISE(ABORT, 'the split ledger is append-only'); END;
-            CREATE TRIGGER split_ledger_no_delete BEFORE DELETE ON split_ledger BEGIN SELECT RAISE(ABORT, 'the split ledger is append-only'); END;
+            {sql.AppendOnly("split_ledger", "the split ledger is append-only")}
 
             CREATE TABLE manifests (
                 id TEXT PRIMARY KEY,
@@ -33,8 +34,8 @@ internal static class DatasetSchema
                 PRIMARY KEY (manifest_id, image_id)
             );
             CREATE INDEX ix_manifest_items_image ON manifest_items(image_id, split);
-            CREATE TRIGGER manifests_immutable BEFORE UPDATE ON manifests BEGIN SELECT RAISE(ABORT, 'manifests are immutable'); END;
-            CREATE TRIGGER manifest_items_immutable BEFORE UPDATE ON manifest_items BEGIN SELECT RAISE(ABORT, 'manifests are immutable'); END;
+            {sql.Refuse("manifests_immutable", "manifests", "UPDATE", "manifests are immutable")}
+            {sql.Refuse("manifest_items_immutable", "manifest_items", "UPDATE", "manifests are immutable")}
             """),
     ]);
 }

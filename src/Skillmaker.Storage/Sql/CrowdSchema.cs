@@ -1,27 +1,29 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
+/// <summary>Crowd tasks, locks, answers and consolidated results; review batches and their retractions.
+/// One definition for every engine (<see cref="SchemaDialect"/> spells the differences).</summary>
 internal static class CrowdSchema
 {
-    public static readonly SchemaModule Module = new("crowd",
+    public static SchemaModule Module(SchemaDialect sql) => new("crowd",
     [
-        new(1, "crowd tasks, locks, answers, results; review batches and retractions", """
+        new(1, "crowd tasks, locks, answers, results; review batches and retractions", $"""
             CREATE TABLE crowd_tasks (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
-                round INTEGER NOT NULL,
-                overlap INTEGER NOT NULL CHECK (overlap BETWEEN 1 AND 20),
+                round {sql.Integer} NOT NULL,
+                overlap {sql.Integer} NOT NULL CHECK (overlap BETWEEN 1 AND 20),
                 gold_content TEXT NULL,
                 gold_quality TEXT NULL,
                 status TEXT NOT NULL CHECK (status IN ('open', 'consolidated')),
                 -- Kept by the store with every answer, so the next task is an index walk, not a count.
-                answer_count INTEGER NOT NULL DEFAULT 0,
+                answer_count {sql.Integer} NOT NULL DEFAULT 0,
                 created_at TEXT NOT NULL,
                 UNIQUE (image_id, round)
             );
             CREATE INDEX ix_crowd_tasks_next ON crowd_tasks(status, answer_count DESC, round DESC, id);
 
             CREATE TABLE crowd_locks (
-                task_id INTEGER NOT NULL REFERENCES crowd_tasks(id),
+                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
                 worker TEXT NOT NULL,
                 locked_at TEXT NOT NULL,
                 expires_at TEXT NOT NULL,
@@ -29,12 +31,12 @@ internal static class CrowdSchema
             );
 
             CREATE TABLE crowd_answers (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                task_id INTEGER NOT NULL REFERENCES crowd_tasks(id),
+                id {sql.Identity},
+                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
                 worker TEXT NOT NULL,
                 content TEXT NOT NULL,
                 quality TEXT NOT NULL,
-                seconds REAL NULL,
+                seconds {sql.Real} NULL,
                 channel TEXT NOT NULL,
                 external_id TEXT NULL UNIQUE,
                 answered_at TEXT NOT NULL,
@@ -45,15 +47,15 @@ internal static class CrowdSchema
             CREATE INDEX ix_crowd_locks_worker ON crowd_locks(worker, expires_at);
 
             CREATE TABLE crowd_results (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
-                task_id INTEGER NOT NULL REFERENCES crowd_tasks(id),
+                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
                 method TEXT NOT NULL,
                 content TEXT NOT NULL,
-                content_confidence REAL NOT NULL,
+                content_confidence {sql.Real} NOT NULL,
                 quality TEXT NOT NULL,
-                quality_confidence REAL NOT NULL,
-                answers INTEGER NOT NULL,
+                quality_confidence {sql.Real} NOT NULL,
+                answers {sql.Integer} NOT NULL,
                 outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'requeued', 'escalated')),
                 consolidated_at TEXT NOT NULL
             );
@@ -67,18 +69,18 @@ internal static class CrowdSchema
             );
             CREATE TABLE review_batch_labels (
                 batch_id TEXT NOT NULL REFERENCES review_batches(batch_id),
-                label_id INTEGER NOT NULL REFERENCES labels(id),
+                label_id {sql.Integer} NOT NULL REFERENCES labels(id),
                 PRIMARY KEY (batch_id, label_id)
             );
             -- Undo never deletes a decision: it records that the decision no longer counts.
             CREATE TABLE label_retractions (
-                label_id INTEGER PRIMARY KEY REFERENCES labels(id),
+                label_id {sql.Integer} PRIMARY KEY REFERENCES labels(id),
                 batch_id TEXT NOT NULL,
                 actor TEXT NOT NULL,
                 recorded_at TEXT NOT NULL
             );
-            CREATE TRIGGER crowd_answers_no_update BEFORE UPDATE ON crowd_answers BEGIN SELECT RAISE(ABORT, 'crowd answers are append-only'); END;
-            CREATE TRIGGER label_retractions_no_delete BEFORE DELETE ON label_retractions BEGIN SELECT RAISE(ABORT, 'retractions are append-only'); END;
+            {sql.Refuse("crowd_answers_no_update", "crowd_answers", "UPDATE", "crowd answers are append-only")}
+            {sql.Refuse("label_retractions_no_delete", "label_retractions", "DELETE", "retractions are append-only")}
             """),
     ]);
 }

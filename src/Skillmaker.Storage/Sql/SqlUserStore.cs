@@ -4,10 +4,10 @@ using Dapper;
 using Skillmaker.Common;
 using Skillmaker.Users;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Users and server secrets beside the catalog, in portable SQL (SQLite or PostgreSQL).</summary>
-public sealed class SqliteUserStore(SqlCatalog catalog) : IUserStore
+public sealed class SqlUserStore(SqlCatalog catalog) : IUserStore
 {
     private const string Columns = "id, name, role, created_at, token_expires_at, revoked_at";
 

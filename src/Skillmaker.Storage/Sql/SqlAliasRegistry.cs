@@ -5,10 +5,10 @@ using Dapper;
 using Skillmaker.Evaluation;
 using Skillmaker.Registry;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Aliases, history, statuses and evaluations beside the catalog, in portable SQL.</summary>
-public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
+public sealed class SqlAliasRegistry(SqlCatalog catalog) : IAliasRegistry
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -34,7 +34,7 @@ public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
         await catalog.Database.LockAsync(connection, tx, $"alias:{skill}:{alias}", cancellationToken);
         var from = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
             "SELECT version FROM aliases WHERE skill = @skill AND alias = @alias", new { skill, alias }, tx, cancellationToken: cancellationToken));
-        var iso = SqliteCatalog.Iso(at);
+        var iso = SqlCatalog.Iso(at);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO aliases (skill, alias, version, moved_at) VALUES (@skill, @alias, @toVersion, @iso)
@@ -61,7 +61,7 @@ public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO version_status (skill, version, status, note, who, at) VALUES (@Skill, @Version, @Status, @Note, @Who, @at)",
-            new { status.Skill, status.Version, status.Status, status.Note, status.Who, at = SqliteCatalog.Iso(status.At) }, cancellationToken: cancellationToken));
+            new { status.Skill, status.Version, status.Status, status.Note, status.Who, at = SqlCatalog.Iso(status.At) }, cancellationToken: cancellationToken));
     }
 
     public async Task<VersionStatus?> GetStatusAsync(string skill, int version, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed class SqliteAliasRegistry(SqlCatalog catalog) : IAliasRegistry
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO evaluations (skill, version, manifest_id, machine, evaluated_at, body) VALUES (@Skill, @Version, @ManifestId, @Machine, @at, @body) ON CONFLICT DO NOTHING",
-            new { summary.Skill, summary.Version, summary.ManifestId, summary.Machine, at = SqliteCatalog.Iso(summary.EvaluatedAt), body = JsonSerializer.Serialize(summary, Json) },
+            new { summary.Skill, summary.Version, summary.ManifestId, summary.Machine, at = SqlCatalog.Iso(summary.EvaluatedAt), body = JsonSerializer.Serialize(summary, Json) },
             cancellationToken: cancellationToken));
     }
 

@@ -1,33 +1,34 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
+/// <summary>Aliases with their append-only history, version statuses, evaluations. One definition for
+/// every engine (<see cref="SchemaDialect"/> spells the differences).</summary>
 internal static class RegistrySchema
 {
-    public static readonly SchemaModule Module = new("registry",
+    public static SchemaModule Module(SchemaDialect sql) => new("registry",
     [
-        new(1, "aliases, alias history, version statuses, evaluations", """
+        new(1, "aliases, alias history, version statuses, evaluations", $"""
             CREATE TABLE aliases (
                 skill TEXT NOT NULL,
                 alias TEXT NOT NULL,
-                version INTEGER NOT NULL,
+                version {sql.Integer} NOT NULL,
                 moved_at TEXT NOT NULL,
                 PRIMARY KEY (skill, alias)
             );
             CREATE TABLE alias_history (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq {sql.Identity},
                 skill TEXT NOT NULL,
                 alias TEXT NOT NULL,
-                from_version INTEGER NULL,
-                to_version INTEGER NOT NULL,
+                from_version {sql.Integer} NULL,
+                to_version {sql.Integer} NOT NULL,
                 who TEXT NOT NULL,
                 at TEXT NOT NULL,
                 why TEXT NOT NULL
             );
-            CREATE TRIGGER alias_history_no_update BEFORE UPDATE ON alias_history BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
-            CREATE TRIGGER alias_history_no_delete BEFORE DELETE ON alias_history BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
+            {sql.AppendOnly("alias_history", "alias history is append-only")}
             CREATE TABLE version_status (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq {sql.Identity},
                 skill TEXT NOT NULL,
-                version INTEGER NOT NULL,
+                version {sql.Integer} NOT NULL,
                 status TEXT NOT NULL,
                 note TEXT NOT NULL,
                 who TEXT NOT NULL,
@@ -35,9 +36,9 @@ internal static class RegistrySchema
             );
             CREATE INDEX ix_version_status ON version_status(skill, version);
             CREATE TABLE evaluations (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq {sql.Identity},
                 skill TEXT NOT NULL,
-                version INTEGER NOT NULL,
+                version {sql.Integer} NOT NULL,
                 manifest_id TEXT NOT NULL,
                 machine TEXT NOT NULL,
                 evaluated_at TEXT NOT NULL,

@@ -4,10 +4,10 @@ using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Review;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Review decisions as label records in the catalog (SQLite or PostgreSQL), with batches and retractions for undo.</summary>
-public sealed class SqliteReviewStore(SqlCatalog catalog) : IReviewStore
+public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
 {
     public const string NoHintGroup = "(no hint)";
 

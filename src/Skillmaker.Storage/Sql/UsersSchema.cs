@@ -1,12 +1,14 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
+/// <summary>Users with hashed tokens, and the server's secrets. One definition for every engine
+/// (<see cref="SchemaDialect"/> spells the differences).</summary>
 internal static class UsersSchema
 {
-    public static readonly SchemaModule Module = new("users",
+    public static SchemaModule Module(SchemaDialect sql) => new("users",
     [
-        new(1, "users with hashed tokens, server secrets", """
+        new(1, "users with hashed tokens, server secrets", $"""
             CREATE TABLE users (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {sql.Identity},
                 name TEXT NOT NULL UNIQUE,
                 role TEXT NOT NULL CHECK (role IN ('crowd', 'expert', 'admin')),
                 token_sha256 TEXT NOT NULL UNIQUE,
@@ -16,7 +18,7 @@ internal static class UsersSchema
             );
             CREATE TABLE server_secrets (
                 name TEXT PRIMARY KEY,
-                value BLOB NOT NULL
+                value {sql.Bytes} NOT NULL
             );
             """),
     ]);

@@ -1,39 +1,22 @@
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
-/// <summary>All SQLite modules, in the order they are applied (a module may reference tables of earlier
-/// ones). PostgreSQL has the same modules in its own dialect (Postgres/PostgresSchema.cs).</summary>
-public static class SqliteSchema
-{
-    public static readonly IReadOnlyList<SchemaModule> Modules =
-    [
-        CatalogSchema.Module,
-        DatasetSchema.Module,
-        CrowdSchema.Module,
-        UsersSchema.Module,
-        RegistrySchema.Module,
-        DetectionSchema.Module,
-        ApiKeySchema.Module,
-        SourcesSchema.Module,
-        JobsSchema.Module,
-        SkillIndexSchema.Module,
-    ];
-}
-
+/// <summary>The catalog: images and crops, where they were seen, their fields and labels, near-duplicate
+/// links, ingest runs. One definition for every engine (<see cref="SchemaDialect"/> spells the differences).</summary>
 internal static class CatalogSchema
 {
-    public static readonly SchemaModule Module = new("catalog",
+    public static SchemaModule Module(SchemaDialect sql) => new("catalog",
     [
-        new(1, "images, occurrences, fields, labels, near-duplicates, ingest runs", """
+        new(1, "images, occurrences, fields, labels, near-duplicates, ingest runs", $"""
             CREATE TABLE images (
                 id TEXT PRIMARY KEY,
                 kind TEXT NOT NULL CHECK (kind IN ('original', 'crop')),
                 parent_id TEXT NULL REFERENCES images(id),
-                byte_size INTEGER NOT NULL,
+                byte_size {sql.Integer} NOT NULL,
                 format TEXT NOT NULL,
-                width INTEGER NOT NULL,
-                height INTEGER NOT NULL,
-                exif_orientation INTEGER NOT NULL,
-                phash INTEGER NOT NULL,
+                width {sql.Integer} NOT NULL,
+                height {sql.Integer} NOT NULL,
+                exif_orientation {sql.Integer} NOT NULL,
+                phash {sql.Integer} NOT NULL,
                 ingested_at TEXT NOT NULL,
                 near_dup_cluster TEXT NULL
             );
@@ -53,7 +36,7 @@ internal static class CatalogSchema
             CREATE INDEX ix_occurrences_source ON image_occurrences(source);
 
             CREATE TABLE image_fields (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
                 field TEXT NOT NULL,
                 value TEXT NOT NULL,
@@ -64,7 +47,7 @@ internal static class CatalogSchema
             );
 
             CREATE TABLE labels (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
                 label TEXT NOT NULL,
                 status TEXT NOT NULL CHECK (status IN ('hint', 'confirmed', 'rejected')),
@@ -79,9 +62,9 @@ internal static class CatalogSchema
             CREATE TABLE near_duplicates (
                 image_a TEXT NOT NULL REFERENCES images(id),
                 image_b TEXT NOT NULL REFERENCES images(id),
-                distance INTEGER NOT NULL,
+                distance {sql.Integer} NOT NULL,
                 PRIMARY KEY (image_a, image_b),
-                CHECK (image_a < image_b)
+                CHECK ({sql.Ordinal("image_a")} < {sql.Ordinal("image_b")})
             );
 
             CREATE TABLE ingest_runs (
@@ -91,9 +74,9 @@ internal static class CatalogSchema
                 started_at TEXT NOT NULL,
                 finished_at TEXT NULL,
                 status TEXT NOT NULL,
-                added INTEGER NOT NULL DEFAULT 0,
-                duplicates INTEGER NOT NULL DEFAULT 0,
-                near_duplicates INTEGER NOT NULL DEFAULT 0
+                added {sql.Integer} NOT NULL DEFAULT 0,
+                duplicates {sql.Integer} NOT NULL DEFAULT 0,
+                near_duplicates {sql.Integer} NOT NULL DEFAULT 0
             );
 
             CREATE TABLE ingest_rejections (

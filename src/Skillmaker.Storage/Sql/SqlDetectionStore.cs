@@ -4,11 +4,11 @@ using Dapper;
 using Skillmaker.Catalog;
 using Skillmaker.Detection;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Detections in the catalog's database (SQLite or PostgreSQL), beside the images they belong to; crops go into
 /// the catalog's <c>images</c> table in the same transaction as the detections that cut them.</summary>
-public sealed class SqliteDetectionStore(SqlCatalog catalog) : IDetectionStore
+public sealed class SqlDetectionStore(SqlCatalog catalog) : IDetectionStore
 {
     public async Task<IReadOnlyList<PendingImage>> ListPendingAsync(string modelSha256, CancellationToken cancellationToken)
     {

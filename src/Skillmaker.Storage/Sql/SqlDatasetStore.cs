@@ -7,21 +7,21 @@ using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Dataset candidates, split ledger and manifests beside the workspace's catalog, in portable
 /// SQL (SQLite or PostgreSQL).</summary>
-public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
+public sealed class SqlDatasetStore(SqlCatalog catalog) : IDatasetStore
 {
     public async Task<IReadOnlyList<DatasetCandidate>> GetCandidatesAsync(ImageKind kind, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
         var images = (await connection.QueryAsync<(string Id, string? ParentId, long Width, long Height, string? Cluster)>(new CommandDefinition(
             "SELECT id, parent_id, width, height, near_dup_cluster FROM images WHERE kind = @kind ORDER BY id",
-            new { kind = SqliteCatalog.KindName(kind) }, cancellationToken: cancellationToken))).ToList();
+            new { kind = SqlCatalog.KindName(kind) }, cancellationToken: cancellationToken))).ToList();
         var parents = (await connection.QueryAsync<(string Id, string? Cluster)>(new CommandDefinition(
             "SELECT p.id, p.near_dup_cluster FROM images p WHERE p.id IN (SELECT parent_id FROM images WHERE kind = @kind AND parent_id IS NOT NULL)",
-            new { kind = SqliteCatalog.KindName(kind) }, cancellationToken: cancellationToken))).ToDictionary(p => p.Id, p => p.Cluster);
+            new { kind = SqlCatalog.KindName(kind) }, cancellationToken: cancellationToken))).ToDictionary(p => p.Id, p => p.Cluster);
         var setFields = (await connection.QueryAsync<(string ImageId, string Value, string Provenance, string Actor, string RecordedAt)>(new CommandDefinition(
             "SELECT image_id, value, provenance, actor, recorded_at FROM image_fields WHERE field = @field ORDER BY id",
             new { field = Fields.SetId }, cancellationToken: cancellationToken)))
@@ -92,7 +92,7 @@ public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
         await catalog.Database.LockAsync(connection, tx, "split-ledger", cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO manifests (id, name, created_at, body) VALUES (@Id, @Name, @createdAt, @body) ON CONFLICT (id) DO NOTHING",
-            new { manifest.Id, manifest.Name, createdAt = SqliteCatalog.Iso(manifest.CreatedAt), body = JsonSerializer.Serialize(manifest with { Items = [] }, DatasetManifest.JsonOptions) },
+            new { manifest.Id, manifest.Name, createdAt = SqlCatalog.Iso(manifest.CreatedAt), body = JsonSerializer.Serialize(manifest with { Items = [] }, DatasetManifest.JsonOptions) },
             tx, cancellationToken: cancellationToken));
         if (inserted == 0) return false;
         await connection.ExecuteAsync(new CommandDefinition(
@@ -101,7 +101,7 @@ public sealed class SqliteDatasetStore(SqlCatalog catalog) : IDatasetStore
             tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO split_ledger (atom, split, reason, manifest_id, recorded_at) VALUES (@Atom, @split, @Reason, @ManifestId, @recordedAt)",
-            newEntries.Select(e => new { e.Atom, split = SplitName(e.Split), e.Reason, e.ManifestId, recordedAt = SqliteCatalog.Iso(e.RecordedAt) }),
+            newEntries.Select(e => new { e.Atom, split = SplitName(e.Split), e.Reason, e.ManifestId, recordedAt = SqlCatalog.Iso(e.RecordedAt) }),
             tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return true;

@@ -2,7 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Skillmaker.Sources;
 
-namespace Skillmaker.Storage.Sqlite;
+namespace Skillmaker.Storage;
 
 /// <summary>Crawl state in the catalog's database, in portable SQL (SQLite or PostgreSQL). A URL is
 /// unique per source and kind; inserting ignores URLs already met, so concurrent or repeated runs never
