@@ -53,13 +53,13 @@ public static class JobsCommand
             {
                 var training = line.TrainJobs();
                 var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainingProgress.AsStages(p), ct)), ct);
-                return trained is null ? ExitCodes.Failed : TrainCommands.Report(run, trained);
+                return trained is null ? ExitCodes.Failed : TrainOutput.Report(run, trained);
             }
             if (kind == Skillmaker.Evaluation.EvalJobs.Kind)
             {
                 var evaluations = line.EvalJobs();
                 var evaluated = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithProgressAsync("Waiting for workers", p => evaluations.WaitAsync(id, dispatcher, p, ct)), ct);
-                return evaluated is null ? ExitCodes.Failed : SkillCommands.ReportEvaluations(run, evaluated);
+                return evaluated is null ? ExitCodes.Failed : EvaluationOutput.Report(run, evaluated);
             }
             var record = await JobOptions.WaitAsync(run, dispatcher, id, "Waiting for workers", ct);
             return record switch
