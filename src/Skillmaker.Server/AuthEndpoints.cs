@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skillmaker.Users;
-using static Skillmaker.Server.Html;
+using Skillmaker.Server.Pages;
 using Skillmaker.Crowd;
 
 namespace Skillmaker.Server;
@@ -19,18 +19,18 @@ public static class AuthEndpoints
             ? (ctx.User.IsInRole("expert") || ctx.User.IsInRole("admin") ? "/review" : "/crowd") : "/login"));
 
         // The link only fills the form: a link preview or prefetch never signs anybody in.
-        app.MapGet("/login", (HttpContext ctx, string? token) => LoginPage(ctx, token, null, StatusCodes.Status200OK));
+        app.MapGet("/login", (string? token) => PageResult.Of<LoginPage, LoginView>(new(token, null)));
 
         app.MapPost("/login", async (HttpContext ctx, [Microsoft.AspNetCore.Mvc.FromForm] string? token, UserService users, ServerOptions options, CancellationToken ct) =>
         {
             var (outcome, user) = await users.SignInAsync(token, ct);
             if (outcome != SignInOutcome.SignedIn || user is null)
-                return LoginPage(ctx, null, outcome switch
+                return PageResult.Of<LoginPage, LoginView>(new(null, outcome switch
                 {
                     SignInOutcome.Expired => $"This login token expired on {user!.TokenExpiresAt!.Value.ToUniversalTime():yyyy-MM-dd HH:mm} UTC. Ask your administrator for a new login link.",
                     SignInOutcome.Revoked => "This account was revoked. Ask your administrator if this is a mistake.",
                     _ => "This token is unknown or no longer valid. Ask your administrator for a new login link.",
-                }, StatusCodes.Status401Unauthorized);
+                }), StatusCodes.Status401Unauthorized);
             var identity = new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role.ToWire()), new Claim("uid", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],
                 CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
@@ -45,16 +45,4 @@ public static class AuthEndpoints
         });
         return app;
     }
-
-    private static IResult LoginPage(HttpContext ctx, string? token, string? error, int status) => Page(ctx, "Sign in", $"""
-        <h1>Sign in</h1>
-        {(error is null ? "" : $"""<p class="error" role="alert">{E(error)}</p>""")}
-        <form method="post" action="/login" class="card narrow">
-          {Antiforgery(ctx)}
-          <label for="token">Your login token</label>
-          <input id="token" name="token" type="password" autocomplete="off" required value="{E(token)}">
-          <button type="submit" class="primary" id="sign-in">Sign in</button>
-        </form>
-        <p class="hint">Your administrator creates your account with <code>skillmaker users add</code> and gives you a login link or token.</p>
-        """, status);
 }

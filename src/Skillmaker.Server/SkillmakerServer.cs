@@ -94,6 +94,7 @@ public static class SkillmakerServer
         services.AddDataProtection().SetApplicationName("skillmaker")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(workspace.StateDirectory, "server-keys")));
         services.AddProblemDetails();
+        services.AddRazorComponents(); // the pages: Razor components rendered to static HTML
         services.AddAntiforgery(o => o.Cookie.Name = "skillmaker.csrf");
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
@@ -122,12 +123,7 @@ public static class SkillmakerServer
             };
             o.Events.OnRedirectToAccessDenied = ctx =>
             {
-                ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Html.WriteAsync(ctx.HttpContext, "Not allowed", """
-                    <h1>Not allowed</h1>
-                    <p>Your account cannot open this page. Reviewing and administration need an expert or admin account.</p>
-                    <p><a href="/crowd">Go to your crowd tasks</a></p>
-                    """, StatusCodes.Status403Forbidden);
+                return Pages.PageResult.Forbidden().ExecuteAsync(ctx.HttpContext);
             };
         });
         services.AddAuthorizationBuilder()

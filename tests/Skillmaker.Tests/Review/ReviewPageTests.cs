@@ -143,4 +143,29 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.GotoAsync($"{server.BaseUrl}/crowd");
         Assert.EndsWith("/login", page.Url);
     }
+
+    [Fact]
+    public async Task ReviewPage_LabelWithScriptTag_RendersEncoded()
+    {
+        await using var ws = await TestWorkspace.CreateAsync();
+        const string hostile = "<script>alert('x')</script>";
+        await Crops.MakeAsync(ws, classes: 1, perClass: 1, labelOf: _ => hostile);
+        var (_, token) = await new UserService(WorkspaceStorage.UserStore(ws.Catalog), TimeProvider.System).AddAsync("ana", UserRole.Expert, CancellationToken.None);
+        await using var server = await RunningServer.StartAsync(ws);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, server, token);
+        var dialogs = 0;
+        page.Dialog += (_, d) => { dialogs++; _ = d.DismissAsync(); };
+
+        var response = (await page.GotoAsync($"{server.BaseUrl}/review"))!;
+        var html = await response.TextAsync();
+        Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;", html, StringComparison.Ordinal);
+        // The browser shows the label as text, in the group list, the confirm button and the form, and runs no script of it.
+        Assert.Equal($"{hostile} 1/1", await page.InnerTextAsync(".groups a"));
+        Assert.Contains(hostile, await page.InnerTextAsync("#confirm"));
+        Assert.Equal(hostile, await page.InputValueAsync("input[name=group]"));
+        Assert.Equal(["/assets/review.js"], await page.EvalOnSelectorAllAsync<string[]>("script", "s => s.map(e => e.getAttribute('src'))"));
+        Assert.Equal(0, dialogs);
+    }
 }

@@ -16,13 +16,13 @@ public sealed record TestCrop(string CropId, string ParentId, string Label, Crop
 public static class Crops
 {
     /// <summary>Ingests <paramref name="perClass"/> photos of each of the first <paramref name="classes"/>
-    /// classes (label hints from folders) and cuts one crop from each.</summary>
-    public static async Task<IReadOnlyList<TestCrop>> MakeAsync(TestWorkspace ws, int classes, int perClass)
+    /// classes (label hints from folders, or <paramref name="labelOf"/> the folder) and cuts one crop from each.</summary>
+    public static async Task<IReadOnlyList<TestCrop>> MakeAsync(TestWorkspace ws, int classes, int perClass, Func<string, string>? labelOf = null)
     {
         var photos = TestAssets.CarPhotos()
             .GroupBy(p => Path.GetFileName(Path.GetDirectoryName(p))!, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal).Take(classes)
-            .SelectMany(g => g.Take(perClass).Select(p => (Path: p, Label: g.Key))).ToList();
+            .SelectMany(g => g.Take(perClass).Select(p => (Path: p, Label: labelOf?.Invoke(g.Key) ?? g.Key))).ToList();
         var manifest = ws.Scratch.File($"feeds/{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p.Path},{p.Label}")]);
         var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "cars" }, null, CancellationToken.None);
