@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Skillmaker.Augmentation;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
@@ -130,7 +131,9 @@ public sealed class LineServices : IAsyncDisposable
     /// <summary>The box each crop was cut from, for the review grid's parent thumbnails.</summary>
     public ICropBoxSource CropBoxes() => new DetectedCropBoxes(DetectionStore);
 
-    // Datasets, training, evaluation, promotion
+    // Datasets, augmentation, training, evaluation, promotion
+
+    public AugmentPreviewService AugmentPreview() => new(DatasetStore, Blobs, Workspace.Config.Seed, Catalog.Location);
 
     public DatasetService Datasets() =>
         new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>());

@@ -1,4 +1,5 @@
 using Skillmaker.Evaluation;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Tests.Evaluation;
 

@@ -7,6 +7,7 @@ using Skillmaker.Reports;
 using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Explain;
 using Skillmaker.Vision.Imaging;
+using Skillmaker.Promotion;
 
 namespace Skillmaker.Tests.Reports;
 
