@@ -45,7 +45,7 @@ public static class ServeCommand
             }
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.InfiniteTimeSpan, run.Time, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

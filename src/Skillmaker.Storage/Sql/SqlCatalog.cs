@@ -12,9 +12,12 @@ namespace Skillmaker.Storage;
 
 /// <summary>The catalog in a SQL database: SQLite for one machine, PostgreSQL for many. The queries are
 /// portable; <see cref="SqlDatabase"/> supplies the engine's connection, DDL and locking.</summary>
-public class SqlCatalog(SqlDatabase database) : ICatalog
+public class SqlCatalog(SqlDatabase database, TimeProvider? time = null) : ICatalog
 {
     public SqlDatabase Database { get; } = database;
+
+    /// <summary>The clock of the stamps the catalog writes itself (migrations, crawl state).</summary>
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     public string Location => Database.Location;
 
@@ -52,7 +55,7 @@ public class SqlCatalog(SqlDatabase database) : ICatalog
                 await connection.ExecuteAsync(new CommandDefinition(step.Sql.Replace(SchemaStep.Identity, Database.IdentityColumn, StringComparison.Ordinal), transaction: tx, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (@module, @Version, @Description, @at)",
-                    new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken));
+                    new { module = module.Name, step.Version, step.Description, at = Iso(Time.GetUtcNow()) }, tx, cancellationToken: cancellationToken));
                 await tx.CommitAsync(cancellationToken);
             }
         }
