@@ -9,8 +9,6 @@ using Skillmaker.Common;
 using Skillmaker.Server;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
-using Skillmaker.Training;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Cli.Commands;
 

@@ -266,7 +266,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
     private async Task<Served> ServeAndClassifyAsync(WorkspaceServices services, DetectCommand.Overrides detector, string servingPath, IReadOnlyList<Photo> photos, IProgress<(int Done, int Total)> progress, CancellationToken ct)
     {
         var (client, key) = await new ApiKeyService(WorkspaceStorage.ApiKeyStore(services.Catalog), run.Time).AddAsync(ApiClientName, ct);
-        var inference = ServeCommand.PrepareInference(run, services, servingPath, detector)!;
+        var inference = ServeCommand.PrepareInference(run, services, servingPath, detector);
         var answers = new List<DemoAnswer>();
         string address;
         IReadOnlyDictionary<string, int> served;

@@ -6,7 +6,6 @@ using System.Data.Common;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Imaging;
-using Skillmaker.Storage.Sqlite;
 
 namespace Skillmaker.Storage;
 
@@ -220,11 +219,11 @@ public class SqlCatalog(SqlDatabase database, TimeProvider? time = null) : ICata
         }
         var touched = (await connection.QueryAsync<(string Id, string? Cluster)>(new CommandDefinition(
             $"SELECT id, near_dup_cluster FROM images WHERE {In("id", "ids")}", new { ids = others.Append(imageId).ToList() }, tx, cancellationToken: cancellationToken))).ToList();
-        var oldClusters = touched.Where(t => t.Cluster is not null).Select(t => t.Cluster!).Distinct().ToList();
+        var oldClusters = touched.Where(t => t.Cluster is not null).Select(t => t.Cluster).Distinct().ToList();
         var members = (await connection.QueryAsync<string>(new CommandDefinition(
             $"SELECT id FROM images WHERE {In("near_dup_cluster", "oldClusters")}", new { oldClusters }, tx, cancellationToken: cancellationToken)))
             .Concat(touched.Select(t => t.Id)).Distinct().ToList();
-        var cluster = members.Min(StringComparer.Ordinal)!;
+        var cluster = members.Min(StringComparer.Ordinal);
         await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE images SET near_dup_cluster = @cluster WHERE {In("id", "members")}", new { cluster, members }, tx, cancellationToken: cancellationToken));
         return links.Count;

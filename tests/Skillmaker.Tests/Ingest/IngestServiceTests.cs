@@ -1,6 +1,5 @@
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using Skillmaker.Imaging;
 using Skillmaker.Ingest;
 using Skillmaker.Tests.Support;
 

@@ -105,7 +105,7 @@ public sealed class CliProcess : IAsyncDisposable
     public async Task InterruptAsync()
     {
         using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill!.WaitForExitAsync();
+        await kill.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()
