@@ -321,7 +321,7 @@ public sealed partial class DemoRunner(CommandRun run, DemoAssets assets)
         return new DemoCatalog(services.Catalog.Location, counts, sources, originals.Count(o => o.LabelHints.Count > 0), blobs, blobFiles);
     }
 
-    private static IReadOnlyList<DemoArtefact> Artefacts(Workspace workspace, DemoCatalog catalog, DemoCrowd crowd, IReadOnlyList<DemoSkillResult> skills, DemoServing serving)
+    private static List<DemoArtefact> Artefacts(Workspace workspace, DemoCatalog catalog, DemoCrowd crowd, IReadOnlyList<DemoSkillResult> skills, DemoServing serving)
     {
         var list = new List<DemoArtefact>
         {

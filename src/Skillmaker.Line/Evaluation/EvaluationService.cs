@@ -72,7 +72,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         var builder = _env.CreateReportBuilder();
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
-        await builder.WritePdfAsync(report, path, cancellationToken);
+        await ReportBuilder.WritePdfAsync(report, path, cancellationToken);
         return report;
     }
 }
