@@ -5,8 +5,19 @@ using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Ingest;
 
-public sealed class CsvReaderTests
+public sealed class CsvReaderTests : IDisposable
 {
+    private readonly TempDir _dir = new("csv");
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>A real file with <paramref name="text"/>, UTF-8 without a BOM unless told.</summary>
+    private string Write(string name, string text, Encoding? encoding = null)
+    {
+        var path = _dir.File(name);
+        File.WriteAllText(path, text, encoding ?? new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        return path;
+    }
     [Fact]
     public void Read_QuotesCommasAndNewlines_ParsedPerRfc4180()
     {
@@ -25,9 +36,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void ReadFile_Utf8BomAndCrlf_HeaderReadWithoutTheMark()
     {
-        using var dir = new TempDir("csv");
-        var path = dir.File("bom.csv");
-        File.WriteAllText(path, "path,label\r\na.jpg,x\r\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        var path = Write("bom.csv", "path,label\r\na.jpg,x\r\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         Assert.Equal(0xEF, File.ReadAllBytes(path)[0]);
 
         var records = CsvReader.ReadFile(path).ToList();
@@ -39,9 +48,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void ReadFile_NewlinesInsideQuotes_EachRecordKeepsTheLineItStartsOn()
     {
-        using var dir = new TempDir("csv");
-        var path = dir.File("notes.csv");
-        File.WriteAllText(path, "path,note\na.jpg,\"first\nsecond\nthird\"\nb.jpg,\"one, \"\"two\"\"\"\n\"\"\nc.jpg,plain\n");
+        var path = Write("notes.csv", "path,note\na.jpg,\"first\nsecond\nthird\"\nb.jpg,\"one, \"\"two\"\"\"\n\"\"\nc.jpg,plain\n");
 
         var records = CsvReader.ReadFile(path).ToList();
 
@@ -54,9 +61,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void ReadFile_UnclosedQuote_ErrorNamesFileLineAndWhatWasExpected()
     {
-        using var dir = new TempDir("csv");
-        var path = dir.File("broken.csv");
-        File.WriteAllText(path, "path,label\na.jpg,x\n\"open.jpg,y\nb.jpg,z\n");
+        var path = Write("broken.csv", "path,label\na.jpg,x\n\"open.jpg,y\nb.jpg,z\n");
 
         var ex = Assert.Throws<FormatException>(() => CsvReader.ReadFile(path).ToList());
 
@@ -87,8 +92,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void ReadFile_LargeFile_EveryRecordReadWithItsLine()
     {
-        using var dir = new TempDir("csv");
-        var path = dir.File("large.csv");
+        var path = _dir.File("large.csv");
         const int rows = 200_000;
         using (var writer = new StreamWriter(path))
         {
@@ -125,9 +129,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void UrlListRead_UnclosedQuote_ListRejectedWholeNamingTheLine()
     {
-        using var dir = new TempDir("csv");
-        var path = dir.File("urls.csv");
-        File.WriteAllText(path, "url,label\nhttps://cars.example/1.jpg,bmw\n\"https://cars.example/2.jpg,audi\n");
+        var path = Write("urls.csv", "url,label\nhttps://cars.example/1.jpg,bmw\n\"https://cars.example/2.jpg,audi\n");
 
         var parsed = UrlList.Read([path]);
 
