@@ -2,16 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Detection;
 using Skillmaker.Server;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
-using Skillmaker.Storage;
 using Skillmaker.Training;
-using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
 using Skillmaker.Promotion;
 using Skillmaker.Host;
@@ -44,7 +40,7 @@ internal static class ServeBenchmark
             await File.WriteAllTextAsync(servingPath, $$"""{ "cascade": { "skill": "{{skill}}" } }""");
             Console.WriteLine($"serve benchmark: {Environment.ProcessorCount} cores; skill '{skill}' trained and promoted in {setup.Elapsed.TotalSeconds:F0} s");
 
-            var inference = line.PrepareInference(servingPath, new DetectorOverrides { Model = Path.Combine(assets, "detector", "yolov8n_int8.onnx") })!;
+            var inference = line.PrepareInference(servingPath, new DetectorOverrides { Model = Path.Combine(assets, "detector", "yolov8n_int8.onnx") });
             await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, CancellationToken.None);
             var address = new Uri(app.Addresses()[0]);
 

@@ -3,10 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Sources;
 using Skillmaker.Ingest;
-using Skillmaker.Storage;
 
 namespace Skillmaker.Bench;
 

@@ -2,11 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Skillmaker.Datasets;
 using Skillmaker.Skills;
-using Skillmaker.Storage;
 using Skillmaker.Training;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Vision.Heads;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;
 

@@ -7,17 +7,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Crowd;
 using Skillmaker.Detection;
 using Skillmaker.Review;
 using Skillmaker.Serving;
-using Skillmaker.Vision.Detection;
 using Skillmaker.Host;
 using Skillmaker.Server.Inference;
 using Skillmaker.Users;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Server;
 

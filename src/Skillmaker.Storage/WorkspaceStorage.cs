@@ -13,7 +13,7 @@ public static class WorkspaceStorage
     public static async Task<ICatalog> OpenCatalogAsync(Workspace workspace, CancellationToken cancellationToken)
     {
         var location = workspace.Config.Catalog;
-        ICatalog catalog = location switch
+        SqlCatalog catalog = location switch
         {
             _ when location.StartsWith("sqlite:", StringComparison.Ordinal) => new SqlCatalog(new SqliteDatabase(workspace.ResolveStatePath(location["sqlite:".Length..]))),
             _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location)),

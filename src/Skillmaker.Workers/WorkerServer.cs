@@ -45,7 +45,8 @@ public static class WorkerServer
         }, jobs.Storage);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            // Runs until stopped: an endless wait that no clock, real or fake, ends.
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
-using Skillmaker.Serving;
-using Skillmaker.Storage;
 
 namespace Skillmaker.Cli.Commands;
 

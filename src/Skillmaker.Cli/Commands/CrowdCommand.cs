@@ -3,7 +3,6 @@ using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
-using Skillmaker.Storage;
 
 namespace Skillmaker.Cli.Commands;
 

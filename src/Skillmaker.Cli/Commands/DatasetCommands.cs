@@ -3,7 +3,6 @@ using Spectre.Console;
 using Skillmaker.Catalog;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Datasets;
-using Skillmaker.Storage;
 
 namespace Skillmaker.Cli.Commands;
 

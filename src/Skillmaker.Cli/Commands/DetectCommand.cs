@@ -4,7 +4,6 @@ using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Detection;
-using Skillmaker.Storage;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
 using Skillmaker.Host;

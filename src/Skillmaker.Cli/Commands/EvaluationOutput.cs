@@ -1,14 +1,8 @@
-using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Evaluation;
-using Skillmaker.Registry;
-using Skillmaker.Skills;
-using Skillmaker.Training;
-using Skillmaker.Vision.Skills;
-using Skillmaker.Promotion;
 
 namespace Skillmaker.Cli.Commands;
 

@@ -5,7 +5,6 @@ using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Detection;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
-using Skillmaker.Storage;
 using Skillmaker.Training;
 
 namespace Skillmaker.Cli.Commands;

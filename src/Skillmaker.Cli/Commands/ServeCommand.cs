@@ -1,16 +1,10 @@
 using System.CommandLine;
 using Spectre.Console;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Server;
 using Skillmaker.Serving;
-using Skillmaker.Skills;
 using Skillmaker.Storage.Queue;
-using Skillmaker.Workspaces;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -45,7 +39,7 @@ public static class ServeCommand
             }
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.InfiniteTimeSpan, run.Time, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

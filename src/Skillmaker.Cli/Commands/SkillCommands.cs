@@ -4,9 +4,7 @@ using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
 using Skillmaker.Evaluation;
-using Skillmaker.Registry;
 using Skillmaker.Skills;
-using Skillmaker.Training;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Promotion;
 

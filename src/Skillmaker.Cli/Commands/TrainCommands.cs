@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Training;
-using Skillmaker.Common;
 
 namespace Skillmaker.Cli.Commands;
 

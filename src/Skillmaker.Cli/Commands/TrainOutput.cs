@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Training;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
-using Skillmaker.Storage;
 using Skillmaker.Users;
 
 namespace Skillmaker.Cli.Commands;

@@ -1,14 +1,9 @@
 using System.CommandLine;
 using Spectre.Console;
 using Microsoft.Extensions.Logging;
-using Skillmaker.Blobs;
-using Skillmaker.Catalog;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
-using Skillmaker.Detection;
-using Skillmaker.Ingest;
 using Skillmaker.Jobs;
-using Skillmaker.Storage;
 using Skillmaker.Host;
 using Skillmaker.Storage.Queue;
 using Skillmaker.Workers;

@@ -112,7 +112,7 @@ public static class CliApp
         return code;
     }
 
-    private static IEnumerable<string> CommandPath(Command command)
+    private static List<string> CommandPath(Command command)
     {
         var names = new List<string>();
         for (Symbol? s = command; s is Command c && s is not RootCommand; s = c.Parents.FirstOrDefault())

@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using Skillmaker.Catalog;
-using Skillmaker.Common;
 
 namespace Skillmaker.Review;
 

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
-using Skillmaker.Common;
 
 namespace Skillmaker.Serving;
 

@@ -18,7 +18,7 @@ public static class MTurk
     public static string InputCsv(IEnumerable<(string TaskId, string ImageUrl)> rows)
     {
         var sb = new StringBuilder().Append(TaskIdColumn).Append(',').Append(ImageUrlColumn).Append("\r\n");
-        foreach (var (id, url) in rows) sb.Append(Quote(id)).Append(',').Append(Quote(url)).Append("\r\n");
+        foreach (var (id, url) in rows) sb.Append(CsvReader.Escape(id)).Append(',').Append(CsvReader.Escape(url)).Append("\r\n");
         return sb.ToString();
     }
 
@@ -46,9 +46,9 @@ public static class MTurk
     /// once; nothing is returned unless the whole file is valid. Rows MTurk marks Rejected are left out.</summary>
     public static IReadOnlyList<CrowdAnswer> ReadResults(TextReader reader, string fileName, ISet<long> knownTaskIds, DateTimeOffset importedAt)
     {
-        var records = CsvReader.ReadAll(reader);
-        if (records.Count == 0) throw new SkillmakerException($"{fileName} is empty; expected an MTurk batch results CSV with a header row.");
-        var header = records[0].Fields.Select((name, i) => (name: name.Trim(), i)).GroupBy(h => h.name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        using var records = CsvReader.Read(reader, fileName).GetEnumerator();
+        if (!NextRecord(records)) throw new SkillmakerException($"{fileName} is empty; expected an MTurk batch results CSV with a header row.");
+        var header = records.Current.Fields.Select((name, i) => (name: name.Trim(), i)).GroupBy(h => h.name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         var missing = RequiredResultColumns.Where(c => !header.ContainsKey(c)).ToList();
         if (missing.Count > 0)
             throw new SkillmakerException($"{fileName}: missing column(s) {string.Join(", ", missing)}; an MTurk batch results file needs {string.Join(", ", RequiredResultColumns)}.");
@@ -58,9 +58,9 @@ public static class MTurk
         var errors = new List<string>();
         var unknown = new SortedSet<string>(StringComparer.Ordinal);
         var answers = new List<CrowdAnswer>();
-        foreach (var (line, fields) in records.Skip(1))
+        while (NextRecord(records))
         {
-            if (fields.Length == 1 && fields[0].Length == 0) continue;
+            var (line, fields) = records.Current;
             string Get(string column) => header[column] < fields.Length ? fields[header[column]].Trim() : "";
             if (hasStatus && fields.Length > statusColumn && fields[statusColumn].Trim().Equals("Rejected", StringComparison.OrdinalIgnoreCase)) continue;
             var where = $"{fileName} line {line}";
@@ -97,6 +97,16 @@ public static class MTurk
         return answers;
     }
 
-    private static string Quote(string value) =>
-        value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    /// <summary>The next record; a quote never closed is a user's error that names the file and line.</summary>
+    private static bool NextRecord(IEnumerator<(int Line, string[] Fields)> records)
+    {
+        try
+        {
+            return records.MoveNext();
+        }
+        catch (FormatException ex)
+        {
+            throw new SkillmakerException($"Nothing was imported. {ex.Message}");
+        }
+    }
 }

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Skillmaker.Common;
-
 namespace Skillmaker.Datasets;
 
 /// <summary>Class balance: drop classes that are too small, cap large ones, weigh the rest.</summary>

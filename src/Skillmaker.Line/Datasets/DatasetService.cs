@@ -117,7 +117,7 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
         return definition.Classes.SelectMany(c => c.Labels.Select(l => (l, c.Name))).ToDictionary(x => x.l, x => x.Name);
     }
 
-    private static string Describe(IReadOnlyDictionary<string, int> excluded) =>
+    private static string Describe(SortedDictionary<string, int> excluded) =>
         excluded.Count == 0 ? "none" : string.Join(", ", excluded.Select(e => $"{e.Value} {e.Key}"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {ManifestId} for {Name}: {Items} items (new: {Created}); {Moved} groups moved to test")]

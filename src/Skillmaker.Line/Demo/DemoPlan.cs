@@ -93,16 +93,18 @@ public sealed record DemoPlan(DemoSkill Make, DemoSkill? Variant, string? Varian
         var fromCsv = new Dictionary<string, string>(StringComparer.Ordinal);
         if (labelsCsv is not null)
         {
-            using var reader = new StreamReader(labelsCsv);
-            var records = CsvReader.ReadAll(reader);
-            var header = records.Count > 0 ? records[0].Fields : [];
+            using var records = CsvReader.ReadFile(labelsCsv).GetEnumerator();
+            var header = records.MoveNext() ? records.Current.Fields : [];
             var file = Array.IndexOf(header, "file");
             var make = Array.IndexOf(header, "make");
             if (file < 0 || make < 0)
                 throw new SkillmakerException($"{labelsCsv} has no 'file' and 'make' columns (it has {string.Join(", ", header)}); expected file,make,... as in the shared assets.");
-            foreach (var (_, row) in records.Skip(1))
+            while (records.MoveNext())
+            {
+                var row = records.Current.Fields;
                 if (row.Length > Math.Max(file, make) && row[file].Split('/', 2) is [var folder, _])
                     fromCsv.TryAdd(folder, Slug(row[make]));
+            }
         }
         return labels.ToDictionary(l => l, l => fromCsv.TryGetValue(l, out var m) ? m : Slug(l.Split('_', 2)[0]), StringComparer.Ordinal);
     }

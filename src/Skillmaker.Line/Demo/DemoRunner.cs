@@ -317,7 +317,7 @@ public sealed partial class DemoRunner(IDemoHost host, LineContext context, Demo
         return new DemoCatalog(line.Catalog.Location, counts, sources, originals.Count(o => o.LabelHints.Count > 0), blobs, blobFiles);
     }
 
-    private static IReadOnlyList<DemoArtefact> Artefacts(Workspace workspace, DemoCatalog catalog, DemoCrowd crowd, IReadOnlyList<DemoSkillResult> skills, DemoServing serving)
+    private static List<DemoArtefact> Artefacts(Workspace workspace, DemoCatalog catalog, DemoCrowd crowd, IReadOnlyList<DemoSkillResult> skills, DemoServing serving)
     {
         var list = new List<DemoArtefact>
         {

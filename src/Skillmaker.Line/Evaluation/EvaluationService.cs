@@ -5,7 +5,6 @@ using Skillmaker.Reports;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Training;
-using Skillmaker.Promotion;
 
 namespace Skillmaker.Evaluation;
 
@@ -72,7 +71,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
-        await builder.WritePdfAsync(report, path, cancellationToken);
+        await ReportBuilder.WritePdfAsync(report, path, cancellationToken);
         return report;
     }
 }

@@ -188,7 +188,7 @@ public sealed class LineServices : IAsyncDisposable
 
     public LiveSkills LiveSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>());
 
-    public ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics) =>
+    public static ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics) =>
         new(inference.Detector, inference.DetectorSettings, skills, inference.Config, metrics);
 
     private TrainingEnvironment BuildTraining()

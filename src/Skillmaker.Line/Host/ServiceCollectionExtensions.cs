@@ -29,7 +29,7 @@ public static class ServiceCollectionExtensions
         // Factories, so the container disposes what it made (the loaded skill versions).
         services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
         services.AddSingleton(_ => line.LiveSkills(inference));
-        services.AddSingleton(sp => line.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>()));
+        services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>()));
         services.AddSingleton(new InferenceGate(inference.Config));
         services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
         services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,

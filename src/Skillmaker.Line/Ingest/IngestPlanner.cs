@@ -115,24 +115,35 @@ public static partial class IngestPlanner
             rejected.Add(new Rejection(manifest, "manifest file does not exist", RejectCode.NotFound));
             return;
         }
-        IReadOnlyList<(int Line, string[] Fields)> records;
+        // Rows are streamed; what they give is held back until the end, so that a file found broken
+        // half-way (a quote never closed) adds nothing but its own rejection.
+        var found = new List<IngestItem>();
+        var refused = new List<Rejection>();
+        var notes = new List<string>();
         try
         {
-            using var reader = new StreamReader(manifest, detectEncodingFromByteOrderMarks: true);
-            records = CsvReader.ReadAll(reader);
+            ReadManifest(manifest, request, found, refused, notes);
         }
         catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
         {
             rejected.Add(new Rejection(manifest, $"manifest cannot be read as CSV: {ex.Message}", RejectCode.BadManifestRow));
             return;
         }
-        if (records.Count == 0)
+        items.AddRange(found);
+        rejected.AddRange(refused);
+        warnings.AddRange(notes);
+    }
+
+    private static void ReadManifest(string manifest, IngestRequest request, List<IngestItem> items, List<Rejection> rejected, List<string> warnings)
+    {
+        using var records = CsvReader.ReadFile(manifest).GetEnumerator();
+        if (!records.MoveNext())
         {
             rejected.Add(new Rejection(manifest, $"manifest is empty; expected a header row with columns {string.Join(", ", ManifestColumns)} (only path is required)", RejectCode.BadManifestRow));
             return;
         }
 
-        var header = records[0].Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        var header = records.Current.Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
         var column = ManifestColumns.ToDictionary(c => c, c => Array.IndexOf(header, c));
         if (column["path"] < 0)
         {
@@ -144,8 +155,9 @@ public static partial class IngestPlanner
             warnings.Add($"{manifest}: columns {string.Join(", ", unknown)} are not used (known: {string.Join(", ", ManifestColumns)})");
 
         var baseDir = Path.GetDirectoryName(manifest)!;
-        foreach (var (line, fields) in records.Skip(1))
+        while (records.MoveNext())
         {
+            var (line, fields) = records.Current;
             string? Get(string name) => column[name] >= 0 && column[name] < fields.Length && fields[column[name]].Trim() is { Length: > 0 } v ? v : null;
             var where = $"{manifest}:{line}";
             var pathValue = Get("path");

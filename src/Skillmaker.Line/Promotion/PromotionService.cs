@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Evaluation;

@@ -53,7 +53,7 @@ public sealed class ReportBuilder(ICatalog catalog, Func<string, CancellationTok
         };
     }
 
-    public async Task WritePdfAsync(ModelReport report, string path, CancellationToken cancellationToken) =>
+    public static async Task WritePdfAsync(ModelReport report, string path, CancellationToken cancellationToken) =>
         await PdfReportWriter.WriteAsync(report, path, cancellationToken);
 
     /// <summary>Images per source (for a crop, its photo's sources).</summary>

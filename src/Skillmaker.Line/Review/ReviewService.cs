@@ -1,6 +1,5 @@
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using Skillmaker.Review;
 using System.Text.RegularExpressions;
 
 namespace Skillmaker.Review;

@@ -1,5 +1,4 @@
 using Skillmaker.Common;
-using Skillmaker.Serving;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 

@@ -66,9 +66,10 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
             var classifier = lease[stage.Skill];
             var started = Stopwatch.GetTimestamp();
             var probabilities = classifier.Classify(crop);
-            metrics.ObserveSkill(classifier.Skill, classifier.Version, Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
             var top = probabilities[0];
             var abstained = top.Probability < (stage.Threshold ?? classifier.AbstainBelow);
+            metrics.ObserveSkill(classifier.Skill, classifier.Version, elapsed, abstained);
             answers.Add(new StageAnswer
             {
                 Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK ?? classifier.TopK)],

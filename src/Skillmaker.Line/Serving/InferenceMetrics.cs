@@ -1,74 +1,58 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
+using Prometheus;
 
 namespace Skillmaker.Serving;
 
-/// <summary>Request counts and latency histograms, rendered in the Prometheus text format (0.0.4).
-/// Lock-free counters; the histogram buckets suit CPU inference (1 ms to 10 s).</summary>
+/// <summary>Serving metrics through prometheus-net: request counts and latency histograms, answers per
+/// skill, the versions served, and the process's CPU, memory and GC. Each instance has a registry of
+/// its own rather than the static default, so that several servers in one process (as in the tests)
+/// keep their own counts.</summary>
 public sealed class InferenceMetrics
 {
-    private static readonly double[] Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    public const string TextContentType = "text/plain; version=0.0.4; charset=utf-8";
+    public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    private readonly ConcurrentDictionary<int, long[]> _requests = new();
-    private readonly Histogram _requestLatency = new();
-    private readonly ConcurrentDictionary<(string Skill, int Version), Histogram> _skillLatency = new();
-    private readonly Histogram _detectorLatency = new();
+    // CPU inference: 1 ms to 10 s.
+    private static readonly HistogramConfiguration Latency = new() { Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] };
 
-    public void CountRequest(int status) => Interlocked.Increment(ref _requests.GetOrAdd(status, _ => new long[1])[0]);
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Counter _requests;
+    private readonly Histogram _requestLatency;
+    private readonly Histogram _detectorLatency;
+    private readonly Histogram _skillLatency;
+    private readonly Counter _skillAnswers;
+    private readonly Gauge _skillVersion;
+
+    public InferenceMetrics()
+    {
+        var factory = Metrics.WithCustomRegistry(_registry);
+        _requests = factory.CreateCounter("skillmaker_classify_requests_total", "Classify requests by HTTP status.", "status");
+        _requestLatency = factory.CreateHistogram("skillmaker_classify_duration_seconds", "Time to answer a classify request, decode to response.", Latency);
+        _detectorLatency = factory.CreateHistogram("skillmaker_detector_duration_seconds", "Vehicle detector inference per request.", Latency);
+        _skillLatency = factory.CreateHistogram("skillmaker_skill_duration_seconds", "Skill inference per crop.", ["skill", "version"], Latency);
+        _skillAnswers = factory.CreateCounter("skillmaker_skill_answers_total", "Answers of each skill version; outcome is answered, or abstained when the top probability was below the threshold.", "skill", "version", "outcome");
+        _skillVersion = factory.CreateGauge("skillmaker_skill_version", "Version of each skill being served (the production alias).", "skill");
+        DotNetStats.Register(_registry);
+    }
+
+    public void CountRequest(int status) => _requests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
 
     public void ObserveRequest(TimeSpan elapsed) => _requestLatency.Observe(elapsed.TotalSeconds);
 
     public void ObserveDetector(TimeSpan elapsed) => _detectorLatency.Observe(elapsed.TotalSeconds);
 
-    public void ObserveSkill(string skill, int version, TimeSpan elapsed) => _skillLatency.GetOrAdd((skill, version), _ => new Histogram()).Observe(elapsed.TotalSeconds);
-
-    public string Render(IReadOnlyDictionary<string, int> served)
+    public void ObserveSkill(string skill, int version, TimeSpan elapsed, bool abstained)
     {
-        var text = new StringBuilder();
-        text.Append("# HELP skillmaker_classify_requests_total Classify requests by HTTP status.\n# TYPE skillmaker_classify_requests_total counter\n");
-        foreach (var (status, count) in _requests.OrderBy(r => r.Key))
-            text.Append(CultureInfo.InvariantCulture, $"skillmaker_classify_requests_total{{status=\"{status}\"}} {Interlocked.Read(ref count[0])}\n");
-        _requestLatency.Render(text, "skillmaker_classify_duration_seconds", "Time to answer a classify request, decode to response.", "");
-        _detectorLatency.Render(text, "skillmaker_detector_duration_seconds", "Vehicle detector inference per request.", "");
-        text.Append("# HELP skillmaker_skill_duration_seconds Skill inference per crop.\n# TYPE skillmaker_skill_duration_seconds histogram\n");
-        foreach (var ((skill, version), histogram) in _skillLatency.OrderBy(s => s.Key.Skill, StringComparer.Ordinal).ThenBy(s => s.Key.Version))
-            histogram.Render(text, "skillmaker_skill_duration_seconds", null, $"skill=\"{skill}\",version=\"{version}\"");
-        text.Append("# HELP skillmaker_skill_version Version of each skill being served (the production alias).\n# TYPE skillmaker_skill_version gauge\n");
-        foreach (var (skill, version) in served.OrderBy(s => s.Key, StringComparer.Ordinal))
-            text.Append(CultureInfo.InvariantCulture, $"skillmaker_skill_version{{skill=\"{skill}\"}} {version}\n");
-        return text.ToString();
+        var v = version.ToString(CultureInfo.InvariantCulture);
+        _skillLatency.WithLabels(skill, v).Observe(elapsed.TotalSeconds);
+        _skillAnswers.WithLabels(skill, v, abstained ? "abstained" : "answered").Inc();
     }
 
-    private sealed class Histogram
+    /// <summary>Writes every metric in the Prometheus text format, or in OpenMetrics when asked; the
+    /// served versions are read at this moment.</summary>
+    public async Task ExportAsync(Stream output, IReadOnlyDictionary<string, int> served, bool openMetrics, CancellationToken cancellationToken)
     {
-        private readonly long[] _counts = new long[Buckets.Length + 1];
-        private long _sumMicros;
-
-        public void Observe(double seconds)
-        {
-            var i = 0;
-            while (i < Buckets.Length && seconds > Buckets[i]) i++;
-            Interlocked.Increment(ref _counts[i]);
-            Interlocked.Add(ref _sumMicros, (long)(seconds * 1e6));
-        }
-
-        /// <param name="help">Null when the HELP/TYPE lines were written already (labelled series).</param>
-        public void Render(StringBuilder text, string name, string? help, string labels)
-        {
-            if (help is not null) text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} histogram\n");
-            var prefix = labels.Length == 0 ? "" : labels + ",";
-            long cumulative = 0;
-            for (var i = 0; i < Buckets.Length; i++)
-            {
-                cumulative += Interlocked.Read(ref _counts[i]);
-                text.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{{prefix}le=\"{Buckets[i]}\"}} {cumulative}\n");
-            }
-            cumulative += Interlocked.Read(ref _counts[^1]);
-            var set = labels.Length == 0 ? "" : $"{{{labels}}}";
-            text.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{{prefix}le=\"+Inf\"}} {cumulative}\n");
-            text.Append(CultureInfo.InvariantCulture, $"{name}_sum{set} {Interlocked.Read(ref _sumMicros) / 1e6}\n");
-            text.Append(CultureInfo.InvariantCulture, $"{name}_count{set} {cumulative}\n");
-        }
+        foreach (var (skill, version) in served) _skillVersion.WithLabels(skill).Set(version);
+        await _registry.CollectAndExportAsTextAsync(output, openMetrics ? ExpositionFormat.OpenMetricsText : ExpositionFormat.PrometheusText, cancellationToken);
     }
 }

@@ -83,8 +83,9 @@ public sealed record ServingConfig
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
 
-    public static string Serialize(ServingConfig config) =>
-        JsonSerializer.Serialize(config, new JsonSerializerOptions(Json) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+    private static readonly JsonSerializerOptions WriteJson = new(Json) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static string Serialize(ServingConfig config) => JsonSerializer.Serialize(config, WriteJson);
 
     /// <summary>Throws naming every bad value (with its path in the file) and what was expected.</summary>
     public ServingConfig Validated(string where)

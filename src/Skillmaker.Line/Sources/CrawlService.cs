@@ -22,7 +22,7 @@ public sealed partial class CrawlService(
     ILogger<CrawlService> logger)
 {
     /// <summary>Links to these are not pages; fetching them as pages would only be refused.</summary>
-    private static readonly IReadOnlySet<string> NotPageExtensions = new HashSet<string>(IngestPlanner.ImageExtensions.Concat(
+    private static readonly HashSet<string> NotPageExtensions = new(IngestPlanner.ImageExtensions.Concat(
         [".pdf", ".zip", ".gz", ".mp4", ".mov", ".webm", ".mp3", ".css", ".js", ".json", ".xml", ".svg", ".ico"]), StringComparer.OrdinalIgnoreCase);
 
     public async Task<CrawlSummary> RunAsync(CrawlRequest request, IProgress<CrawlProgress>? progress, CancellationToken cancellationToken)

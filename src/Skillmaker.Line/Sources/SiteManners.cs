@@ -55,8 +55,8 @@ public sealed class SiteManners(WebFetcher fetcher, SourceSettings settings, Tim
         }
         else
         {
-            robots = RobotsTxt.DisallowAll($"robots.txt of {origin.Authority} could not be read ({fetched.Failure!.Message}); RFC 9309 says to treat the whole site as disallowed");
-            said = $"unreadable ({fetched.Failure!.Message}): everything disallowed";
+            robots = RobotsTxt.DisallowAll($"robots.txt of {origin.Authority} could not be read ({fetched.Failure.Message}); RFC 9309 says to treat the whole site as disallowed");
+            said = $"unreadable ({fetched.Failure.Message}): everything disallowed";
         }
 
         var hostDelay = delay;

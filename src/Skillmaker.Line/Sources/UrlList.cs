@@ -24,10 +24,13 @@ public static class UrlList
         var warnings = new List<string>();
         foreach (var file in files)
         {
-            string text;
+            // A list is streamed; what it gives is held back until its end, so that a list found
+            // broken half-way adds nothing but its own rejection.
+            var listEntries = new List<UrlListEntry>();
+            var listRejected = new List<Rejection>();
             try
             {
-                text = File.ReadAllText(file);
+                ReadList(file, listEntries, listRejected, warnings);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -35,37 +38,38 @@ public static class UrlList
                     ex is FileNotFoundException or DirectoryNotFoundException ? RejectCode.NotFound : RejectCode.Unreadable));
                 continue;
             }
-            var lines = text.Split('\n').Select((l, i) => (Line: i + 1, Text: l.Trim().TrimStart('\uFEFF'))).Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#')).ToList();
-            if (lines.Count == 0)
+            catch (FormatException ex)
             {
-                warnings.Add($"{file}: the URL list is empty");
+                rejected.Add(new Rejection(file, $"URL list cannot be read as CSV: {ex.Message}", RejectCode.BadManifestRow));
                 continue;
             }
-            var header = CsvReader.ReadAll(new StringReader(lines[0].Text))[0].Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
-            if (header.Contains("url")) ReadCsv(file, text, header, entries, rejected, warnings);
-            else
-                foreach (var (line, value) in lines)
-                    Add(file, line, value, null, null, null, entries, rejected);
+            entries.AddRange(listEntries);
+            rejected.AddRange(listRejected);
         }
         return new Parsed(entries, rejected, warnings);
     }
 
-    private static void ReadCsv(string file, string text, string[] header, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
+    private static void ReadList(string file, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
     {
-        IReadOnlyList<(int Line, string[] Fields)> records;
-        try
+        var lines = File.ReadLines(file).Select((l, i) => (Line: i + 1, Text: l.Trim().TrimStart('\uFEFF'))).Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#'));
+        if (lines.FirstOrDefault() is not { Text: { } first })
         {
-            records = CsvReader.ReadAll(new StringReader(text));
-        }
-        catch (FormatException ex)
-        {
-            rejected.Add(new Rejection(file, $"URL list cannot be read as CSV: {ex.Message}", RejectCode.BadManifestRow));
+            warnings.Add($"{file}: the URL list is empty");
             return;
         }
+        var header = CsvReader.Read(new StringReader(first), file).First().Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        if (header.Contains("url")) ReadCsv(file, header, entries, rejected, warnings);
+        else
+            foreach (var (line, value) in lines)
+                Add(file, line, value, null, null, null, entries, rejected);
+    }
+
+    private static void ReadCsv(string file, string[] header, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
+    {
         var column = Columns.ToDictionary(c => c, c => Array.IndexOf(header, c));
         var unknown = header.Where(h => !Columns.Contains(h)).ToList();
         if (unknown.Count > 0) warnings.Add($"{file}: columns {string.Join(", ", unknown)} are not used (known: {string.Join(", ", Columns)})");
-        foreach (var (line, fields) in records.SkipWhile(r => r.Fields.Length == 0 || r.Fields[0].TrimStart().StartsWith('#')).Skip(1))
+        foreach (var (line, fields) in CsvReader.ReadFile(file).SkipWhile(r => r.Fields.Length == 0 || r.Fields[0].TrimStart().StartsWith('#')).Skip(1))
         {
             string? Get(string name) => column[name] >= 0 && column[name] < fields.Length && fields[column[name]].Trim() is { Length: > 0 } v ? v : null;
             if (fields.Length == 0 || fields[0].TrimStart().StartsWith('#') || Get("url") is not { } url) continue;

@@ -7,6 +7,7 @@ using Skillmaker.Common;
 using Skillmaker.Datasets;
 using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
+using Skillmaker.Reports;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Vision.Heads;
@@ -221,7 +222,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var reportWatch = Stopwatch.StartNew();
         var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate: null, cancellationToken);
-        await builder.WritePdfAsync(report, Path.Combine(dir, SkillPackageInfo.ReportFileName), cancellationToken);
+        await ReportBuilder.WritePdfAsync(report, Path.Combine(dir, SkillPackageInfo.ReportFileName), cancellationToken);
         var reportSeconds = reportWatch.Elapsed.TotalSeconds;
         progress?.Report(new TrainingProgress(skill.Name, "report", 1, 1));
 
@@ -370,7 +371,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
     private static async Task WriteInfoAsync(string dir, SkillPackageInfo info, CancellationToken cancellationToken) =>
         await File.WriteAllTextAsync(Path.Combine(dir, SkillPackageInfo.FileName), JsonSerializer.Serialize(info, SkillJson.Options), cancellationToken);
 
-    private static IProgress<(int Done, int Total)>? Stage(IProgress<TrainingProgress>? progress, string skill, string stage) =>
+    private static StageAdapter? Stage(IProgress<TrainingProgress>? progress, string skill, string stage) =>
         progress is null ? null : new StageAdapter(progress, skill, stage);
 
     private static int IndexOf(IReadOnlyList<string> classes, string name)

@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 using Skillmaker.Detection;
@@ -56,8 +54,13 @@ public static class InferenceEndpoints
                 ? Results.Ok(new { status = "ready", skills = skills.Versions, codeVersion = Common.BuildInfo.CodeVersion })
                 : Results.Problem("The models are still loading.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready"))
             .WithSummary("Ready when the detector and every skill of the cascade are loaded");
-        app.MapGet("/metrics", (InferenceMetrics metrics, LiveSkills skills) =>
-                Results.Text(metrics.Render(skills.Versions), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", async (HttpContext context, InferenceMetrics metrics, LiveSkills skills) =>
+            {
+                // Prometheus asks for OpenMetrics first; other scrapers get the classic text format.
+                var openMetrics = context.Request.Headers.Accept.ToString().Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase);
+                context.Response.ContentType = openMetrics ? InferenceMetrics.OpenMetricsContentType : InferenceMetrics.TextContentType;
+                await metrics.ExportAsync(context.Response.Body, skills.Versions, openMetrics, context.RequestAborted);
+            })
             .WithSummary("Prometheus metrics: request counts, latency histograms per skill")
             .ExcludeFromDescription();
     }

@@ -6,11 +6,11 @@ namespace Skillmaker.Server.Pages;
 
 public sealed record LoginView(string? Token, string? Error);
 
-/// <param name="Alert">Shown as an error (red, announced); false for plain information.</param>
 public sealed record MessageView(string Title, string Text, string Href, string LinkText)
 {
     /// <summary>The page's h1; the title unless given.</summary>
     public string? Heading { get; init; }
+    /// <summary>Shown as an error (red, announced); false for plain information.</summary>
     public bool Alert { get; init; } = true;
     public string? LinkClass { get; init; }
 }

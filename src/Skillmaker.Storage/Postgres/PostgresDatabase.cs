@@ -12,10 +12,11 @@ public sealed class PostgresDatabase : SqlDatabase
     private readonly string _schema;
     private readonly int _connectAttempts;
     private readonly TimeSpan _firstRetryDelay;
+    private readonly TimeProvider _time;
 
     /// <param name="location">postgres://user[:password]@host[:port]/database[?schema=name], or an Npgsql
     /// connection string. A missing password is taken from PGPASSWORD.</param>
-    public PostgresDatabase(string location, int connectAttempts = 5, TimeSpan? firstRetryDelay = null)
+    public PostgresDatabase(string location, int connectAttempts = 5, TimeSpan? firstRetryDelay = null, TimeProvider? time = null)
     {
         var builder = PostgresLocation.Parse(location);
         _schema = PostgresLocation.Schema(builder, "public");
@@ -24,6 +25,7 @@ public sealed class PostgresDatabase : SqlDatabase
         _dataSource = NpgsqlDataSource.Create(builder);
         _connectAttempts = Math.Max(1, connectAttempts);
         _firstRetryDelay = firstRetryDelay ?? TimeSpan.FromMilliseconds(500);
+        _time = time ?? TimeProvider.System;
     }
 
     public override string Location { get; }
@@ -37,7 +39,7 @@ public sealed class PostgresDatabase : SqlDatabase
     /// <summary>Connects, retrying with backoff while the server is down or starting, then says clearly
     /// where it could not connect.</summary>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await PostgresLocation.OpenAsync(_dataSource, Location, _connectAttempts, _firstRetryDelay, null, cancellationToken);
+        await PostgresLocation.OpenAsync(_dataSource, Location, _connectAttempts, _firstRetryDelay, null, _time, cancellationToken);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);

@@ -59,7 +59,7 @@ public static partial class PostgresLocation
     /// <summary>Connects, retrying with doubling delays while the server is down or starting, then says
     /// clearly where it could not connect. Wrong logins and missing databases fail at once.</summary>
     public static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, string where, int attempts, TimeSpan firstDelay,
-        Action<int, TimeSpan, string>? onRetry, CancellationToken cancellationToken)
+        Action<int, TimeSpan, string>? onRetry, TimeProvider time, CancellationToken cancellationToken)
     {
         var delay = firstDelay;
         for (var attempt = 1; ; attempt++)
@@ -74,7 +74,7 @@ public static partial class PostgresLocation
                 if (attempt >= attempts)
                     throw new SkillmakerException($"Cannot connect to PostgreSQL at {where} after {attempt} attempts: {reason}. Is the server running and reachable?", ex);
                 onRetry?.Invoke(attempt, delay, reason);
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, time, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
             catch (PostgresException ex) when (ex.SqlState is "28P01" or "28000")

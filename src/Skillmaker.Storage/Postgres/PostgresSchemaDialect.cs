@@ -17,7 +17,7 @@ public sealed class PostgresSchemaDialect : SchemaDialect
 
     public override string Identity => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
 
-    public override string Integer => "BIGINT";
+    public override string WholeNumber => "BIGINT";
 
     public override string Real => "DOUBLE PRECISION";
 

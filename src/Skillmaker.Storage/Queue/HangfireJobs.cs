@@ -48,7 +48,7 @@ public sealed class HangfireJobs : IJobQueue
             DistributedLockTimeout = TimeSpan.FromMinutes(1),
         };
         await using var dataSource = NpgsqlDataSource.Create(builder);
-        await using var connection = await PostgresLocation.OpenAsync(dataSource, where, connectAttempts, TimeSpan.FromSeconds(1), onRetry, cancellationToken);
+        await using var connection = await PostgresLocation.OpenAsync(dataSource, where, connectAttempts, TimeSpan.FromSeconds(1), onRetry, TimeProvider.System, cancellationToken);
         // Workers starting together must not both create the tables; the lock ends with the connection.
         await using (var install = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@name, 0))", connection))
         {

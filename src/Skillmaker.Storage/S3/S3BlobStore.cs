@@ -13,7 +13,7 @@ namespace Skillmaker.Storage.S3;
 /// match its name is reported, never used.</summary>
 public sealed class S3BlobStore : IBlobStore, IDisposable
 {
-    private readonly IAmazonS3 _client;
+    private readonly AmazonS3Client _client;
     private readonly string _bucket;
     private readonly string _prefix;
     private readonly string _endpoint;

@@ -11,12 +11,12 @@ internal static class CatalogSchema
                 id TEXT PRIMARY KEY,
                 kind TEXT NOT NULL CHECK (kind IN ('original', 'crop')),
                 parent_id TEXT NULL REFERENCES images(id),
-                byte_size {sql.Integer} NOT NULL,
+                byte_size {sql.WholeNumber} NOT NULL,
                 format TEXT NOT NULL,
-                width {sql.Integer} NOT NULL,
-                height {sql.Integer} NOT NULL,
-                exif_orientation {sql.Integer} NOT NULL,
-                phash {sql.Integer} NOT NULL,
+                width {sql.WholeNumber} NOT NULL,
+                height {sql.WholeNumber} NOT NULL,
+                exif_orientation {sql.WholeNumber} NOT NULL,
+                phash {sql.WholeNumber} NOT NULL,
                 ingested_at TEXT NOT NULL,
                 near_dup_cluster TEXT NULL
             );
@@ -62,7 +62,7 @@ internal static class CatalogSchema
             CREATE TABLE near_duplicates (
                 image_a TEXT NOT NULL REFERENCES images(id),
                 image_b TEXT NOT NULL REFERENCES images(id),
-                distance {sql.Integer} NOT NULL,
+                distance {sql.WholeNumber} NOT NULL,
                 PRIMARY KEY (image_a, image_b),
                 CHECK ({sql.Ordinal("image_a")} < {sql.Ordinal("image_b")})
             );
@@ -74,9 +74,9 @@ internal static class CatalogSchema
                 started_at TEXT NOT NULL,
                 finished_at TEXT NULL,
                 status TEXT NOT NULL,
-                added {sql.Integer} NOT NULL DEFAULT 0,
-                duplicates {sql.Integer} NOT NULL DEFAULT 0,
-                near_duplicates {sql.Integer} NOT NULL DEFAULT 0
+                added {sql.WholeNumber} NOT NULL DEFAULT 0,
+                duplicates {sql.WholeNumber} NOT NULL DEFAULT 0,
+                near_duplicates {sql.WholeNumber} NOT NULL DEFAULT 0
             );
 
             CREATE TABLE ingest_rejections (

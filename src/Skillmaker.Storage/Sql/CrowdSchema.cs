@@ -10,20 +10,20 @@ internal static class CrowdSchema
             CREATE TABLE crowd_tasks (
                 id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
-                round {sql.Integer} NOT NULL,
-                overlap {sql.Integer} NOT NULL CHECK (overlap BETWEEN 1 AND 20),
+                round {sql.WholeNumber} NOT NULL,
+                overlap {sql.WholeNumber} NOT NULL CHECK (overlap BETWEEN 1 AND 20),
                 gold_content TEXT NULL,
                 gold_quality TEXT NULL,
                 status TEXT NOT NULL CHECK (status IN ('open', 'consolidated')),
                 -- Kept by the store with every answer, so the next task is an index walk, not a count.
-                answer_count {sql.Integer} NOT NULL DEFAULT 0,
+                answer_count {sql.WholeNumber} NOT NULL DEFAULT 0,
                 created_at TEXT NOT NULL,
                 UNIQUE (image_id, round)
             );
             CREATE INDEX ix_crowd_tasks_next ON crowd_tasks(status, answer_count DESC, round DESC, id);
 
             CREATE TABLE crowd_locks (
-                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
+                task_id {sql.WholeNumber} NOT NULL REFERENCES crowd_tasks(id),
                 worker TEXT NOT NULL,
                 locked_at TEXT NOT NULL,
                 expires_at TEXT NOT NULL,
@@ -32,7 +32,7 @@ internal static class CrowdSchema
 
             CREATE TABLE crowd_answers (
                 id {sql.Identity},
-                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
+                task_id {sql.WholeNumber} NOT NULL REFERENCES crowd_tasks(id),
                 worker TEXT NOT NULL,
                 content TEXT NOT NULL,
                 quality TEXT NOT NULL,
@@ -49,13 +49,13 @@ internal static class CrowdSchema
             CREATE TABLE crowd_results (
                 id {sql.Identity},
                 image_id TEXT NOT NULL REFERENCES images(id),
-                task_id {sql.Integer} NOT NULL REFERENCES crowd_tasks(id),
+                task_id {sql.WholeNumber} NOT NULL REFERENCES crowd_tasks(id),
                 method TEXT NOT NULL,
                 content TEXT NOT NULL,
                 content_confidence {sql.Real} NOT NULL,
                 quality TEXT NOT NULL,
                 quality_confidence {sql.Real} NOT NULL,
-                answers {sql.Integer} NOT NULL,
+                answers {sql.WholeNumber} NOT NULL,
                 outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'requeued', 'escalated')),
                 consolidated_at TEXT NOT NULL
             );
@@ -69,12 +69,12 @@ internal static class CrowdSchema
             );
             CREATE TABLE review_batch_labels (
                 batch_id TEXT NOT NULL REFERENCES review_batches(batch_id),
-                label_id {sql.Integer} NOT NULL REFERENCES labels(id),
+                label_id {sql.WholeNumber} NOT NULL REFERENCES labels(id),
                 PRIMARY KEY (batch_id, label_id)
             );
             -- Undo never deletes a decision: it records that the decision no longer counts.
             CREATE TABLE label_retractions (
-                label_id {sql.Integer} PRIMARY KEY REFERENCES labels(id),
+                label_id {sql.WholeNumber} PRIMARY KEY REFERENCES labels(id),
                 batch_id TEXT NOT NULL,
                 actor TEXT NOT NULL,
                 recorded_at TEXT NOT NULL

@@ -10,7 +10,7 @@ internal static class RegistrySchema
             CREATE TABLE aliases (
                 skill TEXT NOT NULL,
                 alias TEXT NOT NULL,
-                version {sql.Integer} NOT NULL,
+                version {sql.WholeNumber} NOT NULL,
                 moved_at TEXT NOT NULL,
                 PRIMARY KEY (skill, alias)
             );
@@ -18,8 +18,8 @@ internal static class RegistrySchema
                 seq {sql.Identity},
                 skill TEXT NOT NULL,
                 alias TEXT NOT NULL,
-                from_version {sql.Integer} NULL,
-                to_version {sql.Integer} NOT NULL,
+                from_version {sql.WholeNumber} NULL,
+                to_version {sql.WholeNumber} NOT NULL,
                 who TEXT NOT NULL,
                 at TEXT NOT NULL,
                 why TEXT NOT NULL
@@ -28,7 +28,7 @@ internal static class RegistrySchema
             CREATE TABLE version_status (
                 seq {sql.Identity},
                 skill TEXT NOT NULL,
-                version {sql.Integer} NOT NULL,
+                version {sql.WholeNumber} NOT NULL,
                 status TEXT NOT NULL,
                 note TEXT NOT NULL,
                 who TEXT NOT NULL,
@@ -38,7 +38,7 @@ internal static class RegistrySchema
             CREATE TABLE evaluations (
                 seq {sql.Identity},
                 skill TEXT NOT NULL,
-                version {sql.Integer} NOT NULL,
+                version {sql.WholeNumber} NOT NULL,
                 manifest_id TEXT NOT NULL,
                 machine TEXT NOT NULL,
                 evaluated_at TEXT NOT NULL,

@@ -9,7 +9,7 @@ public abstract class SchemaDialect
     public abstract string Identity { get; }
 
     /// <summary>A 64-bit integer column.</summary>
-    public abstract string Integer { get; }
+    public abstract string WholeNumber { get; }
 
     /// <summary>A double-precision floating point column.</summary>
     public abstract string Real { get; }

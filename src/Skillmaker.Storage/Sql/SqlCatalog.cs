@@ -11,9 +11,12 @@ namespace Skillmaker.Storage;
 
 /// <summary>The catalog in a SQL database: SQLite for one machine, PostgreSQL for many. The queries are
 /// portable; <see cref="SqlDatabase"/> supplies the engine's connection, DDL and locking.</summary>
-public sealed class SqlCatalog(SqlDatabase database) : ICatalog
+public sealed class SqlCatalog(SqlDatabase database, TimeProvider? time = null) : ICatalog
 {
     public SqlDatabase Database { get; } = database;
+
+    /// <summary>The clock of the stamps the catalog writes itself (migrations, crawl state).</summary>
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     public string Location => Database.Location;
 
@@ -51,7 +54,7 @@ public sealed class SqlCatalog(SqlDatabase database) : ICatalog
                 await connection.ExecuteAsync(new CommandDefinition(step.Sql, transaction: tx, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (@module, @Version, @Description, @at)",
-                    new { module = module.Name, step.Version, step.Description, at = Iso(DateTimeOffset.UtcNow) }, tx, cancellationToken: cancellationToken));
+                    new { module = module.Name, step.Version, step.Description, at = Iso(Time.GetUtcNow()) }, tx, cancellationToken: cancellationToken));
                 await tx.CommitAsync(cancellationToken);
             }
         }
@@ -216,11 +219,11 @@ public sealed class SqlCatalog(SqlDatabase database) : ICatalog
         }
         var touched = (await connection.QueryAsync<(string Id, string? Cluster)>(new CommandDefinition(
             $"SELECT id, near_dup_cluster FROM images WHERE {In("id", "ids")}", new { ids = others.Append(imageId).ToList() }, tx, cancellationToken: cancellationToken))).ToList();
-        var oldClusters = touched.Where(t => t.Cluster is not null).Select(t => t.Cluster!).Distinct().ToList();
+        var oldClusters = touched.Where(t => t.Cluster is not null).Select(t => t.Cluster).Distinct().ToList();
         var members = (await connection.QueryAsync<string>(new CommandDefinition(
             $"SELECT id FROM images WHERE {In("near_dup_cluster", "oldClusters")}", new { oldClusters }, tx, cancellationToken: cancellationToken)))
             .Concat(touched.Select(t => t.Id)).Distinct().ToList();
-        var cluster = members.Min(StringComparer.Ordinal)!;
+        var cluster = members.Min(StringComparer.Ordinal);
         await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE images SET near_dup_cluster = @cluster WHERE {In("id", "members")}", new { cluster, members }, tx, cancellationToken: cancellationToken));
         return links.Count;

@@ -110,7 +110,7 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
         };
     }
 
-    private static async Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string source, IReadOnlyList<CrawlUrl> urls, CancellationToken cancellationToken)
+    private async Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string source, IReadOnlyList<CrawlUrl> urls, CancellationToken cancellationToken)
     {
         var added = 0;
         var now = Now();
@@ -126,7 +126,7 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
         return added;
     }
 
-    private static string Now() => SqlCatalog.Iso(DateTimeOffset.UtcNow);
+    private string Now() => SqlCatalog.Iso(catalog.Time.GetUtcNow());
 
     private static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 

@@ -11,7 +11,7 @@ public sealed class SqliteSchemaDialect : SchemaDialect
     public override string Identity => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
     // INTEGER, not BIGINT: an INTEGER PRIMARY KEY is the rowid itself (label_retractions.label_id).
-    public override string Integer => "INTEGER";
+    public override string WholeNumber => "INTEGER";
 
     public override string Real => "REAL";
 

@@ -26,7 +26,8 @@ public static class ImageDecoding
     /// <summary>Returns a bitmap with the orientation applied; disposes the input when it makes a new one.</summary>
     public static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
     {
-        if (origin is SKEncodedOrigin.TopLeft or (SKEncodedOrigin)0) return bitmap;
+        // 0: no orientation recorded.
+        if (origin is SKEncodedOrigin.TopLeft or 0) return bitmap;
         var swap = origin >= SKEncodedOrigin.LeftTop;
         var result = new SKBitmap(swap ? bitmap.Height : bitmap.Width, swap ? bitmap.Width : bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using (var canvas = new SKCanvas(result))

@@ -30,6 +30,15 @@ public class CrowdCliTests
     }
 
     [Fact]
+    public void ReadResults_UnclosedQuote_NothingImportedNamingFileAndLine()
+    {
+        var csv = "AssignmentId,WorkerId,WorkTimeInSeconds,Input.task_id,Answer.content,Answer.quality\r\nA1,W1,12,T1,exterior,good\r\nA2,W2,\"12,T1,exterior,good\r\n";
+        var ex = Assert.Throws<Common.SkillmakerException>(() => MTurk.ReadResults(new StringReader(csv), "batch.csv", new HashSet<long> { 1 }, DateTimeOffset.UnixEpoch));
+        Assert.Contains("Nothing was imported", ex.Message);
+        Assert.Contains("batch.csv line 3: a quoted field is never closed", ex.Message);
+    }
+
+    [Fact]
     public async Task ExportImport_MTurkRoundTrip_SignedLinksAndNothingRecordedTwice()
     {
         await using var ws = await TestWorkspace.CreateAsync();

@@ -1,4 +1,3 @@
-using Skillmaker.Common;
 using Skillmaker.Imaging;
 using Skillmaker.Ingest;
 using Skillmaker.Tests.Support;
@@ -67,27 +66,5 @@ public sealed class PureFunctionTests
     public void NormalizeDate_GivenValue_KeepsGivenPrecisionAndOffset(string given, string? expected)
     {
         Assert.Equal(expected, IngestPlanner.NormalizeDate(given));
-    }
-
-    [Fact]
-    public void CsvReader_QuotesCommasAndNewlines_ParsedPerRfc4180()
-    {
-        var csv = "\uFEFFpath,label\r\n\"a, b.jpg\",\"say \"\"hi\"\"\"\r\n\"multi\nline.jpg\",x\n\nlast.jpg,\n";
-
-        var records = CsvReader.ReadAll(new StringReader(csv));
-
-        Assert.Equal(4, records.Count);
-        Assert.Equal(["a, b.jpg", "say \"hi\""], records[1].Fields);
-        Assert.Equal(["multi\nline.jpg", "x"], records[2].Fields);
-        Assert.Equal(["last.jpg", ""], records[3].Fields);
-        Assert.Equal(6, records[3].Line);
-        Assert.Equal(["path", "label"], records[0].Fields);
-    }
-
-    [Fact]
-    public void CsvReader_UnclosedQuote_ThrowsWithLine()
-    {
-        var ex = Assert.Throws<FormatException>(() => CsvReader.ReadAll(new StringReader("path\n\"open.jpg\n")));
-        Assert.Contains("line 2", ex.Message);
     }
 }

@@ -1,6 +1,5 @@
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using Skillmaker.Imaging;
 using Skillmaker.Ingest;
 using Skillmaker.Tests.Support;
 
@@ -252,6 +251,23 @@ public abstract class IngestServiceContract
         Assert.Equal(manifest, rejection.Path);
         Assert.Contains("no 'path' column", rejection.Reason);
         Assert.Contains("found: file, label", rejection.Reason);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManifestWithUnclosedQuote_RejectedWholeNamingTheLine()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var manifest = ws.Scratch.File("feed/manifest.csv");
+        File.Copy(TestAssets.CarPhotos()[0], ws.Scratch.File("feed/a.jpg"));
+        await File.WriteAllTextAsync(manifest, "path,label\na.jpg,x\n\"a.jpg,y\n");
+
+        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "feed" }, null, None);
+
+        Assert.Equal(0, summary.Added);
+        var rejection = Assert.Single(summary.Rejected);
+        Assert.Equal(manifest, rejection.Path);
+        Assert.Contains("manifest cannot be read as CSV", rejection.Reason);
+        Assert.Contains("line 3: a quoted field is never closed", rejection.Reason);
     }
 
     [Fact]

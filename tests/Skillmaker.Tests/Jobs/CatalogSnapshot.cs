@@ -1,6 +1,5 @@
 using System.Globalization;
 using Skillmaker.Catalog;
-using Skillmaker.Detection;
 using Skillmaker.Storage;
 
 namespace Skillmaker.Tests.Jobs;

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Skillmaker.Common;
 using Skillmaker.Jobs;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;

@@ -39,7 +39,7 @@ public sealed class PdfReportWriterTests
 
         private static float[] Features(SKBitmap image)
         {
-            using var small = image.Resize(new SKImageInfo(4, 4, SKColorType.Rgba8888), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))!;
+            using var small = image.Resize(new SKImageInfo(4, 4, SKColorType.Rgba8888), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
             var px = small.GetPixelSpan().ToArray();
             return [.. Enumerable.Range(0, 16).SelectMany(i => new float[] { px[i * 4], px[i * 4 + 1], px[i * 4 + 2] })];
         }

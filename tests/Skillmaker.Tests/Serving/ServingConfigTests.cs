@@ -24,7 +24,8 @@ public sealed class ServingConfigTests
 
         Assert.Equal(["make", "bmw-variant", "audi-variant"], config.Skills.OrderBy(s => s == "make" ? 0 : 1).ThenByDescending(s => s));
         Assert.Equal((0.6f, 5), (config.Cascade!.Threshold, config.Cascade.TopK));
-        Assert.Equal(((float?)null, (int?)null), (config.Cascade.Next["bmw"].Threshold, config.Cascade.Next["bmw"].TopK));
+        Assert.Null(config.Cascade.Next["bmw"].Threshold);
+        Assert.Null(config.Cascade.Next["bmw"].TopK);
         Assert.Equal(0.4f, config.Cascade.Next["audi"].Threshold);
         Assert.Equal(1048576, config.MaxBytes);
         Assert.Equal(40_000_000, config.MaxPixels);

@@ -1,16 +1,11 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Detection;
 using Skillmaker.Server;
 using Skillmaker.Host;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
-using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
-using Skillmaker.Training;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
 

@@ -1,5 +1,4 @@
 using Amazon.Runtime;
-using Amazon.S3;
 using Amazon.S3.Model;
 using Skillmaker.Blobs;
 using Skillmaker.Common;

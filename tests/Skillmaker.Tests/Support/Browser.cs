@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Server;
 
 namespace Skillmaker.Tests.Support;

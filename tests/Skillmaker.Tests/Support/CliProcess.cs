@@ -114,7 +114,7 @@ public sealed class CliProcess : IAsyncDisposable
     private async Task SignalAsync(string signal)
     {
         using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill!.WaitForExitAsync();
+        await kill.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -40,9 +40,9 @@ public sealed class SkillSchemaTests
 
     [Theory]
     [MemberData(nameof(Objects))]
-    public void Schema_ObjectProperties_MatchConfigType(string pointer, Type type)
+    public void Schema_ObjectProperties_MatchConfigType(string path, Type type)
     {
-        var node = At(pointer);
+        var node = At(path);
 
         var inSchema = node["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal);
         var inCode = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using SkiaSharp;
 using Skillmaker.Common;
 using Skillmaker.Skills;
 using Skillmaker.Tests.Support;
