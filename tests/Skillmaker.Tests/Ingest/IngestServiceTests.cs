@@ -317,7 +317,8 @@ public abstract class IngestServiceContract
     public async Task RunAsync_InvalidSourceName_ThrowsNamingTheRule()
     {
         await using var ws = await CreateWorkspaceAsync();
-        var ex = await Assert.ThrowsAsync<SkillmakerException>(() => ws.Ingest().RunAsync(new IngestRequest { Paths = [TestAssets.Scenes], Source = "my source!" }, null, None));
+        var ex = await Assert.ThrowsAsync<InvalidSettingException>(() => ws.Ingest().RunAsync(new IngestRequest { Paths = [TestAssets.Scenes], Source = "my source!" }, null, None));
+        Assert.Equal("source", Assert.Single(ex.Errors).Field);
         Assert.Contains("'my source!' is not a valid source name", ex.Message);
     }
 
