@@ -30,7 +30,7 @@ public sealed record WorkerOptions
 /// invisibility timeout.</summary>
 public static class WorkerServer
 {
-    public static async Task RunAsync(HangfireJobs jobs, BatchWorker worker, WorkerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task RunAsync(HangfireQueue jobs, BatchWorker worker, WorkerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         using var server = new BackgroundJobServer(new BackgroundJobServerOptions
         {

@@ -23,7 +23,7 @@ public static class ServeCommand
             var inference = line.PrepareInference(parse.GetValue(cascade) is { } c ? run.ResolvePath(c) : null);
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = line.Workspace.Config.Jobs is { ServerMode: true } settings
-                ? (await HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct)).Storage
+                ? (await HangfireQueue.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct)).Storage
                 : null;
             await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference, Jobs = jobs }, ct);
             var addresses = app.Addresses();

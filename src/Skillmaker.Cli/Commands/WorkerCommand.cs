@@ -38,7 +38,7 @@ public static class WorkerCommand
                 .SetMinimumLevel(parse.GetValue(options.Verbose) ? LogLevel.Debug : LogLevel.Information)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-            var jobs = await HangfireJobs.OpenAsync(location, settings, parse.GetValue(attempts),
+            var jobs = await HangfireQueue.OpenAsync(location, settings, parse.GetValue(attempts),
                 (attempt, delay, reason) => run.Host.Error.WriteLine($"PostgreSQL at {Storage.Postgres.PostgresLocation.RedactPassword(location)} is not reachable ({reason}); attempt {attempt} of {parse.GetValue(attempts)}, next in {delay.TotalSeconds:0} s"),
                 ct);
             var cacheDirectory = parse.GetValue(cache) is { } c ? run.ResolvePath(c) : null;

@@ -166,7 +166,7 @@ public sealed class LineServices : IAsyncDisposable
     {
         var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
             : throw new SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
-        var queue = await HangfireJobs.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken);
+        var queue = await HangfireQueue.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken);
         return new JobDispatcher(queue, JobLedger, settings, Time, Logger<JobDispatcher>());
     }
 

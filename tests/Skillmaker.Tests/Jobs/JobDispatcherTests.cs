@@ -55,17 +55,17 @@ public sealed class JobDispatcherTests(PostgresFixture postgres, S3rverFixture s
         Assert.Contains("registry unreachable", strict.Message);
     }
 
-    private async Task<(TestWorkspace, HangfireJobs, JobDispatcher, IJobLedger)> SetUpAsync()
+    private async Task<(TestWorkspace, HangfireQueue, JobDispatcher, IJobLedger)> SetUpAsync()
     {
         var settings = new JobsSettings { Storage = postgres.NewLocation("hf"), PollIntervalSeconds = 0.2 };
         var ws = await TestWorkspace.OnPostgresAsync(postgres, s3);
-        var queue = await HangfireJobs.OpenAsync(settings.Storage, settings, connectAttempts: 1, onRetry: null, CancellationToken.None);
+        var queue = await HangfireQueue.OpenAsync(settings.Storage, settings, connectAttempts: 1, onRetry: null, CancellationToken.None);
         var ledger = WorkspaceStorage.JobLedger(ws.Catalog);
         return (ws, queue, new JobDispatcher(queue, ledger, settings, TimeProvider.System, NullLogger<JobDispatcher>.Instance), ledger);
     }
 
     /// <summary>Leaves a job as Hangfire does once its retries are used up (no retry filter: this is the last attempt).</summary>
-    private static void Fail(HangfireJobs queue, string jobId, string error) =>
+    private static void Fail(HangfireQueue queue, string jobId, string error) =>
         Assert.True(new BackgroundJobClient(queue.Storage, new Hangfire.Common.JobFilterCollection()).ChangeState(jobId, new FailedState(new InvalidOperationException(error))));
 
     private sealed class NoFinish : IBatchHandler

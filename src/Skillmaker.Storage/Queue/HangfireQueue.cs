@@ -10,14 +10,14 @@ namespace Skillmaker.Storage.Queue;
 
 /// <summary>Hangfire's storage in PostgreSQL, as <c>jobs.storage</c> names it; the queue commands enqueue
 /// on and workers take jobs from.</summary>
-public sealed class HangfireJobs : IJobQueue
+public sealed class HangfireQueue : IJobQueue
 {
     /// <summary>Hangfire's tables go into this schema unless the location names one.</summary>
     public const string DefaultSchema = "hangfire";
 
     private readonly BackgroundJobClient _client;
 
-    private HangfireJobs(PostgreSqlStorage storage, string location)
+    private HangfireQueue(PostgreSqlStorage storage, string location)
     {
         Storage = storage;
         Location = location;
@@ -30,7 +30,7 @@ public sealed class HangfireJobs : IJobQueue
 
     /// <summary>Connects (retrying with doubling delays while the server is down or starting, see
     /// <paramref name="onRetry"/>) and creates Hangfire's tables when they are missing.</summary>
-    public static async Task<HangfireJobs> OpenAsync(string location, JobsSettings settings, int connectAttempts, Action<int, TimeSpan, string>? onRetry, CancellationToken cancellationToken)
+    public static async Task<HangfireQueue> OpenAsync(string location, JobsSettings settings, int connectAttempts, Action<int, TimeSpan, string>? onRetry, CancellationToken cancellationToken)
     {
         var builder = PostgresLocation.Parse(location);
         var schema = PostgresLocation.Schema(builder, DefaultSchema);
@@ -56,7 +56,7 @@ public sealed class HangfireJobs : IJobQueue
             await install.ExecuteNonQueryAsync(cancellationToken);
         }
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(builder.ConnectionString, options, null), options);
-        return new HangfireJobs(storage, where);
+        return new HangfireQueue(storage, where);
     }
 
     public Task<string> EnqueueAsync(string queue, JobBatch batch, CancellationToken cancellationToken)
