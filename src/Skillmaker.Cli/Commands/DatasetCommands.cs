@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Spectre.Console;
-using Skillmaker.Catalog;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Datasets;
 
@@ -66,14 +65,12 @@ public static class DatasetCommands
         audit.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var store = line.DatasetStore;
-            var manifests = await store.GetAllManifestsAsync(ct);
-            var ledger = await store.GetLedgerAsync(ct);
-            var atoms = new Dictionary<string, SplitItem>();
-            foreach (var kind in new[] { ImageKind.Original, ImageKind.Crop })
-                foreach (var c in await store.GetCandidatesAsync(kind, ct))
-                    atoms[c.ImageId] = new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters);
-            var report = SplitAudit.Run(manifests, ledger, atoms);
+            var report = await run.WithProgressAsync("Auditing splits", async p =>
+            {
+                var audited = await line.Datasets().AuditSplitsAsync(ct);
+                p.Report((1, 1));
+                return audited;
+            });
             if (run.IsJson)
                 run.WriteJson(new { passed = report.Passed, manifests = report.Manifests, ledgerEntries = report.LedgerEntries, checks = report.Checks });
             else

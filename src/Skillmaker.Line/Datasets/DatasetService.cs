@@ -1,3 +1,4 @@
+using Skillmaker.Catalog;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 
@@ -10,6 +11,19 @@ public sealed record ExtractResult(DatasetManifest Manifest, bool Created, strin
 /// JSON and CSV.</summary>
 public sealed partial class DatasetService(IDatasetStore store, long seed, string manifestFolder, TimeProvider time, ILogger<DatasetService> logger)
 {
+    /// <summary>Checks every manifest and the split ledger against today's catalog: groups and
+    /// near-duplicates on one side, test stays test (see <see cref="SplitAudit"/>).</summary>
+    public async Task<AuditReport> AuditSplitsAsync(CancellationToken cancellationToken)
+    {
+        var manifests = await store.GetAllManifestsAsync(cancellationToken);
+        var ledger = await store.GetLedgerAsync(cancellationToken);
+        var atoms = new Dictionary<string, SplitItem>();
+        foreach (var kind in new[] { ImageKind.Original, ImageKind.Crop })
+            foreach (var c in await store.GetCandidatesAsync(kind, cancellationToken))
+                atoms[c.ImageId] = new SplitItem(c.ImageId, c.SetId, c.NearDuplicateClusters);
+        return SplitAudit.Run(manifests, ledger, atoms);
+    }
+
     public async Task<ExtractResult> ExtractAsync(DatasetDefinition definition, double? testFractionOverride, CancellationToken cancellationToken)
     {
         var testFraction = testFractionOverride ?? definition.TestFraction;
