@@ -109,21 +109,12 @@ public static class CrowdCommand
         var command = new Command("export", "Write an MTurk batch (input CSV with signed, expiring crop links + HTML question layout)") { format, output, baseUrl, hours };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var validFor = parse.GetValue(hours);
-            if (validFor is <= 0 or > 24 * 30) throw new UsageException($"--expires-hours {validFor} is out of range; expected more than 0 and at most 720.");
-            var root = parse.GetValue(baseUrl)!.TrimEnd('/');
-            if (!Uri.TryCreate(root, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                throw new UsageException($"--base-url '{root}' is not an http(s) address.");
             await using var line = await run.OpenLineAsync(ct);
-            var links = await line.ImageLinksAsync(ct);
-            var tasks = await line.CrowdStore.GetTasksAsync(null, openOnly: true, ct);
-            var dir = run.ResolvePath(parse.GetValue(output)!);
-            Directory.CreateDirectory(dir);
-            var rows = tasks.Select(t => (t.PublicId, root + links.PathFor(t.ImageId, TimeSpan.FromHours(validFor)))).ToList();
-            await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "input.csv"), MTurk.InputCsv(rows), ct);
-            await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "question.html"), MTurk.QuestionLayout(), ct);
-            if (run.IsJson) run.WriteJson(new { tasks = rows.Count, input = Path.Combine(dir, "input.csv"), layout = Path.Combine(dir, "question.html"), linksExpire = run.Time.GetUtcNow().AddHours(validFor) });
-            else run.Console.WriteLine($"Wrote {rows.Count} tasks to {Path.Combine(dir, "input.csv")} and the layout to {Path.Combine(dir, "question.html")}; image links expire in {validFor:0.#} h.");
+            var batches = await line.MTurkBatchesAsync(ct);
+            var validFor = parse.GetValue(hours);
+            var export = await batches.ExportAsync(run.ResolvePath(parse.GetValue(output)!), parse.GetValue(baseUrl)!, TimeSpan.FromHours(validFor), ct);
+            if (run.IsJson) run.WriteJson(new { tasks = export.Tasks, input = export.InputCsv, layout = export.Layout, linksExpire = export.LinksExpire });
+            else run.Console.WriteLine($"Wrote {export.Tasks} tasks to {export.InputCsv} and the layout to {export.Layout}; image links expire in {validFor:0.#} h.");
             return ExitCodes.Ok;
         }));
         return command;
@@ -135,15 +126,8 @@ public static class CrowdCommand
         var command = new Command("import", "Import MTurk batch results; all or nothing, answers already imported are skipped") { file };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            var path = run.ResolvePath(parse.GetValue(file)!);
-            if (!File.Exists(path)) throw new SkillmakerException($"Results file {path} does not exist.");
             await using var line = await run.OpenLineAsync(ct);
-            var store = line.CrowdStore;
-            var known = (await store.GetTasksAsync(null, openOnly: false, ct)).Select(t => t.Id).ToHashSet();
-            IReadOnlyList<CrowdAnswer> answers;
-            using (var reader = new StreamReader(path))
-                answers = MTurk.ReadResults(reader, Path.GetFileName(path), known, run.Time.GetUtcNow());
-            var (recorded, duplicates) = await store.ImportAnswersAsync(answers, ct);
+            var (recorded, duplicates) = await (await line.MTurkBatchesAsync(ct)).ImportAsync(run.ResolvePath(parse.GetValue(file)!), ct);
             if (run.IsJson) run.WriteJson(new { recorded, duplicates });
             else run.Console.WriteLine($"Recorded {recorded} answers; {duplicates} were already recorded (same assignment, or the worker had answered that task) and were skipped.");
             return ExitCodes.Ok;

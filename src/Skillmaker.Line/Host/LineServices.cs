@@ -128,6 +128,10 @@ public sealed class LineServices : IAsyncDisposable
     public async Task<SignedImageLinks> ImageLinksAsync(CancellationToken cancellationToken) =>
         new(await UserStore.GetOrCreateSecretAsync("image-links", cancellationToken), Time);
 
+    /// <summary>Crowd batches on MTurk: export the open tasks, import the results.</summary>
+    public async Task<MTurkBatches> MTurkBatchesAsync(CancellationToken cancellationToken) =>
+        new(CrowdStore, await ImageLinksAsync(cancellationToken), Time);
+
     /// <summary>The box each crop was cut from, for the review grid's parent thumbnails.</summary>
     public ICropBoxSource CropBoxes() => new DetectedCropBoxes(DetectionStore);
 
