@@ -1,7 +1,7 @@
 using SkiaSharp;
 using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Cli;
+namespace Skillmaker.Tests.Datasets;
 
 public sealed class DatasetCliTests
 {

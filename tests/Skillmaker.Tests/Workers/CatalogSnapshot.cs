@@ -3,7 +3,7 @@ using Skillmaker.Catalog;
 using Skillmaker.Detection;
 using Skillmaker.Storage;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Workers;
 
 /// <summary>Everything a catalog says about its images and detections, one line per fact, without what
 /// differs between two runs of the same work by nature (times, run ids).</summary>

@@ -8,7 +8,7 @@ using Skillmaker.Tests.Support;
 using Skillmaker.Workers;
 using Skillmaker.Storage.Queue;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Core.Jobs;
 
 /// <summary>How a waiting command learns that a run cannot finish, with Hangfire's real job states in
 /// PostgreSQL and the ledger beside a real catalog; the jobs' outcomes are set as workers would leave them.</summary>
