@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Skillmaker.Tests.Support;
+using Skillmaker.Testing;
 using Skillmaker.Workspaces;
 
 namespace Skillmaker.Bench;

@@ -1,7 +1,6 @@
 using SkiaSharp;
 using Skillmaker.Augmentation;
 using Skillmaker.Common;
-using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Augmentation;
 
 namespace Skillmaker.Tests.Augmentation;

@@ -1,4 +1,3 @@
-using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Detection;
 

@@ -1,5 +1,4 @@
 using Skillmaker.Detection;
-using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Detection;
 
 namespace Skillmaker.Tests.Detection;

@@ -51,7 +51,7 @@ public sealed partial class LayoutTests
     public void JobKinds_Queues_NameEveryRegisteredKindOnceAndTheDefault()
     {
         Assert.Equal(JobKinds.Names.Count, JobKinds.Names.Distinct(StringComparer.Ordinal).Count());
-        Assert.Equal([.. JobKinds.Names, JobKinds.DefaultQueue], Workers.WorkerOptions.AllQueues);
+        Assert.Equal([.. JobKinds.Names, JobKinds.DefaultQueue], Skillmaker.Workers.WorkerOptions.AllQueues);
         Assert.Equal(["ingest", "detect", "embed", "train", "eval"], JobKinds.Names);
     }
 

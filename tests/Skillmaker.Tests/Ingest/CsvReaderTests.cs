@@ -1,7 +1,6 @@
 using System.Text;
 using Skillmaker.Common;
 using Skillmaker.Sources;
-using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Ingest;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Skillmaker.Serving;
-using Skillmaker.Tests.Support;
 using static Skillmaker.Tests.Support.PrometheusText;
 
 namespace Skillmaker.Tests.Serving;

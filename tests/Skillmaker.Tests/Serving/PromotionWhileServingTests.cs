@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using Skillmaker.Serving;
-using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Serving;
 

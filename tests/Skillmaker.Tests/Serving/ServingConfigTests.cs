@@ -1,6 +1,5 @@
 using Skillmaker.Common;
 using Skillmaker.Serving;
-using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Serving;
 

@@ -5,7 +5,6 @@ using Skillmaker.Server;
 using Skillmaker.Host;
 using Skillmaker.Serving;
 using Skillmaker.Skills;
-using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Detection;
 using Skillmaker.Workspaces;
 

@@ -3,7 +3,6 @@ using Skillmaker.Common;
 using Skillmaker.Datasets;
 using Skillmaker.Skills;
 using Skillmaker.Storage;
-using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Vision.Heads;
 using Skillmaker.Workspaces;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Skillmaker.Common;
 using Skillmaker.Skills;
-using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Imaging;
 using Skillmaker.Vision.Skills;
 

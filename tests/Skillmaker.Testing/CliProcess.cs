@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Skillmaker.Tests.Support;
+namespace Skillmaker.Testing;
 
 /// <summary>The real skillmaker.dll in a child process, as a user or an orchestrator starts it: for workers
 /// that must die by SIGKILL, and for environments the test process must not share.</summary>

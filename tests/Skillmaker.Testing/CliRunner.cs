@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Skillmaker.Cli.Infrastructure;
 
-namespace Skillmaker.Tests.Support;
+namespace Skillmaker.Testing;
 
 public sealed record CliResult(int ExitCode, string Out, string Error)
 {

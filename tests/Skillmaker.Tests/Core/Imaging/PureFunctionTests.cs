@@ -3,7 +3,7 @@ using Skillmaker.Ingest;
 using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Imaging;
 
-namespace Skillmaker.Tests.Imaging;
+namespace Skillmaker.Tests.Core.Imaging;
 
 public sealed class PureFunctionTests
 {

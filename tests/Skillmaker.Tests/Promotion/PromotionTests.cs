@@ -2,9 +2,10 @@ using System.Text.Json;
 using Skillmaker.Registry;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
+using Skillmaker.Tests.Training;
 using Skillmaker.Workspaces;
 
-namespace Skillmaker.Tests.Training;
+namespace Skillmaker.Tests.Promotion;
 
 /// <summary>The gate on real skills: makes v1 (weak head), v2 (good head), v3 (good head, slower
 /// backbone, zero latency tolerance). Each test promotes in a clone of the trained workspace.</summary>

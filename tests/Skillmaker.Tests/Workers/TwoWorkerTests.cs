@@ -8,7 +8,7 @@ using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Vision.Detection;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Workers;
 
 /// <summary>The scale-out proof: the cars and scenes photos ingested and detected by two real worker
 /// processes, one killed by SIGKILL halfway through each stage, end in exactly the catalog a single

@@ -3,11 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Skillmaker.Tests.Support;
+namespace Skillmaker.Testing;
 
 /// <summary>A throw-away PostgreSQL server (Debian's postgresql package, installed by .ci/install-deps) in
-/// its own data folder on a free loopback port, with one database, trusting local connections. The bench
-/// compiles this file too (linked), so it uses nothing of the test framework.</summary>
+/// its own data folder on a free loopback port, with one database, trusting local connections. Shared by
+/// the tests and the bench, so it uses nothing of the test framework.</summary>
 public sealed class LocalPostgres : IAsyncDisposable
 {
     private readonly string _dir;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Skillmaker.Catalog;
 using Skillmaker.Storage;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Workers;
 
 /// <summary>Everything a catalog says about its images and detections, one line per fact, without what
 /// differs between two runs of the same work by nature (times, run ids).</summary>

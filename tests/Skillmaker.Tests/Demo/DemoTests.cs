@@ -4,7 +4,7 @@ using Skillmaker.Demo;
 using Skillmaker.Storage.Files;
 using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Cli;
+namespace Skillmaker.Tests.Demo;
 
 /// <summary>`skillmaker demo --json` run once, as a user types it, on the real shared assets in a
 /// temporary workspace; the tests check what it left behind.</summary>

@@ -1,6 +1,6 @@
 using Skillmaker.Common;
 
-namespace Skillmaker.Tests.Support;
+namespace Skillmaker.Testing;
 
 /// <summary>The shared real assets (models, photos). Tests fail loudly when they are missing: a test
 /// that silently skips proves nothing.</summary>

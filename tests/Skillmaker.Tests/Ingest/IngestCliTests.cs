@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Cli;
+namespace Skillmaker.Tests.Ingest;
 
 public sealed class IngestCliTests
 {

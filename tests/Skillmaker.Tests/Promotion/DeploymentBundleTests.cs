@@ -4,11 +4,11 @@ using System.Text.Json;
 using Skillmaker.Detection;
 using Skillmaker.Serving;
 using Skillmaker.Storage;
-using Skillmaker.Tests.Support;
+using Skillmaker.Tests.Serving;
 using Skillmaker.Workspaces;
 using YamlDotNet.RepresentationModel;
 
-namespace Skillmaker.Tests.Serving;
+namespace Skillmaker.Tests.Promotion;
 
 /// <summary>What promotion writes under deploy/: the files a container build reads and the serving
 /// bundle each image holds, checked by serving from a copy of the bundle as the image would.</summary>

@@ -2,7 +2,7 @@ using Skillmaker.Registry;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Evaluation;
+namespace Skillmaker.Tests.Promotion;
 
 /// <summary>The alias registry, run against every catalog engine.</summary>
 public abstract class AliasRegistryContract

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skillmaker.Tests.Support;
-using Skillmaker.Tests.Training;
 using Skillmaker.Training;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Training;
 
 /// <summary>Embeddings as batch jobs: in a server-mode workspace, train hands the embeddings missing from
 /// the cache to the workers and trains on what comes back.</summary>

@@ -1,11 +1,12 @@
 using Skillmaker.Skills;
 using Skillmaker.Storage;
+using Skillmaker.Tests.Training;
 using Skillmaker.Training;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Workspaces;
 using Skillmaker.Evaluation;
 
-namespace Skillmaker.Tests.Training;
+namespace Skillmaker.Tests.Evaluation;
 
 /// <summary>The evaluator's latency measurement, with the machine's clock replaced by a scripted one.</summary>
 [Collection(TrainingCollection.Name)]

@@ -3,10 +3,9 @@ using System.Text.Json.Nodes;
 using Skillmaker.Jobs;
 using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
-using Skillmaker.Tests.Training;
 using Skillmaker.Training;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Training;
 
 /// <summary>train-all and eval as one job per skill, and the shared skill store that lets a version
 /// trained on a worker be listed, evaluated and promoted from any machine.</summary>

@@ -1,4 +1,4 @@
-namespace Skillmaker.Tests.Support;
+namespace Skillmaker.Testing;
 
 /// <summary>A folder of the test's own, deleted afterwards.</summary>
 public sealed class TempDir : IDisposable

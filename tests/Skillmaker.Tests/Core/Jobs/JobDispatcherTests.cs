@@ -7,7 +7,7 @@ using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Storage.Queue;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Core.Jobs;
 
 /// <summary>How a waiting command learns that a run cannot finish, with Hangfire's real job states in
 /// PostgreSQL and the ledger beside a real catalog; the jobs' outcomes are set as workers would leave them.</summary>

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skillmaker.Promotion;
 
-namespace Skillmaker.Tests.Evaluation;
+namespace Skillmaker.Tests.Promotion;
 
 public sealed class NotifierTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Cli;
+namespace Skillmaker.Tests.Sources;
 
 /// <summary><c>crawl</c> and <c>ingest --urls</c> as a user types them, against the loopback test site.</summary>
 public sealed class SourcesCliTests

@@ -1,7 +1,6 @@
 using SkiaSharp;
-using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Cli;
+namespace Skillmaker.Tests.Datasets;
 
 public sealed class DatasetCliTests
 {

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Skillmaker.Tests.Support;
 
-namespace Skillmaker.Tests.Jobs;
+namespace Skillmaker.Tests.Support;
 
 /// <summary>A server-mode workspace as an operator sets one up: PostgreSQL catalog and job queue, S3 blobs
 /// (credentials and endpoint only in the environment of the processes), and real worker processes.</summary>

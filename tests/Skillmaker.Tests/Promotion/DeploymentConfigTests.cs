@@ -1,7 +1,7 @@
 using Skillmaker.Promotion;
 using YamlDotNet.RepresentationModel;
 
-namespace Skillmaker.Tests.Deployment;
+namespace Skillmaker.Tests.Promotion;
 
 public sealed class DeploymentConfigTests
 {
