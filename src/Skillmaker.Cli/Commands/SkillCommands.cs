@@ -167,8 +167,8 @@ public static class SkillCommands
             else
             {
                 foreach (var c in result.Decision.Checks)
-                    run.Console.MarkupLineInterpolated($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {c.Name}: {c.Explanation}");
-                run.Console.MarkupLineInterpolated($"{(result.Promoted ? "[green]PROMOTED[/]" : "[red]NOT PROMOTED[/]")} {result.Decision.Reason}");
+                    run.Console.MarkupLine($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(c.Name)}: {Markup.Escape(c.Explanation)}");
+                run.Console.MarkupLine($"{(result.Promoted ? "[green]PROMOTED[/]" : "[red]NOT PROMOTED[/]")} {Markup.Escape(result.Decision.Reason)}");
                 foreach (var f in result.DeploymentFiles) run.Console.WriteLine($"  deployment: {f}");
                 foreach (var n in result.Notifications.Where(n => !n.Delivered))
                     run.Console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");

@@ -21,6 +21,9 @@ public static class PdfReportWriter
                 Title = $"{report.Skill} v{report.Version} model report",
                 Creator = $"Skillmaker {report.CodeVersion}",
                 Producer = "Skillmaker",
+                // Above 100 means lossless: the default struct value 0 was JPEG quality 0, which blurred
+                // the confusion matrix, charts and heat maps past reading.
+                EncodingQuality = 101,
             }))
             using (var layout = new Layout(document))
             {

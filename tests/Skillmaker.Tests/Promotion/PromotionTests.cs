@@ -39,7 +39,10 @@ public sealed class PromotionTests(TrainingFixture fixture)
     public async Task Promote_BetterHead_PassesBothChecksAndRecordsHistory()
     {
         var root = fixture.Clone();
-        await CliRunner.RunAsync(root, "promote", "makes@1");
+        var first = await CliRunner.RunAsync(root, "promote", "makes@1");
+        // Shown as words, not as Spectre markup printed literally.
+        Assert.StartsWith("PROMOTED First promotion of makes", first.Out.TrimStart(), StringComparison.Ordinal);
+        Assert.DoesNotContain("[/]", first.Out, StringComparison.Ordinal);
         var templateBefore = File.ReadAllText(Path.Combine(root, "deploy", "cloudformation.yaml"));
 
         var result = await CliRunner.RunAsync(root, "promote", "makes@2", "--json");

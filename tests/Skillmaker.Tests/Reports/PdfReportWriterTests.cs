@@ -95,8 +95,11 @@ public sealed class PdfReportWriterTests
                      "0123456789abcdef0123456789abcdef01234567", "First promotion", "Largest class", "Calibration error", "tesla_model_s_sedan_2012" })
             Assert.Contains(expected, text);
         Assert.Contains($"{summary.Accuracy * 100:0.0}%", text);
-        var images = ExternalTool.Run("pdfimages", "-list", pdf).Split('\n').Count(l => l.Contains("image", StringComparison.Ordinal));
+        var listed = ExternalTool.Run("pdfimages", "-list", pdf).Split('\n').Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(c => c.Length > 8).ToList();
+        var images = listed.Count(c => c[2] == "image");
         Assert.True(images >= 2 + 2 * failures.Count, $"expected charts and failure images, found {images}");
+        // Legible pictures: stored losslessly, never as (low-quality) JPEG.
+        Assert.All(listed, c => Assert.NotEqual("jpeg", c[8]));
         ExternalTool.Run("pdftoppm", "-png", "-r", "50", pdf, Path.Combine(dir.Path, "page"));
         var pages = Directory.GetFiles(dir.Path, "page*.png");
         Assert.True(pages.Length >= 3, $"{pages.Length} pages");
