@@ -8,9 +8,3 @@ public interface ICropBoxSource
 {
     Task<CropBox?> GetBoxAsync(string cropId, CancellationToken cancellationToken);
 }
-
-/// <summary>For workspaces without detection results: crops are shown without a box.</summary>
-public sealed class NoCropBoxes : ICropBoxSource
-{
-    public Task<CropBox?> GetBoxAsync(string cropId, CancellationToken cancellationToken) => Task.FromResult<CropBox?>(null);
-}

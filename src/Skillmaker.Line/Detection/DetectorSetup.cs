@@ -34,7 +34,8 @@ public static class DetectorSetup
     public static PreparedDetector Prepare(Workspace? workspace, DetectorOverrides overrides, Func<string, string?> environment, params string[] assetSearchStart)
     {
         var configured = workspace?.Config.Detector ?? new DetectorSettings();
-        configured.Validated(workspace is null ? "detector defaults" : $"Workspace config {workspace.ConfigPath}, detector section");
+        var configuredWhere = workspace is null ? "detector defaults" : $"Workspace config {workspace.ConfigPath}, detector section";
+        configured.Validated(configuredWhere);
         var settings = (configured with
         {
             Model = overrides.Model ?? (configured.Model is { } m && workspace is not null ? workspace.ResolveStatePath(m) : configured.Model),
@@ -49,7 +50,7 @@ public static class DetectorSetup
         var detector = YoloDetector.Shared(modelPath, settings.Labels, settings.Threads);
         var unknown = VehicleSelection.UnknownClasses(settings.Classes, detector.Model.ClassNames);
         if (unknown.Count > 0)
-            throw new InvalidSettingException(overrides.Classes is null ? $"Workspace config {workspace?.ConfigPath}, detector section" : null, "classes",
+            throw new InvalidSettingException(overrides.Classes is null ? configuredWhere : null, "classes",
                 $"names {string.Join(", ", unknown)}, which {(unknown.Count == 1 ? "is not a class" : "are not classes")} of {detector.Model.Path}; it knows {string.Join(", ", detector.Model.ClassNames.Take(20))}{(detector.Model.ClassNames.Count > 20 ? ", ..." : "")}");
         return new PreparedDetector(settings with { Model = modelPath }, detector);
     }

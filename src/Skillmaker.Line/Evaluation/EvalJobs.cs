@@ -20,11 +20,11 @@ public sealed record EvalOutcome(SkillRef Skill, RecordedEvaluation? Evaluation,
 /// from the shared skill store, evaluates it and returns the summary (latency is measured on that worker,
 /// whose name the summary carries). The run's last job records every summary in the registry; the
 /// command records them again (the registry keeps one row per evaluation) and saves the JSON files here.</summary>
-public sealed partial class EvalJobs(EvaluationService evaluations, TrainingEnvironment environment, ILogger<EvalJobs> logger) : IBatchHandler
+public sealed partial class EvalJobs(EvaluationService evaluations, ILogger<EvalJobs> logger) : IBatchHandler
 {
     public const string Kind = "eval";
 
-    private readonly TrainingEnvironment _env = environment;
+    private readonly TrainingEnvironment _env = evaluations.Environment;
 
     /// <summary>Checks every version and manifest exists (before anything is queued) and enqueues one job per version.</summary>
     public async Task<(string RunId, JobRunProgress Progress)> SubmitAsync(IReadOnlyList<SkillRef> skills, string? manifestId, JobDispatcher dispatcher, WorkspaceRef workspace,

@@ -17,6 +17,8 @@ public sealed class EvaluationService(TrainingEnvironment environment)
 {
     private readonly TrainingEnvironment _env = environment;
 
+    public TrainingEnvironment Environment => _env;
+
     /// <summary>Folder of saved evaluations: <c>.skillmaker/evaluations/NAME/</c>.</summary>
     public string EvaluationsDirectory(string skill) => Path.Combine(_env.Workspace.StateDirectory, "evaluations", skill);
 

@@ -157,7 +157,7 @@ public sealed class LineServices : IAsyncDisposable
 
     public TrainJobs TrainJobs() => new(Trainer(), new BlobFileCache(Blobs, Context.CacheDirectory), Logger<TrainJobs>());
 
-    public EvalJobs EvalJobs() => new(Evaluation(), Training, Logger<EvalJobs>());
+    public EvalJobs EvalJobs() => new(Evaluation(), Logger<EvalJobs>());
 
     /// <summary>Embeddings computed by the workers (server mode).</summary>
     public async Task<IEmbeddingOffload> WorkerEmbeddingsAsync(CancellationToken cancellationToken) =>
@@ -203,8 +203,8 @@ public sealed class LineServices : IAsyncDisposable
         var cache = Context.CacheDirectory ?? BlobFileCache.DefaultDirectory;
         var workerKey = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{Workspace.Root}\n{Catalog.Location}"))[..16];
         var (embeddings, skills) = Context.OnWorker
-            ? (Path.Combine(cache, "embeddings"), Path.Combine(cache, "skills", workerKey))
-            : (Path.Combine(Workspace.StateDirectory, "embeddings"), Path.Combine(Workspace.StateDirectory, "skills"));
+            ? (Path.Combine(cache, "embeddings"), new SkillStore(Path.Combine(cache, "skills", workerKey), shared, Time))
+            : (Path.Combine(Workspace.StateDirectory, "embeddings"), SkillStore.For(Workspace, shared, Time));
         return new TrainingEnvironment
         {
             Workspace = Workspace,
@@ -217,7 +217,7 @@ public sealed class LineServices : IAsyncDisposable
             Logging = Context.Logging,
             Environment = Context.Environment,
             EmbeddingCache = new EmbeddingCache(embeddings),
-            Skills = new SkillStore(skills, shared, Time),
+            Skills = skills,
             Extractor = Datasets(),
             Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),
             Reports = new ReportBuilder(Catalog, Blobs.ReadAllBytesAsync, Time),
