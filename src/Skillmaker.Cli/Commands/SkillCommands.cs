@@ -7,6 +7,7 @@ using Skillmaker.Evaluation;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Promotion;
+using Skillmaker.Registry;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -143,37 +144,35 @@ public static class SkillCommands
         var skillArgument = SkillArgument();
         var force = new Option<bool>("--force") { Description = "Promote even if the gate does not pass (needs --reason)" };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the alias history); required with --force", HelpName = "TEXT" };
-        var command = new Command("promote", "Move the production alias to a version if it is at least as accurate and no slower than production (both measured now, here). Exit 0 promoted, 1 not promoted")
+        var dryRun = new Option<bool>("--dry-run") { Description = "Measure and decide, print the whole decision; record, move and notify nothing" };
+        var to = new Option<string>("--to") { Description = "Alias to move: production (gated, deployed) or staging (the challenger: measured against production, moved whatever the gate says, not deployed)", HelpName = "ALIAS", DefaultValueFactory = _ => Aliases.Production };
+        var command = new Command("promote", "Move the production alias to a version if the paired comparison with production on the same test items shows it accurate enough, no class lost and no slower beyond noise (both measured now, here). Exit 0 promoted (or would be, with --dry-run), 1 not promoted")
         {
-            skillArgument, force, reason,
+            skillArgument, force, reason, dryRun, to,
         };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
             if (parse.GetValue(force) && string.IsNullOrWhiteSpace(parse.GetValue(reason)))
                 throw new UsageException("--force needs --reason TEXT: a forced promotion is recorded with why");
+            var alias = parse.GetValue(to)!;
+            if (!Aliases.All.Contains(alias))
+                throw new UsageException($"--to: '{alias}' is not an alias; use one of: {string.Join(", ", Aliases.All)}");
             await using var line = await run.OpenLineAsync(ct);
             var promotion = line.Promotion();
             var result = await run.WithProgressAsync($"Measuring {skill} against production", p =>
-                promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason)), p, ct));
+                promotion.PromoteAsync(new PromotionRequest(skill, run.User, parse.GetValue(force), parse.GetValue(reason), parse.GetValue(dryRun), alias), p, ct));
             if (run.IsJson)
                 run.WriteJson(new
                 {
-                    skill = skill.Name, version = skill.Version, promoted = result.Promoted, forced = result.Forced, alreadyProduction = result.AlreadyProduction,
-                    previousProduction = result.PreviousProduction, status = result.Status, decision = result.Decision,
+                    skill = skill.Name, version = skill.Version, alias = result.Alias, dryRun = result.DryRun, promoted = result.Promoted, forced = result.Forced,
+                    alreadyProduction = result.AlreadyProduction, previousProduction = result.PreviousProduction, status = result.Status, decision = result.Decision,
                     candidate = Brief(result.CandidateEvaluation), production = Brief(result.ProductionEvaluation),
-                    deploymentFiles = result.DeploymentFiles, decisionPath = result.DecisionPath, notifications = result.Notifications,
+                    deploymentFiles = result.DeploymentFiles, decisionPath = result.DecisionPath, reportPath = result.ReportPath, notifications = result.Notifications,
                 });
-            else
-            {
-                foreach (var c in result.Decision.Checks)
-                    run.Console.MarkupLine($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(c.Name)}: {Markup.Escape(c.Explanation)}");
-                run.Console.MarkupLine($"{(result.Promoted ? "[green]PROMOTED[/]" : "[red]NOT PROMOTED[/]")} {Markup.Escape(result.Decision.Reason)}");
-                foreach (var f in result.DeploymentFiles) run.Console.WriteLine($"  deployment: {f}");
-                foreach (var n in result.Notifications.Where(n => !n.Delivered))
-                    run.Console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
-            }
-            return result.Promoted ? ExitCodes.Ok : ExitCodes.Failed;
+            else PromotionOutput.Render(run, result);
+            var passed = result.DryRun ? result.Decision.Passed : result.Promoted;
+            return passed ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
     }

@@ -23,7 +23,11 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
     /// <summary>How this machine is named in evaluations: latency is only comparable on the same one.</summary>
     public static string Machine => $"{Environment.MachineName} ({Environment.ProcessorCount} cpu, {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})";
 
-    public async Task<IReadOnlyList<EvaluationSummary>> EvaluateAsync(IReadOnlyList<SkillPredictor> predictors, DatasetManifest manifest, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EvaluationSummary>> EvaluateAsync(IReadOnlyList<SkillPredictor> predictors, DatasetManifest manifest, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken) =>
+        [.. (await MeasureAsync(predictors, manifest, progress, cancellationToken)).Select(m => m.Summary)];
+
+    /// <summary>Like <see cref="EvaluateAsync"/>, keeping every item's prediction (what a paired comparison needs).</summary>
+    public async Task<IReadOnlyList<MeasuredVersion>> MeasureAsync(IReadOnlyList<SkillPredictor> predictors, DatasetManifest manifest, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         foreach (var p in predictors) CheckClasses(p, manifest);
         var test = manifest.Items.Where(i => i.Split == Split.Test).OrderBy(i => i.ImageId, StringComparer.Ordinal).ToList();
@@ -56,7 +60,8 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
             cancellationToken.ThrowIfCancellationRequested();
         }
         var at = time.GetUtcNow();
-        return [.. predictors.Select((p, k) => EvaluationMetrics.Summarize(p.Package.Name, p.Package.Version, manifest.Id, at, Machine, p.Package.Labels, predictions[k]))];
+        return [.. predictors.Select((p, k) => new MeasuredVersion(
+            EvaluationMetrics.Summarize(p.Package.Name, p.Package.Version, manifest.Id, at, Machine, p.Package.Labels, predictions[k]), p.Package.Labels, predictions[k]))];
     }
 
     /// <summary>Every class of the test data must be one the skill can answer.</summary>
@@ -76,3 +81,6 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
         throw new SkillmakerException($"{predictor.Package.Name} has no label '{label}'.");
     }
 }
+
+/// <summary>One version's evaluation with the per-item predictions it was computed from.</summary>
+public sealed record MeasuredVersion(EvaluationSummary Summary, IReadOnlyList<string> Labels, IReadOnlyList<Prediction> Predictions);

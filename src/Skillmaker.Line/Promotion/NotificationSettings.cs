@@ -3,7 +3,11 @@ namespace Skillmaker.Promotion;
 /// <summary>Events people can be told about.</summary>
 public enum NotificationEvent { TrainFinished, PromotionPassed, PromotionFailed }
 
-public sealed record Notification(NotificationEvent Event, string Skill, int Version, string Title, string Body);
+public sealed record Notification(NotificationEvent Event, string Skill, int Version, string Title, string Body)
+{
+    /// <summary>A file sent with the message (the model report): attached to the email, named in the webhook post.</summary>
+    public string? AttachmentPath { get; init; }
+}
 
 /// <summary>Where notifications go; the <c>notify</c> section of a skill config or workspace config.
 /// Nothing configured means nothing is sent.</summary>

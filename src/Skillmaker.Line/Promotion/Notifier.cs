@@ -50,7 +50,8 @@ public sealed partial class Notifier(NotificationSettings settings, HttpClient h
 
     private async Task PostWebhookAsync(string url, Notification n, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync(url, new { text = $"*{n.Title}*\n{n.Body}", skill = n.Skill, version = n.Version, @event = n.Event.ToString() }, ct);
+        var text = $"*{n.Title}*\n{n.Body}" + (n.AttachmentPath is { } report ? $"\nReport: {report}" : "");
+        using var response = await http.PostAsJsonAsync(url, new { text, skill = n.Skill, version = n.Version, @event = n.Event.ToString(), report = n.AttachmentPath }, ct);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"webhook answered {(int)response.StatusCode} {response.ReasonPhrase}");
     }
@@ -61,7 +62,10 @@ public sealed partial class Notifier(NotificationSettings settings, HttpClient h
         message.From.Add(MailboxAddress.Parse(email.From));
         foreach (var to in email.To) message.To.Add(MailboxAddress.Parse(to));
         message.Subject = n.Title;
-        message.Body = new TextPart("plain") { Text = n.Body };
+        var body = new BodyBuilder { TextBody = n.Body };
+        if (n.AttachmentPath is { } attachment && File.Exists(attachment))
+            await body.Attachments.AddAsync(attachment, ct);
+        message.Body = body.ToMessageBody();
         using var client = new SmtpClient();
         var security = email.Security switch
         {

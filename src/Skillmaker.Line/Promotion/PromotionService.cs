@@ -2,42 +2,55 @@ using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Evaluation;
 using Skillmaker.Registry;
+using Skillmaker.Reports;
+using Skillmaker.Datasets;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Skills;
 using Skillmaker.Training;
 
 namespace Skillmaker.Promotion;
 
-public sealed record PromotionRequest(SkillRef Candidate, string Who, bool Force = false, string? Reason = null);
+/// <summary>What to promote. <paramref name="DryRun"/>: decide and report only (nothing recorded,
+/// moved or sent). <paramref name="Alias"/>: production (gated, deployed) or staging (the challenger:
+/// measured and recorded the same way, moved whatever the gate says, not deployed).</summary>
+public sealed record PromotionRequest(SkillRef Candidate, string Who, bool Force = false, string? Reason = null, bool DryRun = false, string Alias = Aliases.Production);
 
 public sealed record PromotionResult
 {
     public required SkillRef Candidate { get; init; }
     public required GateDecision Decision { get; init; }
-    /// <summary>The production alias now points at the candidate.</summary>
+    /// <summary>The alias asked for now points at the candidate.</summary>
     public required bool Promoted { get; init; }
     /// <summary>Promoted by --force although the gate did not pass.</summary>
     public required bool Forced { get; init; }
     public required bool AlreadyProduction { get; init; }
+    public bool DryRun { get; init; }
+    public string Alias { get; init; } = Aliases.Production;
     public int? PreviousProduction { get; init; }
     public EvaluationSummary? CandidateEvaluation { get; init; }
     public EvaluationSummary? ProductionEvaluation { get; init; }
-    /// <summary>"production" or "needs investigation".</summary>
+    /// <summary>"production", "staging", "needs investigation", "no change" or, for a dry run, "dry run".</summary>
     public required string Status { get; init; }
     public IReadOnlyList<string> DeploymentFiles { get; init; } = [];
     public string? DecisionPath { get; init; }
+    /// <summary>The model report with this decision in it (beside the decision record).</summary>
+    public string? ReportPath { get; init; }
     public IReadOnlyList<DeliveryResult> Notifications { get; init; } = [];
 }
 
 /// <summary>The gate between a trained version and production: candidate and current production are
-/// evaluated now, on the candidate's test data, on this machine, interleaved; the alias moves only
-/// when the candidate is accurate enough and fast enough (or a person forces it with a reason).
-/// Nothing is half-done: deployment files are computed before the alias moves, and a re-run of the
-/// same promotion finishes what an interrupted one left.</summary>
+/// evaluated now, on the candidate's test data, on this machine, interleaved, and compared item by item
+/// (<see cref="PairedStatistics"/>, <see cref="PromotionGate"/>); the alias moves only when the paired
+/// evidence passes (or a person forces it with a reason). Test items either version trained on are left
+/// out or refuse, per <see cref="GateSettings.Leakage"/>. Nothing is half-done: deployment files are
+/// computed before the alias moves, and a re-run of the same promotion finishes what an interrupted one left.</summary>
 public sealed partial class PromotionService(TrainingEnvironment environment)
 {
     public const string NeedsInvestigation = "needs investigation";
     public const string ProductionStatus = "production";
+    public const string StagingStatus = "staging";
+    public const string NoChangeStatus = "no change";
+    public const string DryRunStatus = "dry run";
     private readonly TrainingEnvironment _env = environment;
     private readonly ILogger _logger = environment.Logging.CreateLogger<PromotionService>();
 
@@ -48,22 +61,26 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     {
         if (request.Force && string.IsNullOrWhiteSpace(request.Reason))
             throw new InvalidSettingException(null, "reason", "is required when a promotion is forced: a forced promotion is recorded with why");
+        if (!Aliases.All.Contains(request.Alias))
+            throw new InvalidSettingException(request.Alias, "alias", $"is not an alias; use one of: {string.Join(", ", Aliases.All)}");
         var name = request.Candidate.Name;
         var candidatePackage = await _env.Skills.LoadAsync(request.Candidate, null, cancellationToken);
         var info = candidatePackage.Info;
+        ValidateGate(info);
         var backbone = candidatePackage.BackbonePath;
         var current = await _env.Registry.GetAliasAsync(name, Aliases.Production, cancellationToken);
-        if (current == info.Version)
+        if (current == info.Version && request.Alias == Aliases.Production)
         {
+            var already = new GateDecision(true, false, [], $"{name} v{info.Version} is already production; nothing moved" + (request.DryRun ? "." : ", deployment files checked."));
+            if (request.DryRun)
+                return new PromotionResult { Candidate = request.Candidate, Decision = already, Promoted = false, Forced = false, AlreadyProduction = true, DryRun = true, PreviousProduction = current, Status = DryRunStatus };
             // Already live: only make sure the deployment files say so (finishes an interrupted promotion).
             var livePlan = await PlanDeploymentAsync(info, cancellationToken);
-            using var liveBundle = await StageBundleAsync(info, backbone, cancellationToken);
+            using var liveBundle = await StageBundleAsync(info, backbone, null, cancellationToken);
             var files = await WriteDeploymentAsync(livePlan, liveBundle, cancellationToken);
             return new PromotionResult
             {
-                Candidate = request.Candidate,
-                Decision = new GateDecision(true, false, [], $"{name} v{info.Version} is already production; nothing moved, deployment files checked."),
-                Promoted = true, Forced = false, AlreadyProduction = true, PreviousProduction = current,
+                Candidate = request.Candidate, Decision = already, Promoted = true, Forced = false, AlreadyProduction = true, PreviousProduction = current,
                 Status = ProductionStatus, DeploymentFiles = files,
             };
         }
@@ -75,6 +92,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         {
             predictors.Add(SkillPredictor.Create(candidatePackage));
             string? incomparable = null;
+            SkillPackageInfo? productionInfo = null;
             if (current is { } production)
             {
                 var productionPredictor = SkillPredictor.Create(await _env.Skills.LoadAsync(new SkillRef(name, production), null, cancellationToken));
@@ -82,8 +100,9 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
                 {
                     Evaluator.CheckClasses(productionPredictor, manifest);
                     predictors.Add(productionPredictor);
+                    productionInfo = productionPredictor.Package.Info;
                 }
-                catch (SkillmakerException ex) when (request.Force)
+                catch (SkillmakerException ex) when (request.Force || request.Alias == Aliases.Staging)
                 {
                     productionPredictor.Dispose();
                     incomparable = ex.Message;
@@ -94,14 +113,33 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
                     throw;
                 }
             }
-            var summaries = await _env.Evaluator.EvaluateAsync(predictors, manifest, progress, cancellationToken);
-            foreach (var s in summaries) await _env.Registry.SaveEvaluationAsync(s, cancellationToken);
-            var candidate = summaries[0];
-            var productionEvaluation = summaries.Count > 1 ? summaries[1] : null;
-            var decision = incomparable is null
-                ? PromotionGate.Decide(candidate, productionEvaluation, info.Gate)
-                : new GateDecision(false, false, [], $"Production v{current} cannot be measured on this test data ({incomparable}).");
-            return await ApplyAsync(request, info, backbone, decision, current, candidate, productionEvaluation, cancellationToken);
+            var measured = await _env.Evaluator.MeasureAsync(predictors, manifest, progress, cancellationToken);
+            if (!request.DryRun)
+                foreach (var m in measured) await _env.Registry.SaveEvaluationAsync(m.Summary, cancellationToken);
+            var candidate = measured[0];
+            var productionMeasured = measured.Count > 1 ? measured[1] : null;
+            GateDecision decision;
+            if (incomparable is not null)
+                decision = new GateDecision(false, false, [], $"Production v{current} cannot be measured on this test data ({incomparable}).");
+            else if (productionMeasured is null)
+                decision = PromotionGate.Decide(candidate.Summary, null, null, info.Gate);
+            else
+            {
+                var leaked = await LeakedItemsAsync(manifest, info, productionInfo!, cancellationToken);
+                decision = leaked.Count > 0 && info.Gate.Leakage == LeakagePolicy.Refuse
+                    ? new GateDecision(false, false, [], LeakageRefusal(leaked, productionInfo!))
+                    : PromotionGate.Decide(candidate.Summary, productionMeasured.Summary,
+                        PairedStatistics.Compare(candidate.Predictions, candidate.Labels, productionMeasured.Predictions, productionMeasured.Labels,
+                            leaked, info.Gate.Confidence, SeedOf(info, productionInfo!)), info.Gate);
+            }
+            if (request.DryRun)
+                return new PromotionResult
+                {
+                    Candidate = request.Candidate, Decision = decision, Promoted = false, Forced = false, AlreadyProduction = false, DryRun = true,
+                    Alias = request.Alias, PreviousProduction = current, CandidateEvaluation = candidate.Summary,
+                    ProductionEvaluation = productionMeasured?.Summary, Status = DryRunStatus,
+                };
+            return await ApplyAsync(request, candidatePackage, predictors[0], backbone, decision, current, candidate.Summary, productionMeasured?.Summary, manifest, cancellationToken);
         }
         finally
         {
@@ -109,46 +147,110 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         }
     }
 
-    private async Task<PromotionResult> ApplyAsync(PromotionRequest request, SkillPackageInfo info, string backbone, GateDecision decision, int? previous, EvaluationSummary candidate, EvaluationSummary? production, CancellationToken cancellationToken)
+    /// <summary>Test items of the candidate's manifest that production trained on (by image, parent
+    /// photo or set), so it would be scored on what it memorised. Empty when production's training
+    /// manifest is the same or gone.</summary>
+    private async Task<IReadOnlySet<string>> LeakedItemsAsync(DatasetManifest manifest, SkillPackageInfo candidate, SkillPackageInfo production, CancellationToken cancellationToken)
     {
+        var leaked = new HashSet<string>(StringComparer.Ordinal);
+        var manifests = new List<DatasetManifest> { manifest };
+        if (production.ManifestId != candidate.ManifestId)
+        {
+            var trainedOn = await _env.Datasets.GetManifestAsync(production.ManifestId, cancellationToken);
+            if (trainedOn is null)
+                LogLeakageUnchecked(production.Name, production.Version, production.ManifestId[..12]);
+            else manifests.Add(trainedOn);
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in manifests)
+            foreach (var item in m.Items.Where(i => i.Split == Split.Train))
+            {
+                seen.Add("i:" + item.ImageId);
+                if (item.ParentId is { } parent) seen.Add("p:" + parent);
+                seen.Add("g:" + item.Group);
+            }
+        foreach (var item in manifest.Items.Where(i => i.Split == Split.Test))
+            if (seen.Contains("i:" + item.ImageId) || (item.ParentId is { } parent && seen.Contains("p:" + parent)) || seen.Contains("g:" + item.Group))
+                leaked.Add(item.ImageId);
+        return leaked;
+    }
+
+    private static string LeakageRefusal(IReadOnlySet<string> leaked, SkillPackageInfo production) =>
+        $"{leaked.Count} test item(s) were in the training data of production v{production.Version} (same image, photo or set), so it would be scored on what it trained on: " +
+        string.Join(", ", leaked.Order(StringComparer.Ordinal).Take(10).Select(i => i[..Math.Min(12, i.Length)])) + (leaked.Count > 10 ? ", …" : "") +
+        ". gate.leakage is refuse; extract a manifest whose test split neither version trained on, or set gate.leakage to exclude.";
+
+    /// <summary>The bootstrap's seed: fixed by what is compared, so the same promotion gives the same figures.</summary>
+    private static int SeedOf(SkillPackageInfo candidate, SkillPackageInfo production) =>
+        BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            $"{candidate.Name}|{candidate.Version}|{candidate.ManifestId}|{production.Version}|{production.ManifestId}")), 0) & int.MaxValue;
+
+    /// <summary>A gate rule naming a class the skill does not have is a config mistake, not a pass.</summary>
+    private static void ValidateGate(SkillPackageInfo info)
+    {
+        var unknown = info.Gate.ProtectedClasses.Where(c => !info.Labels.Contains(c)).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidSettingException(string.Join(", ", unknown), "gate.protectedClasses",
+                $"names class(es) {info.Name} v{info.Version} does not have; its classes: {string.Join(", ", info.Labels)}");
+        if (info.Gate.Confidence is <= 0 or >= 1)
+            throw new InvalidSettingException(info.Gate.Confidence.ToString(System.Globalization.CultureInfo.InvariantCulture), "gate.confidence", "must be strictly between 0 and 1 (e.g. 0.95)");
+    }
+
+    private async Task<PromotionResult> ApplyAsync(PromotionRequest request, SkillPackage package, SkillPredictor predictor, string backbone, GateDecision decision, int? previous,
+        EvaluationSummary candidate, EvaluationSummary? production, DatasetManifest manifest, CancellationToken cancellationToken)
+    {
+        var info = package.Info;
         var name = info.Name;
         var now = _env.Time.GetUtcNow();
-        var forced = request.Force && !decision.Passed;
+        var staging = request.Alias == Aliases.Staging;
+        var forced = request.Force && !decision.Passed && !staging;
         if (forced)
-            decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} (forced): {request.Reason}" };
-        var decisionPath = await _env.Gates.SaveAsync(new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision), cancellationToken);
+            decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} (forced): {request.Reason}", Forced = true };
+        var record = new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision);
+        var decisionPath = await _env.Gates.SaveAsync(record, cancellationToken);
+        // The report a person reads next to this decision says what was decided, not "not through the gate yet".
+        var reportPath = Path.ChangeExtension(decisionPath, ".pdf");
+        await ReportBuilder.WritePdfAsync(await _env.Reports.BuildAsync(predictor, package.ReadEvaluation() ?? candidate, manifest, decision, cancellationToken), reportPath, cancellationToken);
         var settings = TrainingEnvironment.NotifySettingsOf(info);
+        var result = new PromotionResult
+        {
+            Candidate = request.Candidate, Decision = decision, Promoted = false, Forced = forced, AlreadyProduction = false, Alias = request.Alias,
+            PreviousProduction = previous, CandidateEvaluation = candidate, ProductionEvaluation = production,
+            Status = NeedsInvestigation, DecisionPath = decisionPath, ReportPath = reportPath,
+        };
 
+        if (staging)
+        {
+            var stagedWhy = $"staged as challenger by {request.Who}" + (request.Reason is { Length: > 0 } sr ? $": {sr}" : "") + $" (gate against production: {decision.Outcome})";
+            await _env.Registry.MoveAliasAsync(name, Aliases.Staging, info.Version, request.Who, stagedWhy, now, cancellationToken);
+            await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, StagingStatus, stagedWhy, request.Who, now), cancellationToken);
+            return result with { Promoted = true, Status = StagingStatus };
+        }
+        if (decision.Outcome == GateDecision.NoChangeOutcome && !forced)
+        {
+            LogNoChange(name, info.Version);
+            return result with { Status = NoChangeStatus };
+        }
         if (!decision.Passed && !forced)
         {
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, NeedsInvestigation, decision.Reason, request.Who, now), cancellationToken);
             LogRejected(name, info.Version, decision.Reason);
             var failed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionFailed, name, info.Version,
-                $"{name} v{info.Version} was not promoted", decision.Reason + Checks(decision)), cancellationToken);
-            return new PromotionResult
-            {
-                Candidate = request.Candidate, Decision = decision, Promoted = false, Forced = false, AlreadyProduction = false,
-                PreviousProduction = previous, CandidateEvaluation = candidate, ProductionEvaluation = production,
-                Status = NeedsInvestigation, DecisionPath = decisionPath, Notifications = failed,
-            };
+                $"{name} v{info.Version} was not promoted", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
+            return result with { Notifications = failed };
         }
 
         // Everything that can fail without side effects happens before the alias moves.
         var plan = await PlanDeploymentAsync(info, cancellationToken);
-        using var bundle = await StageBundleAsync(info, backbone, cancellationToken);
+        using var bundle = await StageBundleAsync(info, backbone, reportPath, cancellationToken);
         var why = forced ? $"forced: {request.Reason} (gate: {decision.Reason})" : request.Reason is { Length: > 0 } r ? $"{r} (gate: {decision.Reason})" : decision.Reason;
         await _env.Registry.MoveAliasAsync(name, Aliases.Production, info.Version, request.Who, why, now, cancellationToken);
         await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, ProductionStatus, why, request.Who, now), cancellationToken);
         var files = await WriteDeploymentAsync(plan, bundle, cancellationToken);
         LogPromoted(name, info.Version, previous, forced);
         var passed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionPassed, name, info.Version,
-            $"{name} v{info.Version} is now production{(forced ? " (forced)" : "")}", decision.Reason + Checks(decision)), cancellationToken);
-        return new PromotionResult
-        {
-            Candidate = request.Candidate, Decision = decision, Promoted = true, Forced = forced, AlreadyProduction = false,
-            PreviousProduction = previous, CandidateEvaluation = candidate, ProductionEvaluation = production,
-            Status = ProductionStatus, DeploymentFiles = files, DecisionPath = decisionPath, Notifications = passed,
-        };
+            $"{name} v{info.Version} is now production{(forced ? " (forced)" : "")}", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
+        return result with { Promoted = true, Status = ProductionStatus, DeploymentFiles = files, Notifications = passed };
     }
 
     /// <summary>Deployment files after the promotion: the promoted skill's Dockerfile, the compose file
@@ -179,14 +281,14 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
 
     /// <summary>The image contents of the promoted skill's service, staged beside deploy/NAME/workspace;
     /// null when this environment writes no bundles.</summary>
-    private async Task<IStagedServingBundle?> StageBundleAsync(SkillPackageInfo info, string backbonePath, CancellationToken cancellationToken)
+    private async Task<IStagedServingBundle?> StageBundleAsync(SkillPackageInfo info, string backbonePath, string? reportPath, CancellationToken cancellationToken)
     {
         if (_env.ServingBundles is null) return null;
         var skill = new SkillRef(info.Name, info.Version);
         return await _env.ServingBundles.StageAsync(_env.Workspace, new ServingBundleRequest
         {
             Skill = info.Name, Version = info.Version, PackageDirectory = await _env.Skills.FindAsync(skill, cancellationToken),
-            PackagePath = Path.GetRelativePath(_env.Workspace.StateDirectory, _env.Skills.PathOf(skill)), BackbonePath = backbonePath,
+            PackagePath = Path.GetRelativePath(_env.Workspace.StateDirectory, _env.Skills.PathOf(skill)), BackbonePath = backbonePath, ReportPath = reportPath,
         }, Path.Combine(DeployDirectory, info.Name, DeploymentConfig.BundleDirectory), cancellationToken);
     }
 
@@ -206,6 +308,12 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Skill} v{Version} promoted to production (was v{Previous}, forced: {Forced})")]
     private partial void LogPromoted(string skill, int version, int? previous, bool forced);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Skill} v{Version} answers exactly as production; production stays (gate.onNoChange hold)")]
+    private partial void LogNoChange(string skill, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Production {Skill} v{Version} was trained on manifest {Manifest}, which is not in the catalog: its test items could not be checked for leakage")]
+    private partial void LogLeakageUnchecked(string skill, int version, string manifest);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Skill} v{Version} not promoted: {Reason}")]
     private partial void LogRejected(string skill, int version, string reason);

@@ -13,6 +13,8 @@ public sealed record ServingBundleRequest
     /// <summary>The package's folder inside a workspace's state folder, e.g. <c>skills/make/3</c>.</summary>
     public required string PackagePath { get; init; }
     public required string BackbonePath { get; init; }
+    /// <summary>The model report with the gate decision, replacing the package copy's training-time report.</summary>
+    public string? ReportPath { get; init; }
 }
 
 /// <summary>A bundle written next to its final place; <see cref="Commit"/> swaps it in, disposing an

@@ -41,6 +41,7 @@ public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<string, str
             DirectoryCopy.Recursive(request.PackageDirectory, package);
             var backbone = Path.Combine(package, Path.GetFileName(request.BackbonePath));
             if (!File.Exists(backbone)) File.Copy(request.BackbonePath, backbone);
+            if (request.ReportPath is { } report) File.Copy(report, Path.Combine(package, Skills.SkillPackageInfo.ReportFileName), overwrite: true);
 
             await using (var catalog = await WorkspaceStorage.OpenCatalogAsync(bundle, cancellationToken))
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SkiaSharp;
 using Skillmaker.Common;
+using Skillmaker.Evaluation;
 using Skillmaker.Vision.Imaging;
 
 namespace Skillmaker.Reports;
@@ -98,11 +99,25 @@ public static class PdfReportWriter
         layout.Heading("6. Gate decision");
         if (report.Gate is { } gate)
         {
-            layout.Text((gate.Passed ? "PASSED. " : "NOT PROMOTED. ") + gate.Reason);
+            var verdict = gate switch
+            {
+                { Forced: true } => "PROMOTED (FORCED). ",
+                { Outcome: GateDecision.NoChangeOutcome } => "NO CHANGE (production stays). ",
+                { Passed: true } => "PASSED. ",
+                _ => "NOT PROMOTED. ",
+            };
+            layout.Text(verdict + gate.Reason);
             if (gate.Checks.Count > 0)
                 layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
+            if (gate.Comparison is { PerClass.Count: > 0 } paired)
+            {
+                layout.Text($"Per-class recall against production on the same {N(paired.Items)} items (candidate − production; intervals at a Bonferroni-corrected level):");
+                layout.Table(["Class", "Items", "Production", "Candidate", "Change (CI)"],
+                    [.. paired.PerClass.OrderBy(c => c.Delta.Estimate).Select(c => new[] { c.Class, N(c.Items), Pct(c.ProductionRecall), Pct(c.CandidateRecall), c.Delta.Describe() })],
+                    [150f, 45f, 70f, 70f, 180f]);
+            }
         }
-        else layout.Text("This version has not been through the promotion gate yet (run `skillmaker promote`).");
+        else layout.Text("At training time this version had not been through the promotion gate. `skillmaker promote` writes this report again with its decision (beside the decision record and in the deployment bundle); `skillmaker report` always includes the latest decision.");
 
     }
 

@@ -85,6 +85,9 @@ public static partial class SkillConfigLoader
         }
         if (c.Gate.MinAccuracyDelta is < -1 or > 1) errors.Add($"gate.minAccuracyDelta: {c.Gate.MinAccuracyDelta} is outside [-1, 1] (a share of accuracy, e.g. 0.01)");
         if (c.Gate.LatencyTolerance is < 0 or > 100) errors.Add($"gate.latencyTolerance: {c.Gate.LatencyTolerance} is outside [0, 100] (a share, e.g. 0.1 for +10%)");
+        if (c.Gate.LatencyFloorMs is < 0 or > 10_000) errors.Add($"gate.latencyFloorMs: {c.Gate.LatencyFloorMs} is outside [0, 10000] (milliseconds, e.g. 2)");
+        if (c.Gate.Confidence is <= 0.5 or >= 1) errors.Add($"gate.confidence: {c.Gate.Confidence} is outside (0.5, 1) (a confidence level, e.g. 0.95)");
+        if (c.Gate.MaxClassDrop is < 0 or > 1) errors.Add($"gate.maxClassDrop: {c.Gate.MaxClassDrop} is outside [0, 1] (a share of recall, e.g. 0.1 for 10 points; null for no per-class check)");
         if (c.Serving.AbstainBelow is < 0 or > 1) errors.Add($"serving.abstainBelow: {c.Serving.AbstainBelow} is outside [0, 1]");
         if (c.Serving.TopK is < 1 or > 100) errors.Add($"serving.topK: {c.Serving.TopK} is outside 1..100");
         if (c.Notify is { } n)

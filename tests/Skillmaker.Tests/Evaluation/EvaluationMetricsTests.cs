@@ -1,5 +1,4 @@
 using Skillmaker.Evaluation;
-using Skillmaker.Promotion;
 
 namespace Skillmaker.Tests.Evaluation;
 
@@ -41,53 +40,5 @@ public sealed class EvaluationMetricsTests
 
         Assert.Equal(0.95, EvaluationMetrics.CalibrationErrorOf(overconfident), 5);
         Assert.Equal(0.05, EvaluationMetrics.CalibrationErrorOf(calibrated), 5);
-    }
-
-    [Fact]
-    public void Decide_FirstPromotion_PassesWithNote()
-    {
-        var candidate = Summarize(new Prediction("1", 0, [0.9f, 0.05f, 0.05f], 5));
-
-        var decision = PromotionGate.Decide(candidate, null, new GateSettings());
-
-        Assert.True(decision.Passed);
-        Assert.True(decision.FirstPromotion);
-        Assert.Contains("First promotion", decision.Reason);
-    }
-
-    [Fact]
-    public void Decide_LessAccurateAndSlower_FailsBothWithNumbers()
-    {
-        var production = Summarize(new("1", 0, [0.9f, 0.05f, 0.05f], 10), new("2", 1, [0.1f, 0.8f, 0.1f], 10)) with { Version = 1 };
-        var candidate = Summarize(new("1", 0, [0.9f, 0.05f, 0.05f], 30), new("2", 1, [0.8f, 0.1f, 0.1f], 30)) with { Version = 2 };
-
-        var decision = PromotionGate.Decide(candidate, production, new GateSettings { MinAccuracyDelta = 0.01, LatencyTolerance = 0.1 });
-
-        Assert.False(decision.Passed);
-        Assert.All(decision.Checks, c => Assert.False(c.Passed));
-        Assert.Contains("not accurate enough (50.0% < 101.0%)", decision.Reason);
-        Assert.Contains("too slow (30.0 ms > 11.0 ms)", decision.Reason);
-        Assert.Contains("needs investigation", decision.Reason);
-    }
-
-    [Fact]
-    public void Decide_BetterAndWithinTolerance_Passes()
-    {
-        var production = Summarize(new("1", 0, [0.4f, 0.5f, 0.1f], 10), new("2", 1, [0.1f, 0.8f, 0.1f], 10)) with { Version = 1 };
-        var candidate = Summarize(new("1", 0, [0.9f, 0.05f, 0.05f], 10.5), new("2", 1, [0.1f, 0.8f, 0.1f], 10.5)) with { Version = 2 };
-
-        var decision = PromotionGate.Decide(candidate, production, new GateSettings { MinAccuracyDelta = 0.05, LatencyTolerance = 0.1 });
-
-        Assert.True(decision.Passed, decision.Reason);
-        Assert.Contains("promoted", decision.Reason);
-    }
-
-    [Fact]
-    public void Decide_DifferentManifests_Refuses()
-    {
-        var production = Summarize(new Prediction("1", 0, [0.9f, 0.05f, 0.05f], 5));
-        var candidate = production with { ManifestId = new string('1', 64) };
-
-        Assert.Throws<Common.SkillmakerException>(() => PromotionGate.Decide(candidate, production, new GateSettings()));
     }
 }

@@ -50,12 +50,13 @@ public sealed class PromotionTests(TrainingFixture fixture)
         Assert.Equal(0, result.ExitCode);
         var checks = Checks(result.Json);
         Assert.True(checks["accuracy"].GetProperty("passed").GetBoolean());
-        Assert.True(checks["latency-p95"].GetProperty("passed").GetBoolean(), checks["latency-p95"].GetProperty("explanation").GetString());
+        Assert.True(checks["latency"].GetProperty("passed").GetBoolean(), checks["latency"].GetProperty("explanation").GetString());
+        Assert.Contains("CI", checks["accuracy"].GetProperty("explanation").GetString());
         Assert.True(result.Json.GetProperty("candidate").GetProperty("accuracy").GetDouble() > result.Json.GetProperty("production").GetProperty("accuracy").GetDouble());
         var (aliases, history) = await RegistryAsync(root);
         Assert.Equal(2, aliases[Aliases.Production]);
         Assert.Equal([(null, 1), (1, 2)], history.Select(h => ((int?)h.FromVersion, h.ToVersion)));
-        Assert.Contains("promoted", history[1].Why);
+        Assert.Contains("passes against production v1", history[1].Why);
         // Promotion changes only the promoted skill's tag line in the template.
         var templateAfter = File.ReadAllText(Path.Combine(root, "deploy", "cloudformation.yaml"));
         var changed = templateBefore.Split('\n').Zip(templateAfter.Split('\n')).Where(p => p.First != p.Second).ToList();
@@ -100,10 +101,10 @@ public sealed class PromotionTests(TrainingFixture fixture)
         Assert.Equal(1, result.ExitCode);
         var checks = Checks(result.Json);
         Assert.True(checks["accuracy"].GetProperty("passed").GetBoolean(), "same embeddings, same head: equally accurate");
-        var latency = checks["latency-p95"];
-        Assert.False(latency.GetProperty("passed").GetBoolean());
+        var latency = checks["latency"];
+        Assert.False(latency.GetProperty("passed").GetBoolean(), latency.GetProperty("explanation").GetString());
         Assert.True(latency.GetProperty("candidate").GetDouble() > latency.GetProperty("limit").GetDouble());
-        Assert.Contains("× (1 + 0) =", latency.GetProperty("explanation").GetString());
+        Assert.Contains("allowed slowdown max(0.0% of production, 2.0 ms) = 2.0 ms", latency.GetProperty("explanation").GetString());
         Assert.Contains("too slow", result.Json.GetProperty("decision").GetProperty("reason").GetString());
         Assert.Equal(2, (await RegistryAsync(root)).Aliases[Aliases.Production]);
         Assert.Contains("NOT PROMOTED", human.Out);

@@ -83,7 +83,7 @@ public sealed class PdfReportWriterTests
             Sources = [("stanford-cars", photos.Count)],
             Evaluation = summary,
             Failures = failures,
-            Gate = PromotionGate.Decide(summary, null, new GateSettings()),
+            Gate = PromotionGate.Decide(summary, null, null, new GateSettings()),
         };
         using var dir = new TempDir("report");
         var pdf = dir.File("report.pdf");

@@ -66,6 +66,9 @@ public sealed class SkillSchemaTests
         Assert.Equal(Kebab<ChannelOrder>(), Enum("$defs/preprocessing/properties/channelOrder"));
         Assert.Equal(Kebab<TensorLayout>(), Enum("$defs/preprocessing/properties/layout"));
         Assert.Equal(Kebab<NotificationEvent>(), Enum("properties/notify/properties/events/items"));
+        Assert.Equal(Kebab<AccuracyRule>(), Enum("properties/gate/properties/accuracyRule"));
+        Assert.Equal(Kebab<NoChangeOutcome>(), Enum("properties/gate/properties/onNoChange"));
+        Assert.Equal(Kebab<LeakagePolicy>(), Enum("properties/gate/properties/leakage"));
     }
 
     [Fact]

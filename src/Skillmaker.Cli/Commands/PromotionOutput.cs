@@ -1,0 +1,42 @@
+using Spectre.Console;
+using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Evaluation;
+using Skillmaker.Promotion;
+
+namespace Skillmaker.Cli.Commands;
+
+/// <summary>What <c>promote</c> prints for a person: each check as PASS/FAIL, the per-class changes that
+/// matter, the verdict as a word, and where the decision and its report are.</summary>
+internal static class PromotionOutput
+{
+    public static void Render(CommandRun run, PromotionResult result)
+    {
+        var console = run.Console;
+        foreach (var c in result.Decision.Checks)
+            console.MarkupLine($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(c.Name)}: {Markup.Escape(c.Explanation)}");
+        if (result.Decision.Comparison is { IdenticalAnswers: false } paired)
+        {
+            var table = new Table().AddColumns("class", "items", "production", "candidate", "change (CI)");
+            foreach (var k in paired.PerClass.OrderBy(k => k.Delta.Estimate))
+                table.AddRow(Markup.Escape(k.Class), $"{k.Items}", Pct(k.ProductionRecall), Pct(k.CandidateRecall), Markup.Escape(k.Delta.Describe()));
+            console.Write(table);
+        }
+        var verdict = result switch
+        {
+            { DryRun: true } => result.Decision.Passed ? "[green]WOULD PROMOTE[/] (dry run, nothing moved)" : "[red]WOULD NOT PROMOTE[/] (dry run, nothing moved)",
+            { Promoted: true, Alias: "staging" } => "[green]STAGED[/]",
+            { Forced: true } => "[yellow]PROMOTED (FORCED)[/]",
+            { Promoted: true } => "[green]PROMOTED[/]",
+            { Decision.Outcome: GateDecision.NoChangeOutcome } => "[blue]NO CHANGE[/]",
+            _ => "[red]NOT PROMOTED[/]",
+        };
+        console.MarkupLine($"{verdict} {Markup.Escape(result.Decision.Reason)}");
+        if (result.DecisionPath is { } decision) console.WriteLine($"  decision: {decision}");
+        if (result.ReportPath is { } report) console.WriteLine($"  report: {report}");
+        foreach (var f in result.DeploymentFiles) console.WriteLine($"  deployment: {f}");
+        foreach (var n in result.Notifications.Where(n => !n.Delivered))
+            console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
+    }
+
+    private static string Pct(double v) => (v * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+}
