@@ -7,6 +7,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["crowd"] = ("Crowd queue: next task, answer and consolidate at scale", CrowdBenchmark.RunAsync),
     ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
     ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),
+    ["gate"] = ("Promotion gate error rates: false refusals of identical retrains (real latency), smallest regression refused 95% of the time", GateBenchmark.RunAsync),
     ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
     ["train"] = ("Skill training cold versus warm embedding cache, every head, held-out quality", TrainBenchmark.RunAsync),
     ["serve"] = ("Inference API under wrk load on loopback: requests/s, p50/p99, errors; server p50 versus in-process", ServeBenchmark.RunAsync),

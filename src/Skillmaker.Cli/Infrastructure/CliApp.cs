@@ -33,6 +33,7 @@ public static class CliApp
             TrainCommands.TrainAll(host, options),
             SkillCommands.Skills(host, options),
             SkillCommands.Eval(host, options),
+            CascadeEvalCommand.Create(host, options),
             SkillCommands.Promote(host, options),
             SkillCommands.Report(host, options),
             HealthcheckCommand.Create(host, options),

@@ -59,6 +59,26 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         return new RecordedEvaluation(summary, path);
     }
 
+    /// <summary>A cascade evaluator for <paramref name="config"/>: each stage's truth for a photo label is
+    /// the class of its production version's dataset definition that holds that label.</summary>
+    public async Task<CascadeEvaluator> CascadeEvaluatorAsync(Serving.ServingConfig config, CancellationToken cancellationToken)
+    {
+        var truth = new Dictionary<string, Func<string, string?>>(StringComparer.Ordinal);
+        foreach (var skill in config.Skills)
+        {
+            var version = await _env.Registry.GetAliasAsync(skill, Registry.Aliases.Production, cancellationToken)
+                ?? throw new InvalidSettingException(skill, "cascade", $"names skill '{skill}', which has no production version; promote one first (`skillmaker promote {skill}@VERSION`)");
+            var info = await _env.Skills.ReadInfoAsync(new SkillRef(skill, version), cancellationToken);
+            var manifest = await ManifestAsync(info.ManifestId, cancellationToken);
+            var definition = Datasets.DatasetDefinitionLoader.Parse(manifest.DefinitionJson, $"the definition of {skill} v{version}");
+            var labels = info.Labels.ToHashSet(StringComparer.Ordinal);
+            var byLabel = definition.Classes.SelectMany(c => c.Labels.Select(l => (Label: l, Class: c.Name)))
+                .GroupBy(p => p.Label, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
+            truth[skill] = label => byLabel.TryGetValue(label, out var c) ? c : definition.ClassesFromLabels && labels.Contains(label) ? label : null;
+        }
+        return new CascadeEvaluator(config, truth);
+    }
+
     /// <summary>Writes the model report PDF of <paramref name="skill"/> to <paramref name="path"/>: its
     /// evaluation from the package, the data it was trained on, failures with where the model looked,
     /// and the latest gate decision when it has been through <c>promote</c>.</summary>

@@ -190,6 +190,42 @@ public sealed class LineServices : IAsyncDisposable
         return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct)));
     }
 
+    /// <summary>The test harness: labelled photos through detector → cascade, in this process exactly as
+    /// <c>serve</c> would answer them (the production versions), or through a running server at
+    /// <see cref="CascadeRequest.Url"/>; each stage scored against its own skill's truth.</summary>
+    public async Task<CascadeEvaluation> EvaluateCascadeAsync(CascadeRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var photos = CascadeEvaluator.FromFolder(request.Photos);
+        var path = request.ServingConfigPath ?? Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName);
+        if (!File.Exists(path))
+            throw new InvalidSettingException(path, "cascade", "does not exist; write a serving config with a cascade (docs/serving.md) or pass its path");
+        var config = ServingConfig.Load(path);
+        var evaluator = await Evaluation().CascadeEvaluatorAsync(config, cancellationToken);
+        if (request.Url is { } url)
+        {
+            using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+            if (request.ApiKey is { } key) http.DefaultRequestHeaders.Add(ApiHeaders.ApiKey, key);
+            return await evaluator.EvaluateAsync(photos, url.ToString(), async (bytes, ct) =>
+            {
+                using var content = new ByteArrayContent(bytes);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                using var response = await http.PostAsync("v1/classify", content, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode)
+                    throw new SkillmakerException($"{url} answered {(int)response.StatusCode} to a photo: {body}");
+                return System.Text.Json.JsonSerializer.Deserialize<ClassifyAnswer>(body, WebJson)
+                    ?? throw new SkillmakerException($"{url} answered with an empty body.");
+            }, progress, cancellationToken);
+        }
+        var inference = PrepareInference(path) ?? throw new InvalidSettingException(path, "cascade", "has no cascade");
+        using var skills = LiveSkills(inference);
+        await skills.LoadAsync(cancellationToken);
+        var pipeline = Classifier(inference, skills, new InferenceMetrics());
+        return await evaluator.EvaluateAsync(photos, "in-process", (bytes, _) => Task.FromResult(pipeline.Classify(bytes)), progress, cancellationToken);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public LiveSkills LiveSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>());
 
     public static ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics) =>
