@@ -65,14 +65,15 @@ public static class DatasetCommands
         audit.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var report = await run.WithProgressAsync("Auditing splits", async p =>
+            var audit = await run.WithProgressAsync("Auditing splits", async p =>
             {
-                var audited = await line.Datasets().AuditSplitsAsync(ct);
+                var audited = (await line.Datasets().AuditSplitsAsync(ct), await line.Evaluation().VersionsTrainedOnTestItemsAsync(ct));
                 p.Report((1, 1));
                 return audited;
             });
+            var (report, affected) = audit;
             if (run.IsJson)
-                run.WriteJson(new { passed = report.Passed, manifests = report.Manifests, ledgerEntries = report.LedgerEntries, checks = report.Checks });
+                run.WriteJson(new { passed = report.Passed, manifests = report.Manifests, ledgerEntries = report.LedgerEntries, checks = report.Checks, versionsTrainedOnTestItems = affected });
             else
             {
                 foreach (var check in report.Checks)
@@ -80,6 +81,9 @@ public static class DatasetCommands
                     run.Console.MarkupLine($"{(check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(check.Name)}: {Markup.Escape(check.Description)}");
                     foreach (var o in check.Offending) run.Console.WriteLine($"    {o}");
                 }
+                foreach (var a in affected)
+                    run.Console.WriteLine($"NOTE {a.Skill} v{a.Version} trained on {a.Images.Count} photo(s) that are test items now (in {string.Join(", ", a.TestIn.Select(m => m[..12]))}): " +
+                        $"{string.Join(", ", a.Images.Take(5).Select(i => i[..12]))}{(a.Images.Count > 5 ? ", …" : "")}; its scores there are inflated (promote leaves them out)");
                 run.Console.WriteLine($"{report.Manifests} manifests, {report.LedgerEntries} ledger entries audited.");
             }
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;

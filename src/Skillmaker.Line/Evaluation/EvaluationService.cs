@@ -8,6 +8,9 @@ using Skillmaker.Training;
 
 namespace Skillmaker.Evaluation;
 
+/// <summary>A version that trained on <see cref="Images"/>, which are test items of <see cref="TestIn"/> manifests now.</summary>
+public sealed record AffectedVersion(string Skill, int Version, string TrainedOn, IReadOnlyList<string> Images, IReadOnlyList<string> TestIn);
+
 /// <summary>An evaluation that was recorded in the registry and saved as JSON at <see cref="Path"/>.</summary>
 public sealed record RecordedEvaluation(EvaluationSummary Summary, string Path);
 
@@ -57,6 +60,30 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"v{summary.Version}-{summary.ManifestId[..12]}-{summary.EvaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
         await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(summary, SkillJson.Options), cancellationToken);
         return new RecordedEvaluation(summary, path);
+    }
+
+    /// <summary>Skill versions that trained on photos which are test items of some manifest now (their set
+    /// joined a test set, so it moved to test): evaluated on those manifests they are scored on what
+    /// they trained on. <c>promote</c> leaves such items out; this lists them for <c>splits audit</c>.</summary>
+    public async Task<IReadOnlyList<AffectedVersion>> VersionsTrainedOnTestItemsAsync(CancellationToken cancellationToken)
+    {
+        var manifests = await _env.Datasets.GetAllManifestsAsync(cancellationToken);
+        var test = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in manifests)
+            foreach (var item in m.Items.Where(i => i.Split == Datasets.Split.Test))
+                test.TryAdd(item.ImageId, m.Id);
+        var byId = manifests.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var affected = new List<AffectedVersion>();
+        foreach (var name in await _env.Skills.NamesAsync(cancellationToken))
+            foreach (var version in await _env.Skills.VersionsAsync(name, cancellationToken))
+            {
+                var info = await _env.Skills.ReadInfoAsync(new SkillRef(name, version), cancellationToken);
+                if (!byId.TryGetValue(info.ManifestId, out var trainedOn)) continue;
+                var seen = trainedOn.Items.Where(i => i.Split == Datasets.Split.Train && test.ContainsKey(i.ImageId)).Select(i => i.ImageId).Order(StringComparer.Ordinal).ToList();
+                if (seen.Count > 0)
+                    affected.Add(new AffectedVersion(name, version, info.ManifestId, seen, [.. seen.Select(i => test[i]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]));
+            }
+        return affected;
     }
 
     /// <summary>A cascade evaluator for <paramref name="config"/>: each stage's truth for a photo label is

@@ -92,6 +92,7 @@ public sealed class GateTests(TrainingFixture fixture)
 
         var excluded = await CliRunner.RunAsync(root, "promote", $"makes@{trained.Json.GetProperty("version").GetInt32()}", "--dry-run", "--json");
         var refused = await CliRunner.RunAsync(root, "promote", $"makes@{refusing.Json.GetProperty("version").GetInt32()}", "--json");
+        var audit = await CliRunner.RunAsync(root, "splits", "audit", "--json");
 
         var comparison = excluded.Json.GetProperty("decision").GetProperty("comparison");
         Assert.Equal([train.ImageId], comparison.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
@@ -100,6 +101,9 @@ public sealed class GateTests(TrainingFixture fixture)
         var refusal = refused.Json.GetProperty("decision").GetProperty("reason").GetString()!;
         Assert.Contains("1 test item(s) were in the training data of production v2", refusal);
         Assert.Contains(train.ImageId[..12], refusal);
+        var affected = audit.Json.GetProperty("versionsTrainedOnTestItems").EnumerateArray().ToList();
+        var v2 = Assert.Single(affected, a => a.GetProperty("skill").GetString() == "makes" && a.GetProperty("version").GetInt32() == 2);
+        Assert.Equal([train.ImageId], v2.GetProperty("images").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2, (await AliasesAsync(root))[Aliases.Production]);
     }
 
