@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
@@ -25,6 +26,7 @@ namespace Skillmaker.Server;
 public static class DashboardEndpoints
 {
     public const int PageSize = 48;
+    public const int CellPageSize = 96;
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
@@ -39,9 +41,10 @@ public static class DashboardEndpoints
         read.MapGet("/skills/{name}/compare", CompareAsync);
         read.MapGet("/skills/{name}/{version}", VersionAsync);
         read.MapGet("/skills/{name}/{version}/cell", CellAsync);
+        read.MapGet("/skills/{name}/{version}/failures", FailuresAsync);
         read.MapGet("/skills/{name}/{version}/report.pdf", ReportAsync);
-        read.MapGet("/datasets", async (HttpContext ctx, LineServices line, CancellationToken ct) =>
-            PageResult.Of<DatasetsPage, DatasetsView>(new(Datasets(await line.DatasetStore.ListManifestsAsync(ct)), IsAdmin(ctx))));
+        read.MapGet("/datasets", async (HttpContext ctx, LineServices line, DashboardCache cache, CancellationToken ct) =>
+            PageResult.Of<DatasetsPage, DatasetsView>(new(Datasets(await cache.ManifestListAsync(line, ct)), IsAdmin(ctx))));
         read.MapGet("/datasets/audit", async (LineServices line, CancellationToken ct) =>
             PageResult.Of<AuditPage, AuditView>(new(await line.Datasets().AuditSplitsAsync(ct))));
         read.MapGet("/datasets/manifests/{id}", ManifestAsync);
@@ -66,13 +69,13 @@ public static class DashboardEndpoints
     // Data
 
     private static async Task<IResult> DataAsync(HttpContext ctx, string? source, string? label, string? provenance, string? status, string? split, string? set,
-        string? kind, string? minw, string? minh, string? from, string? to, string? detection, string? after, LineServices line, CancellationToken ct)
+        string? kind, string? minw, string? minh, string? from, string? to, string? detection, string? after, LineServices line, DashboardCache cache, CancellationToken ct)
     {
         var form = new DataFilterForm(Blank(source), Blank(label), Blank(provenance), Blank(status), Blank(split), Blank(set), Blank(kind),
             Blank(minw), Blank(minh), Blank(from), Blank(to), Blank(detection));
         var (filter, errors) = Parse(form);
         var browser = line.CatalogBrowser;
-        var facets = await browser.FacetsAsync(ct);
+        var facets = await cache.FacetsAsync(line, ct);
         if (errors.Count > 0)
         {
             if (ctx.Request.Headers.Accept.Any(a => a is not null && a.Contains("application/json", StringComparison.OrdinalIgnoreCase)))
@@ -144,7 +147,7 @@ public static class DashboardEndpoints
         return found.Count == 1 ? found[0] : null;
     }
 
-    private static async Task<IResult> ImageAsync(HttpContext ctx, string id, LineServices line, CancellationToken ct)
+    private static async Task<IResult> ImageAsync(HttpContext ctx, string id, LineServices line, DashboardCache cache, CancellationToken ct)
     {
         var resolved = await ResolveImageAsync(line.Catalog, id, ct);
         var details = resolved is null ? null : await line.Catalog.GetImageAsync(resolved, ct);
@@ -153,7 +156,9 @@ public static class DashboardEndpoints
                 $"There is no image '{id}' in the catalog; expected an image id (64 hex digits) or a unique prefix of one (6 or more).", "/data", "Back to the data");
         var usage = await line.CatalogBrowser.UsageAsync(details.Image.Id, 60, ct);
         var manifests = usage.Manifests.Select(m => m.ManifestId).ToHashSet(StringComparer.Ordinal);
+        var tested = usage.Manifests.Where(m => m.Split == "test").Select(m => m.ManifestId).ToHashSet(StringComparer.Ordinal);
         var versions = line.SkillVersions();
+        var stamp = await line.CatalogBrowser.ChangeStampAsync(ct);
         var usedBy = new List<SkillRef>();
         var failedIn = new List<Failure>();
         var failedBy = new List<SkillRef>();
@@ -163,7 +168,8 @@ public static class DashboardEndpoints
             {
                 var r = new SkillRef(skill.Name, v.Info.Version);
                 usedBy.Add(r);
-                var evaluation = (await versions.GetAsync(r, ct)).Evaluation;
+                if (!tested.Contains(v.Info.ManifestId)) continue; // only a test image can be a failure
+                var evaluation = (await cache.VersionAsync(line, r, ct, stamp)).Evaluation;
                 foreach (var f in evaluation?.Failures.Where(f => ids.Contains(f.ImageId)) ?? [])
                 {
                     failedIn.Add(f);
@@ -191,11 +197,12 @@ public static class DashboardEndpoints
     /// <summary>The version's details, or a 404 result naming what exists.</summary>
     private static async Task<(VersionDetails? Details, IResult? Missing)> FindAsync(HttpContext ctx, LineServices line, string name, string version, CancellationToken ct)
     {
+        var cache = ctx.RequestServices.GetRequiredService<DashboardCache>();
         if (Ref(name, version) is not { } r)
             return (null, Problem(ctx, StatusCodes.Status404NotFound, "No such skill version", $"'{name}/{version}' is not a skill version; expected /skills/NAME/VERSION with a version number like 3.", "/skills", "All skills"));
         try
         {
-            return (await line.SkillVersions().GetAsync(r, ct), null);
+            return (await cache.VersionAsync(line, r, ct), null);
         }
         catch (SkillmakerException ex)
         {
@@ -211,7 +218,7 @@ public static class DashboardEndpoints
         return PageResult.Of<VersionPage, VersionView>(new(details, others, IsAdmin(ctx), Blank(note)));
     }
 
-    private static async Task<IResult> CellAsync(HttpContext ctx, string name, string version, string? t, string? p, LineServices line, CancellationToken ct)
+    private static async Task<IResult> CellAsync(HttpContext ctx, string name, string version, string? t, string? p, string? page, LineServices line, DashboardCache cache, CancellationToken ct)
     {
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
@@ -222,9 +229,30 @@ public static class DashboardEndpoints
             || ti >= evaluation.Classes.Count || pi >= evaluation.Classes.Count)
             return Problem(ctx, StatusCodes.Status400BadRequest, "No such cell",
                 $"Cell t={t}, p={p} is not in the confusion matrix; expected class numbers from 0 to {evaluation.Classes.Count - 1}.", back, "Back to the version");
-        var images = await line.SkillVersions().CellImagesAsync(evaluation, ti, pi, ct);
-        var failures = evaluation.Failures.ToDictionary(f => f.ImageId, StringComparer.Ordinal);
-        return PageResult.Of<CellPage, CellView>(new(details, evaluation.Classes[ti], evaluation.Classes[pi], images, failures));
+        var manifest = ti == pi ? await cache.ManifestAsync(line, evaluation.ManifestId, ct) : null;
+        if (ti == pi && manifest is null)
+            return Problem(ctx, StatusCodes.Status404NotFound, "No manifest", $"Manifest {Fmt.Id12(evaluation.ManifestId)} of this evaluation is not in the catalog.", back, "Back to the version");
+        var images = SkillVersions.CellImages(evaluation, ti, pi, manifest!);
+        return PageResult.Of<CellPage, CellView>(Cell(details, $"{evaluation.Classes[ti]} answered as {evaluation.Classes[pi]}", images, page,
+            $"{back}/cell?t={ti}&p={pi}&"));
+    }
+
+    private static CellView Cell(VersionDetails details, string title, IReadOnlyList<string> images, string? page, string link)
+    {
+        var n = int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var x) && x > 0 ? x : 1;
+        var failures = details.Evaluation!.Failures.ToDictionary(f => f.ImageId, StringComparer.Ordinal);
+        return new CellView(details, title, images.Count, [.. images.Skip((n - 1) * CellPageSize).Take(CellPageSize)], failures, n, images.Count > n * CellPageSize, link);
+    }
+
+    /// <summary>Every failure of a version, most confident first, a page at a time.</summary>
+    private static async Task<IResult> FailuresAsync(HttpContext ctx, string name, string version, string? page, LineServices line, CancellationToken ct)
+    {
+        var (details, missing) = await FindAsync(ctx, line, name, version, ct);
+        if (details is null) return missing!;
+        var back = $"/skills/{Uri.EscapeDataString(name)}/{version}";
+        if (details.Evaluation is not { } evaluation)
+            return Problem(ctx, StatusCodes.Status404NotFound, "No evaluation", $"{name} v{version} has no evaluation yet.", back, "Back to the version");
+        return PageResult.Of<CellPage, CellView>(Cell(details, $"All failures of {name} v{version}", [.. evaluation.Failures.Select(f => f.ImageId)], page, $"{back}/failures?"));
     }
 
     private static async Task<IResult> ReportAsync(HttpContext ctx, string name, string version, LineServices line, CancellationToken ct)
@@ -287,17 +315,17 @@ public static class DashboardEndpoints
         [.. manifests.GroupBy(m => m.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new DatasetSummary(g.Key, [.. g.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id, StringComparer.Ordinal)]))];
 
-    private static async Task<IResult> ManifestAsync(HttpContext ctx, string id, string? note, LineServices line, CancellationToken ct)
+    private static async Task<IResult> ManifestAsync(HttpContext ctx, string id, string? note, LineServices line, DashboardCache cache, CancellationToken ct)
     {
-        var store = line.DatasetStore;
-        var manifest = id.Length is >= 6 and <= 64 && id.All(char.IsAsciiHexDigitLower) ? await store.GetManifestAsync(id, ct) : null;
+        var manifest = id.Length is >= 6 and <= 64 && id.All(char.IsAsciiHexDigitLower) ? await cache.ManifestAsync(line, id, ct) : null;
         if (manifest is null)
             return Problem(ctx, StatusCodes.Status404NotFound, "No such manifest", $"There is no manifest '{id}'; expected a manifest id or a unique prefix of one (6 or more hex digits).", "/datasets", "All datasets");
-        var previous = await ManifestDiff.PreviousAsync(store, manifest, ct);
-        var siblings = (await store.ListManifestsAsync(ct)).Where(m => m.Name == manifest.Name).OrderBy(m => m.CreatedAt).ToList();
+        var siblings = (await cache.ManifestListAsync(line, ct)).Where(m => m.Name == manifest.Name).OrderBy(m => m.CreatedAt).ToList();
+        var previousInfo = siblings.Where(m => m.Id != manifest.Id && m.CreatedAt <= manifest.CreatedAt).LastOrDefault();
+        var previous = previousInfo is null ? null : await cache.ManifestAsync(line, previousInfo.Id, ct);
         var trained = (await line.SkillVersions().ListAsync(ct)).SelectMany(s => s.Versions).Where(v => v.Info.ManifestId == manifest.Id)
             .Select(v => new SkillRef(v.Info.Name, v.Info.Version)).ToList();
-        return PageResult.Of<ManifestPage, ManifestView>(new(manifest, ManifestDiff.Of(previous, manifest), siblings, IsAdmin(ctx), Blank(note), trained));
+        return PageResult.Of<ManifestPage, ManifestView>(new(manifest, cache.Diff(previous, manifest), siblings, IsAdmin(ctx), Blank(note), trained));
     }
 
     private static async Task<IResult> ExtractAsync(HttpContext ctx, string name, LineServices line, DashboardActions actions, CancellationToken ct)

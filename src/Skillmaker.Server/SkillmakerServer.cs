@@ -86,7 +86,7 @@ public static class SkillmakerServer
         var services = builder.Services;
         services.AddSingleton(options).AddSkillmaker(line, options.Crowd, await line.ImageLinksAsync(cancellationToken), options.Boxes);
         if (options.Jobs is not null) services.AddJobsDashboard();
-        services.AddSingleton<DashboardActions>();
+        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>();
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")

@@ -18,13 +18,4 @@ public sealed record ManifestDiff(string? PreviousId, IReadOnlyList<ManifestItem
                 .OrderBy(i => i.ImageId, StringComparer.Ordinal)
                 .Select(i => new MovedItem(i.ImageId, before[i.ImageId].Class, before[i.ImageId].Split, i.Class, i.Split))]);
     }
-
-    /// <summary>The manifest of the same name created just before <paramref name="current"/>, if any.</summary>
-    public static async Task<DatasetManifest?> PreviousAsync(IDatasetStore store, DatasetManifest current, CancellationToken cancellationToken)
-    {
-        var earlier = (await store.ListManifestsAsync(cancellationToken))
-            .Where(m => m.Name == current.Name && m.Id != current.Id && m.CreatedAt <= current.CreatedAt)
-            .OrderBy(m => m.CreatedAt).LastOrDefault();
-        return earlier is null ? null : await store.GetManifestAsync(earlier.Id, cancellationToken);
-    }
 }

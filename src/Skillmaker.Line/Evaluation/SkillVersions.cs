@@ -1,4 +1,5 @@
 using Skillmaker.Common;
+using Skillmaker.Datasets;
 using Skillmaker.Registry;
 using Skillmaker.Skills;
 using Skillmaker.Training;
@@ -65,8 +66,8 @@ public sealed class SkillVersions(TrainingEnvironment environment)
 
     /// <summary>The test images of one confusion-matrix cell: true class <paramref name="trueClass"/> answered as
     /// <paramref name="predicted"/>. Off the diagonal they are the failures; on it, the class's test items
-    /// of the evaluated manifest that are not failures.</summary>
-    public async Task<IReadOnlyList<string>> CellImagesAsync(EvaluationSummary evaluation, int trueClass, int predicted, CancellationToken cancellationToken)
+    /// of the evaluated <paramref name="manifest"/> that are not failures.</summary>
+    public static IReadOnlyList<string> CellImages(EvaluationSummary evaluation, int trueClass, int predicted, DatasetManifest manifest)
     {
         if (trueClass < 0 || trueClass >= evaluation.Classes.Count || predicted < 0 || predicted >= evaluation.Classes.Count)
             throw new InvalidSettingException(null, "cell", $"is outside the {evaluation.Classes.Count}×{evaluation.Classes.Count} confusion matrix");
@@ -74,10 +75,8 @@ public sealed class SkillVersions(TrainingEnvironment environment)
         var p = evaluation.Classes[predicted];
         if (trueClass != predicted)
             return [.. evaluation.Failures.Where(f => f.TrueClass == t && f.PredictedClass == p).Select(f => f.ImageId)];
-        var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken)
-            ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of this evaluation is not in {_env.Catalog.Location}.");
         var failed = evaluation.Failures.Select(f => f.ImageId).ToHashSet(StringComparer.Ordinal);
-        return [.. manifest.Items.Where(i => i.Split == Datasets.Split.Test && i.Class == t && !failed.Contains(i.ImageId)).Select(i => i.ImageId)];
+        return [.. manifest.Items.Where(i => i.Split == Split.Test && i.Class == t && !failed.Contains(i.ImageId)).Select(i => i.ImageId)];
     }
 
     public static VersionComparison Compare(VersionDetails a, VersionDetails b)

@@ -27,8 +27,12 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
         }
         if (f.Label is not null || f.LabelProvenance is not null || f.LabelStatus is not null)
         {
-            var label = new StringBuilder("EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND NOT EXISTS (SELECT 1 FROM label_retractions r WHERE r.label_id = l.id)");
-            if (f.Label is { } l) { label.Append(" AND l.label = @label"); args.Add("label", l); }
+            // With a label, the label index finds its images; without, each image is probed.
+            var label = new StringBuilder(f.Label is not null
+                ? "i.id IN (SELECT l.image_id FROM labels l WHERE l.label = @label"
+                : "EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id");
+            if (f.Label is { } l) args.Add("label", l);
+            label.Append(" AND NOT EXISTS (SELECT 1 FROM label_retractions r WHERE r.label_id = l.id)");
             if (f.LabelProvenance is { } p) { label.Append(" AND l.provenance = @provenance"); args.Add("provenance", p.ToWire()); }
             if (f.LabelStatus is { } s) { label.Append(" AND l.status = @status"); args.Add("status", SqlCatalog.StatusName(s)); }
             where.Add(label.Append(')').ToString());
@@ -40,14 +44,23 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
         }
         if (f.SetId is { } set)
         {
-            where.Add("EXISTS (SELECT 1 FROM image_fields s WHERE s.image_id IN (i.id, i.parent_id) AND s.field = 'set_id' AND s.value = @set)");
+            // The image's own set id, or its parent photo's (a crop's).
+            where.Add("""
+                i.id IN (SELECT s.image_id FROM image_fields s WHERE s.field = 'set_id' AND s.value = @set
+                         UNION SELECT c.id FROM images c WHERE c.parent_id IN (SELECT p.image_id FROM image_fields p WHERE p.field = 'set_id' AND p.value = @set))
+                """);
             args.Add("set", set);
         }
         if (f.TakenFrom is not null || f.TakenTo is not null)
         {
-            var taken = new StringBuilder("EXISTS (SELECT 1 FROM image_fields d WHERE d.image_id IN (i.id, i.parent_id) AND d.field = 'date_taken'");
-            if (f.TakenFrom is { } from) { taken.Append(" AND substr(d.value, 1, 10) >= @takenFrom"); args.Add("takenFrom", from); }
-            if (f.TakenTo is { } to) { taken.Append(" AND substr(d.value, 1, 10) <= @takenTo"); args.Add("takenTo", to); }
+            // Dates are ISO 8601 text: a day range is a text range on the (field, value) index.
+            var taken = new StringBuilder("i.id IN (SELECT d.image_id FROM image_fields d WHERE d.field = 'date_taken'");
+            if (f.TakenFrom is { } from) { taken.Append(" AND d.value >= @takenFrom"); args.Add("takenFrom", from); }
+            if (f.TakenTo is { } to)
+            {
+                taken.Append(" AND d.value < @takenBefore");
+                args.Add("takenBefore", DateOnly.ParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture).AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            }
             where.Add(taken.Append(')').ToString());
         }
         if (f.Detection is "unprocessed") where.Add("NOT EXISTS (SELECT 1 FROM detection_results d WHERE d.image_id = i.id)");

@@ -42,7 +42,10 @@ public sealed record VersionView(VersionDetails Details, IReadOnlyList<int> Othe
     public string Base => $"/skills/{Uri.EscapeDataString(Name)}/{Version.ToString(CultureInfo.InvariantCulture)}";
 }
 
-public sealed record CellView(VersionDetails Details, string TrueClass, string Predicted, IReadOnlyList<string> Images, IReadOnlyDictionary<string, Failure> Failures);
+/// <param name="Total">Images in the cell (or failures) in all; <paramref name="Images"/> is this page of them.</param>
+/// <param name="Link">The page's address up to its page number (ends in ? or &amp;).</param>
+public sealed record CellView(VersionDetails Details, string Title, int Total, IReadOnlyList<string> Images, IReadOnlyDictionary<string, Failure> Failures,
+    int Page, bool HasNext, string Link);
 
 public sealed record CompareView(string Skill, IReadOnlyList<int> Versions, VersionComparison Comparison);
 
