@@ -29,7 +29,7 @@ public static class DashboardAssets
         code.wrap { word-break:break-all; }
         ul.thumbs { list-style:none; padding:0; display:flex; flex-wrap:wrap; gap:.6rem; }
         ul.thumbs li { display:grid; gap:.2rem; width:170px; } ul.thumbs img { width:170px; height:128px; object-fit:contain; background:var(--bg); border-radius:6px; border:1px solid var(--line); }
-        ul.thumbs small { color:var(--fg); }
+        ul.thumbs small { color:var(--fg); overflow-wrap:anywhere; }
         ul.inline-list { list-style:none; padding:0; display:flex; flex-wrap:wrap; gap:.3rem .8rem; }
         .scroll { overflow-x:auto; }
         table.confusion td, table.confusion th { text-align:center; border:1px solid var(--line); padding:.25rem .5rem; }

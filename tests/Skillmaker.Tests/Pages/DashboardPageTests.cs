@@ -4,6 +4,7 @@ using Deque.AxeCore.Playwright;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
+using SkiaSharp;
 using Skillmaker.Host;
 using Skillmaker.Server;
 using Skillmaker.Tests.Support;
@@ -110,7 +111,8 @@ public sealed class DashboardPageTests(TrainingFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Dashboard_AdminExtractsAndPromotes_ExpertPageUpdatesLive()
     {
-        await using var server = await ServeAsync(fixture.Clone());
+        var root = fixture.Clone();
+        await using var server = await ServeAsync(root);
         var admin = await SignInAsync(server, "boss", UserRole.Admin);
         var expert = await SignInAsync(server, "ana", UserRole.Expert);
 
@@ -120,6 +122,18 @@ public sealed class DashboardPageTests(TrainingFixture fixture) : IAsyncLifetime
         await admin.Locator("#note").WaitForAsync();
         Assert.Contains("Nothing changed", await admin.Locator("#note").InnerTextAsync());
         Assert.Contains("first manifest of makes4", await admin.Locator("#diff").InnerTextAsync());
+
+        // A new photo of one of its classes arrives; extracting again shows it as the one item added.
+        var extra = Path.Combine(Path.GetDirectoryName(root)!, "extra", TrainingFixture.MakesClasses[0]);
+        Directory.CreateDirectory(extra);
+        using (var photo = SKBitmap.Decode(Directory.EnumerateFiles(Path.Combine(TestAssets.Cars, TrainingFixture.MakesClasses[0])).Order(StringComparer.Ordinal).First()))
+            await File.WriteAllBytesAsync(Path.Combine(extra, "again.jpg"), TestImages.Encode(photo, SKEncodedImageFormat.Jpeg, 71));
+        Assert.Equal(0, (await CliRunner.RunAsync(root, "ingest", Path.GetDirectoryName(extra)!, "--source", "extra", "--labels-from-folders")).ExitCode);
+        await admin.ClickAsync("#extract");
+        await Assertions.Expect(admin.Locator("#note")).ToContainTextAsync("Extracted manifest");
+        Assert.Equal("1 added", await admin.Locator("#added").InnerTextAsync());
+        Assert.Equal("0 removed", await admin.Locator("#removed").InnerTextAsync());
+        await AssertAccessibleAsync(admin);
 
         // The expert watches the version page while the admin promotes: the dry run first, then the gate.
         await expert.GotoAsync($"{server.Url}/skills/makes/2");
