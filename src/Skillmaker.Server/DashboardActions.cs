@@ -5,6 +5,7 @@ using Skillmaker.Host;
 using Skillmaker.Promotion;
 using Skillmaker.Registry;
 using Skillmaker.Server.Pages.Dashboard;
+using Skillmaker.Skills;
 
 namespace Skillmaker.Server;
 
@@ -39,39 +40,40 @@ public sealed class DashboardActions : IDisposable
         }
     }
 
-    /// <summary>What the gate would decide, from the evaluations already recorded (nothing is measured or
-    /// written), or why this version cannot be promoted at all.
-    /// TODO(gate rework): once <c>PromotionRequest.DryRun</c> exists, measure with
-    /// <c>PromotionService.PromoteAsync(request with { DryRun = true })</c> here instead.</summary>
-    public static async Task<PromoteView> DryRunAsync(LineServices line, VersionDetails candidate, CancellationToken cancellationToken)
+    /// <summary>Why <paramref name="candidate"/> cannot be promoted at all (already production), or null.</summary>
+    public static async Task<string?> NotACandidateAsync(LineServices line, VersionDetails candidate, CancellationToken cancellationToken)
+    {
+        var info = candidate.Info;
+        return await line.Registry.GetAliasAsync(info.Name, Aliases.Production, cancellationToken) == info.Version
+            ? $"{info.Name} v{info.Version} is already production; there is nothing to promote."
+            : null;
+    }
+
+    /// <summary>The gate's dry run: candidate and production measured now, decided, nothing recorded, moved or sent.</summary>
+    public async Task<PromoteView> DryRunAsync(LineServices line, VersionDetails candidate, string who, CancellationToken cancellationToken)
     {
         var info = candidate.Info;
         var production = await line.Registry.GetAliasAsync(info.Name, Aliases.Production, cancellationToken);
-        if (production == info.Version)
-            return new PromoteView(candidate, production, null, null, $"{info.Name} v{info.Version} is already production; there is nothing to promote.");
-        if (candidate.Evaluation is not { } evaluation)
-            return new PromoteView(candidate, production, null, null, $"{info.Name} v{info.Version} has no evaluation; run `skillmaker eval {info.Name}@{info.Version}` first.");
-        EvaluationSummary? productionEvaluation = null;
-        if (production is { } p)
-            productionEvaluation = await line.Registry.GetEvaluationAsync(info.Name, p, evaluation.ManifestId, null, cancellationToken);
-        GateDecision? expected = null;
-        if (production is null || productionEvaluation is not null)
+        if (await NotACandidateAsync(line, candidate, cancellationToken) is { } problem)
+            return new PromoteView(candidate, production, null, null, problem);
+        try
         {
-            try
-            {
-                expected = PromotionGate.Decide(evaluation, productionEvaluation, info.Gate);
-            }
-            catch (SkillmakerException)
-            {
-                expected = null;
-            }
+            var result = await GateAsync(line, new PromotionRequest(new SkillRef(info.Name, info.Version), who, DryRun: true), cancellationToken);
+            return new PromoteView(candidate, production, result.ProductionEvaluation, result.Decision, null);
         }
-        return new PromoteView(candidate, production, productionEvaluation, expected, null);
+        catch (SkillmakerException ex)
+        {
+            return new PromoteView(candidate, production, null, null, ex.Message);
+        }
     }
 
     /// <summary>Runs the promotion: the gate measures candidate and production again on this machine and
     /// moves the alias only when it passes (or is forced with a reason), with its notifications.</summary>
-    public async Task<PromotionResult> PromoteAsync(LineServices line, PromotionRequest request, CancellationToken cancellationToken)
+    public Task<PromotionResult> PromoteAsync(LineServices line, PromotionRequest request, CancellationToken cancellationToken) =>
+        GateAsync(line, request with { DryRun = false }, cancellationToken);
+
+    /// <summary>The one call of the promotion service, dry run or not, one at a time.</summary>
+    private async Task<PromotionResult> GateAsync(LineServices line, PromotionRequest request, CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try

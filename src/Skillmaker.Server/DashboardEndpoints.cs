@@ -281,11 +281,11 @@ public static class DashboardEndpoints
 
     // Promotion: the gate's dry run first, then the promotion.
 
-    private static async Task<IResult> PromoteCheckAsync(HttpContext ctx, string name, string version, LineServices line, CancellationToken ct)
+    private static async Task<IResult> PromoteCheckAsync(HttpContext ctx, string name, string version, LineServices line, DashboardActions actions, CancellationToken ct)
     {
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
-        return PageResult.Of<PromotePage, PromoteView>(await DashboardActions.DryRunAsync(line, details, ct));
+        return PageResult.Of<PromotePage, PromoteView>(await actions.DryRunAsync(line, details, ctx.User.Identity!.Name!, ct));
     }
 
     private static async Task<IResult> PromoteAsync(HttpContext ctx, string name, string version, [FromForm] string? reason, [FromForm] string? force,
@@ -294,8 +294,7 @@ public static class DashboardEndpoints
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
         var back = $"/skills/{Uri.EscapeDataString(name)}/{version}";
-        var dry = await DashboardActions.DryRunAsync(line, details, ct);
-        if (dry.Problem is { } problem)
+        if (await DashboardActions.NotACandidateAsync(line, details, ct) is { } problem)
             return Problem(ctx, StatusCodes.Status409Conflict, "Not promoted", problem, back, "Back to the version");
         try
         {

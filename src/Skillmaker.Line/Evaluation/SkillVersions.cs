@@ -19,7 +19,7 @@ public sealed record VersionDetails(SkillPackageInfo Info, EvaluationSummary? Ev
     IReadOnlyDictionary<string, int> Aliases, string? ReportPath);
 
 /// <summary>One class of two versions side by side.</summary>
-public sealed record ClassDelta(string Class, ClassMetrics? A, ClassMetrics? B)
+public sealed record VersionClassDelta(string Class, ClassMetrics? A, ClassMetrics? B)
 {
     public double? F1Delta => A is not null && B is not null ? B.F1 - A.F1 : null;
 }
@@ -28,7 +28,7 @@ public sealed record ClassDelta(string Class, ClassMetrics? A, ClassMetrics? B)
 public sealed record ChangedAnswer(string ImageId, string TrueClass, string? AnswerA, string? AnswerB);
 
 /// <summary>Two evaluations side by side. <see cref="Changed"/> is known only when both ran on one manifest.</summary>
-public sealed record VersionComparison(VersionDetails A, VersionDetails B, IReadOnlyList<ClassDelta> Classes, IReadOnlyList<ChangedAnswer>? Changed);
+public sealed record VersionComparison(VersionDetails A, VersionDetails B, IReadOnlyList<VersionClassDelta> Classes, IReadOnlyList<ChangedAnswer>? Changed);
 
 /// <summary>The read side of the skills dashboard: lists skills and versions and compares evaluations.
 /// Reads packages (skill.json, evaluation.json), the registry and the gate records; loads no model.</summary>
@@ -84,7 +84,7 @@ public sealed class SkillVersions(TrainingEnvironment environment)
         var ea = a.Evaluation;
         var eb = b.Evaluation;
         var classes = (ea?.Classes ?? []).Concat(eb?.Classes ?? []).Distinct(StringComparer.Ordinal).ToList();
-        var deltas = classes.Select(c => new ClassDelta(c, ea?.PerClass.FirstOrDefault(m => m.Class == c), eb?.PerClass.FirstOrDefault(m => m.Class == c))).ToList();
+        var deltas = classes.Select(c => new VersionClassDelta(c, ea?.PerClass.FirstOrDefault(m => m.Class == c), eb?.PerClass.FirstOrDefault(m => m.Class == c))).ToList();
         IReadOnlyList<ChangedAnswer>? changed = null;
         if (ea is not null && eb is not null && ea.ManifestId == eb.ManifestId)
         {
