@@ -4,6 +4,7 @@ using Skillmaker.Bench;
 var benchmarks = new SortedDictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.Ordinal)
 {
     ["augment"] = ("Seeded augmentation pipeline versus bare SkiaSharp decode", AugmentBenchmark.RunAsync),
+    ["dashboard"] = ("Dashboard page render p50/p95 on 100,000 synthetic images and 50 skill versions", DashboardBenchmark.RunAsync),
     ["crowd"] = ("Crowd queue: next task, answer and consolidate at scale", CrowdBenchmark.RunAsync),
     ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
     ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),

@@ -86,6 +86,7 @@ public static class SkillmakerServer
         var services = builder.Services;
         services.AddSingleton(options).AddSkillmaker(line, options.Crowd, await line.ImageLinksAsync(cancellationToken), options.Boxes);
         if (options.Jobs is not null) services.AddJobsDashboard();
+        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>();
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")
@@ -161,6 +162,8 @@ public static class SkillmakerServer
         app.MapCrowd();
         app.MapReview();
         app.MapAdmin();
+        app.MapDashboard();
+        app.MapDashboardAssets();
         app.MapOpenApi("/openapi/{documentName}.json");
         if (options.Inference is not null) app.MapInference();
         if (options.Jobs is { } jobs) app.MapJobsDashboard(jobs);

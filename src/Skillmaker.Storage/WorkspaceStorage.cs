@@ -48,6 +48,13 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No review store for the catalog at {catalog.Location}."),
     };
 
+    /// <summary>The dashboard's read-only catalog queries, on the catalog's database.</summary>
+    public static ICatalogBrowser CatalogBrowser(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlCatalogBrowser(sql),
+        _ => throw new SkillmakerException($"No catalog browser for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The alias registry that lives beside the given catalog.</summary>
     public static Registry.IAliasRegistry AliasRegistry(ICatalog catalog) => catalog switch
     {

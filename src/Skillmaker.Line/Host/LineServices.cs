@@ -81,6 +81,7 @@ public sealed class LineServices : IAsyncDisposable
     public IApiKeyStore ApiKeyStore => WorkspaceStorage.ApiKeyStore(Catalog);
     public IDetectionStore DetectionStore => WorkspaceStorage.OpenDetectionStore(Catalog);
     public ICrawlStateStore CrawlState => WorkspaceStorage.OpenCrawlStateStore(Catalog);
+    public ICatalogBrowser CatalogBrowser => WorkspaceStorage.CatalogBrowser(Catalog);
 
     /// <summary>True when several machines share the catalog (PostgreSQL): packages then go through the
     /// skill index and the blob store.</summary>
@@ -152,6 +153,8 @@ public sealed class LineServices : IAsyncDisposable
     public EvaluationService Evaluation() => new(Training);
 
     public PromotionService Promotion() => new(Training);
+
+    public SkillVersions SkillVersions() => new(Training);
 
     public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>());
 

@@ -16,5 +16,6 @@ internal static class SqlSchema
         SourcesSchema.Module(sql),
         JobsSchema.Module,
         SkillIndexSchema.Module,
+        DashboardSchema.Module,
     ];
 }

@@ -1,0 +1,14 @@
+namespace Skillmaker.Storage;
+
+/// <summary>Indexes for the dashboard's catalog filters and image page (see <see cref="SqlCatalogBrowser"/>):
+/// a set id or a label is found from its value, not by probing every image.</summary>
+internal static class DashboardSchema
+{
+    public static readonly SchemaModule Module = new("dashboard",
+    [
+        new(1, "indexes for browsing the catalog by set id, date and label", """
+            CREATE INDEX ix_image_fields_value ON image_fields(field, value, image_id);
+            CREATE INDEX ix_labels_label ON labels(label, image_id);
+            """),
+    ]);
+}
