@@ -169,6 +169,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var headWatch = Stopwatch.StartNew();
         var weights = manifest.ClassWeights is { } w ? rowLabels.Select(l => (float)w[classes[l]]).ToList() : null;
         var trained = HeadFactory.Train(config.Network.Head, new HeadTrainingData(vectors[..trainRows], rowLabels, classes.Count, weights), unchecked((int)seed) & int.MaxValue);
+        var openSet = FitOpenSet(config.Serving, vectors[..trainRows], rowLabels, classes.Count, copies, vectors[trainRows..]);
         var headSeconds = headWatch.Elapsed.TotalSeconds;
         progress?.Report(new TrainingProgress(skill.Name, "head", 1, 1));
         cancellationToken.ThrowIfCancellationRequested();
@@ -178,6 +179,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var dir = reservation.TemporaryDirectory;
         // Files go into a private temporary folder; the rename in Commit is the atomic step.
         await File.WriteAllBytesAsync(Path.Combine(dir, trained.FileName), trained.File, cancellationToken);
+        if (openSet is not null) await File.WriteAllBytesAsync(Path.Combine(dir, openSet.Value.Info.File), openSet.Value.File, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(dir, SkillPackageInfo.ConfigFileName), skill.EffectiveJson, cancellationToken);
         var info = new SkillPackageInfo
         {
@@ -206,6 +208,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Runtime = prepared.Profile with { Threads = prepared.Threads },
             Gate = config.Gate,
             Serving = config.Serving,
+            OpenSet = openSet?.Info,
             Notify = config.Notify is { } n ? JsonSerializer.SerializeToElement(n, SkillJson.Options) : null,
         };
         await WriteInfoAsync(dir, info, cancellationToken);
@@ -347,6 +350,54 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         if (errors.Count == 0) return prepared;
         foreach (var p in prepared) p.Dispose();
         throw new SkillmakerException($"{errors.Count} of {skills.Count} skill configs cannot be trained; nothing was trained:\n  " + string.Join("\n  ", errors));
+    }
+
+    /// <summary>Open-set defaults, chosen with bench <c>openset</c> (leave-classes-out on the car classes).</summary>
+    internal const int OpenSetK = 5;
+    internal const double OpenSetShrinkage = 0.8;
+    internal const bool OpenSetRoot = false;
+    /// <summary>Fewest test images to calibrate on; with fewer, the threshold is cross-fitted on the training images.</summary>
+    internal const int OpenSetMinTestImages = 20;
+
+    /// <summary>The out-of-distribution scorer fitted on every training row, with its threshold set so that
+    /// <see cref="ServingSpec.Coverage"/> of held-out known-class images is answered: the test split's
+    /// images (held out from the head and the scorer), or, with fewer than <see cref="OpenSetMinTestImages"/>,
+    /// the training images by cross-fitting (which is conservative for mahalanobis: a scorer fitted on
+    /// fewer rows sees larger distances). Null when the config says <c>openSet: none</c>.</summary>
+    internal static (OpenSetInfo Info, byte[] File)? FitOpenSet(ServingSpec serving, IReadOnlyList<float[]> trainRows, IReadOnlyList<int> labels, int classes, int copies, IReadOnlyList<float[]> test)
+    {
+        if (serving.OpenSet == "none") return null;
+        var method = serving.OpenSet;
+        // Rows come image by image: the original, then its copies (see TrainingRows).
+        var groups = Enumerable.Range(0, trainRows.Count).Select(i => i / (copies + 1)).ToList();
+        var originals = Enumerable.Range(0, trainRows.Count).Select(i => i % (copies + 1) == 0).ToList();
+        var scorer = OpenSetScorer.Fit(method, trainRows, labels, classes, OpenSetK, OpenSetShrinkage, OpenSetRoot);
+        var testScores = test.Count > 0 ? scorer.Score(test) : [];
+        float threshold;
+        string how;
+        if (testScores.Length >= OpenSetMinTestImages)
+            (threshold, how) = (OpenSetScorer.Threshold(testScores, serving.Coverage), $"the {testScores.Length} test-split images");
+        else
+        {
+            var c = OpenSetScorer.Calibrate(method, trainRows, labels, classes, groups, originals, serving.Coverage, OpenSetK, OpenSetShrinkage, OpenSetRoot);
+            (threshold, how) = (c.Threshold, $"{c.Folds}-fold cross-fitting on {c.HeldOutImages} training images");
+        }
+        var file = scorer.Serialize();
+        var parameters = method == "knn"
+            ? JsonSerializer.SerializeToElement(new { k = OpenSetK, root = OpenSetRoot }, SkillJson.Options)
+            : JsonSerializer.SerializeToElement(new { shrinkage = OpenSetShrinkage, root = OpenSetRoot }, SkillJson.Options);
+        return (new OpenSetInfo
+        {
+            Method = method,
+            File = OpenSetScorer.FileName,
+            Sha256 = Sha256Hex.Of(file),
+            Params = parameters,
+            Coverage = serving.Coverage,
+            Threshold = threshold,
+            Calibration = how,
+            TestCoverage = testScores.Length == 0 ? 0 : testScores.Count(s => s <= threshold) / (double)testScores.Length,
+            TestImages = testScores.Length,
+        }, file);
     }
 
     /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
