@@ -42,7 +42,7 @@ internal static class TrainBenchmark
             var manifest = (await env.Datasets.GetManifestAsync(cold.Package.ManifestId, CancellationToken.None))!;
             var (train, labels, test, testLabels) = await EmbeddingsAsync(env, skill, cold.Package, manifest);
             Console.WriteLine($"  head training on {train.Count} cached embeddings (one thread each), scored on {test.Count} held-out images:");
-            foreach (var (type, parameters) in new[] { ("logistic", "{}"), ("logistic", """{"trainer":"sdca"}"""), ("lightgbm", "{}"), ("knn", "{}"), ("linear-svm", "{}") })
+            foreach (var (type, parameters) in new[] { ("logistic", "{}"), ("logistic", """{"trainer":"sdca"}"""), ("lightgbm", "{}"), ("knn", "{}"), ("linear-svm", "{}"), ("naive-bayes", "{}"), ("naive-bayes", """{"varSmoothing":0.1}"""), ("naive-bayes", """{"varSmoothing":0.001}""") })
             {
                 var spec = new HeadSpec { Type = type, Params = JsonDocument.Parse(parameters).RootElement };
                 var watch = Stopwatch.StartNew();

@@ -105,9 +105,9 @@ public sealed record BackboneSpec
 /// <summary>The trained last layer: a type and its parameters (see docs/training.md per type).</summary>
 public sealed record HeadSpec
 {
-    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm"];
+    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm", "naive-bayes"];
 
-    /// <summary>logistic (default), lightgbm, knn or linear-svm.</summary>
+    /// <summary>logistic (default), lightgbm, knn, linear-svm or naive-bayes.</summary>
     public string Type { get; init; } = "logistic";
 
     /// <summary>Parameters of the head type; unknown names are errors. Default: the type's defaults.</summary>

@@ -183,7 +183,7 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
     {
         var root = fixture.Clone();
         var package = Path.Combine(root, ".skillmaker", "skills", "audi-variant", "1");
-        var head = Directory.GetFiles(package).Single(f => !f.EndsWith(".json", StringComparison.Ordinal) && !f.EndsWith(".pdf", StringComparison.Ordinal));
+        var head = Directory.GetFiles(package).Single(f => Path.GetFileName(f).StartsWith("head.", StringComparison.Ordinal));
         File.Delete(head);
 
         var error = await Assert.ThrowsAsync<SkillmakerException>(() => ServingFixture.StartAsync(root));

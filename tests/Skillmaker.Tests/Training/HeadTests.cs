@@ -20,6 +20,8 @@ public sealed class HeadTests(TrainingFixture fixture)
         { "lightgbm", """{ "iterations": 30 }""" },
         { "knn", "{}" },
         { "linear-svm", "{}" },
+        { "naive-bayes", "{}" },
+        { "naive-bayes", """{ "varSmoothing": 0.1, "priors": "uniform" }""" },
     };
 
     [Theory]

@@ -58,7 +58,7 @@ public sealed class TrainingInputTests : IDisposable
         var result = await TrainAsync(Network(head: """{ "type": "xgboost" }"""));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm", result.Error);
+        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm, naive-bayes", result.Error);
     }
 
     [Theory]
