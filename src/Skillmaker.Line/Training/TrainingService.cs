@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Skillmaker.Augmentation;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
+using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
 using Skillmaker.Reports;
@@ -146,7 +147,8 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         // 1. Embeddings: each training image and its augmented copies, and each test image as it is.
         var copies = config.Augmentations.CopiesPerImage;
         var steps = copies > 0 ? config.Augmentations.Steps ?? skill.Definition.Augmentations ?? AugmentationSteps.Defaults : [];
-        var (requests, rowLabels) = TrainingRows(train, classes, copies, steps);
+        var origins = await CropOriginsAsync(train, steps, cancellationToken);
+        var (requests, rowLabels) = TrainingRows(train, classes, copies, steps, origins);
         var trainRows = requests.Count;
         requests.AddRange(test.Select(t => new EmbeddingRequest(t.ImageId)));
         var embedderOptions = new EmbedderOptions
@@ -400,22 +402,47 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         }, file);
     }
 
-    /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
-    /// augmented copies, with the class index of each row.</summary>
-    internal static (List<EmbeddingRequest> Requests, List<int> Labels) TrainingRows(IReadOnlyList<ManifestItem> train, IReadOnlyList<string> classes, int copies, IReadOnlyList<AugmentationStep> steps)
+    /// <summary>Where each training crop was cut from, when a box step could grow it from its parent photo.</summary>
+    private async Task<IReadOnlyDictionary<string, CropOrigin>?> CropOriginsAsync(IReadOnlyList<ManifestItem> train, IReadOnlyList<AugmentationStep> steps, CancellationToken cancellationToken)
     {
-        var pasteDonors = steps.Any(s => s.Op == "copy-paste") && train.Count > 1;
+        if (_env.FindCropOrigin is not { } find || !steps.Any(s => s.Op == "box")) return null;
+        var origins = new Dictionary<string, CropOrigin>(StringComparer.Ordinal);
+        foreach (var item in train.Where(i => i.ParentId is not null))
+            if (await find(item.ImageId, cancellationToken) is { } origin) origins[item.ImageId] = origin;
+        return origins;
+    }
+
+    /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
+    /// augmented copies, with the class index of each row. A copy-paste donor is another training image
+    /// of the same class (fixed by position, so reruns agree): what it pastes cannot change the label.
+    /// A crop with a known origin (<paramref name="origins"/>) carries its parent photo for the box step.</summary>
+    internal static (List<EmbeddingRequest> Requests, List<int> Labels) TrainingRows(IReadOnlyList<ManifestItem> train, IReadOnlyList<string> classes, int copies, IReadOnlyList<AugmentationStep> steps,
+        IReadOnlyDictionary<string, CropOrigin>? origins = null)
+    {
+        var pasting = steps.Any(s => s.Op == "copy-paste");
+        var byClass = train.Select((item, i) => (item, i)).GroupBy(x => x.item.Class).ToDictionary(g => g.Key, g => g.Select(x => x.i).ToList());
         var requests = new List<EmbeddingRequest>();
         var labels = new List<int>();
         for (var i = 0; i < train.Count; i++)
+        {
+            var origin = origins?.GetValueOrDefault(train[i].ImageId);
+            var sameClass = byClass[train[i].Class];
+            var position = sameClass.IndexOf(i);
             for (var copy = 0; copy <= copies; copy++)
             {
-                // A donor for copy-paste is another training image, fixed by position so reruns agree.
-                var donor = (i + copy) % train.Count;
-                if (donor == i) donor = (i + 1) % train.Count;
-                requests.Add(new EmbeddingRequest(train[i].ImageId, copy, copy > 0 && pasteDonors ? train[donor].ImageId : null));
+                string? donor = null;
+                if (copy > 0 && pasting && sameClass.Count > 1)
+                {
+                    var d = sameClass[(position + copy) % sameClass.Count];
+                    if (d == i) d = sameClass[(position + copy + 1) % sameClass.Count];
+                    donor = train[d].ImageId;
+                }
+                requests.Add(copy == 0 || origin is null
+                    ? new EmbeddingRequest(train[i].ImageId, copy, donor)
+                    : new EmbeddingRequest(train[i].ImageId, copy, donor, origin.ParentId, origin.Rect));
                 labels.Add(IndexOf(classes, train[i].Class));
             }
+        }
         return (requests, labels);
     }
 
