@@ -38,6 +38,9 @@ public sealed record SkillPackageInfo
     public required HeadInfo Head { get; init; }
     public required BackboneInfo Backbone { get; init; }
     public required PreprocessingSpec Preprocessing { get; init; }
+    /// <summary>Test-time augmentation: hflip (the embedding is the mean of the image's and its mirror
+    /// image's) or none (the default, also for packages from before it existed).</summary>
+    public string TestTime { get; init; } = "none";
     public required string ManifestId { get; init; }
     public required string Dataset { get; init; }
     /// <summary>Git commit of the code that trained it ("unknown" outside git).</summary>

@@ -70,6 +70,8 @@ public static partial class SkillConfigLoader
             errors.Add("network.backbone.output: required; name the output tensor that holds the embedding (e.g. features)");
         errors.AddRange(backbone.Preprocessing.Validate("network.backbone.preprocessing"));
         errors.AddRange(HeadParams.Validate(c.Network.Head, "network.head", out _));
+        if (c.Network.TestTime is not ("hflip" or "none"))
+            errors.Add($"network.testTime: '{c.Network.TestTime}' is not a test-time augmentation; allowed: hflip, none");
         if (c.Augmentations.CopiesPerImage is < 0 or > 50)
             errors.Add($"augmentations.copiesPerImage: {c.Augmentations.CopiesPerImage} is outside 0..50");
         if (c.Augmentations.Steps is { } steps)

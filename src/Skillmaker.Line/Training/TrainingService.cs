@@ -171,7 +171,16 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var headWatch = Stopwatch.StartNew();
         var weights = manifest.ClassWeights is { } w ? rowLabels.Select(l => (float)w[classes[l]]).ToList() : null;
         var trained = HeadFactory.Train(config.Network.Head, new HeadTrainingData(vectors[..trainRows], rowLabels, classes.Count, weights), unchecked((int)seed) & int.MaxValue);
-        var openSet = FitOpenSet(config.Serving, vectors[..trainRows], rowLabels, classes.Count, copies, vectors[trainRows..]);
+        var testVectors = vectors[trainRows..];
+        if (config.Network.TestTime == "hflip" && test.Count > 0)
+        {
+            // As served: the mean of each test image's embedding and its mirror image's (the mirror through the cache).
+            var mirror = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync,
+                embedderOptions with { AugmentationSteps = [new AugmentationStep { Op = "hflip", P = 1 }], Seed = 0 });
+            var (mirrored, _) = await mirror.EmbedAsync([.. test.Select(t => new EmbeddingRequest(t.ImageId, 1))], null, cancellationToken);
+            testVectors = [.. testVectors.Select((v, i) => v.Zip(mirrored[i], (a, b) => (a + b) / 2).ToArray())];
+        }
+        var openSet = FitOpenSet(config.Serving, vectors[..trainRows], rowLabels, classes.Count, copies, testVectors);
         var headSeconds = headWatch.Elapsed.TotalSeconds;
         progress?.Report(new TrainingProgress(skill.Name, "head", 1, 1));
         cancellationToken.ThrowIfCancellationRequested();
@@ -192,6 +201,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Head = new HeadInfo { Type = config.Network.Head.Type, File = trained.FileName, Sha256 = Sha256Hex.Of(trained.File), Params = HeadParams.Effective(config.Network.Head) },
             Backbone = new BackboneInfo { Path = skill.BackbonePath, Sha256 = prepared.BackboneSha256, Input = prepared.Backbone.InputName, Output = prepared.Backbone.OutputName, EmbeddingSize = prepared.Backbone.EmbeddingSize },
             Preprocessing = config.Network.Backbone.Preprocessing,
+            TestTime = config.Network.TestTime,
             ManifestId = manifest.Id,
             Dataset = manifest.Name,
             CodeVersion = BuildInfo.CodeVersion,

@@ -92,17 +92,46 @@ public sealed class SkillPredictor : IDisposable
             : new SkillScores(probabilities, null, null);
     }
 
-    /// <summary>The backbone's embedding of each image.</summary>
+    /// <summary>The embedding of each image as the head was evaluated on it: the backbone's, or with
+    /// test-time hflip the mean of the image's and its mirror image's (one backbone run for both).</summary>
     public float[][] Embeddings(IReadOnlyList<SKBitmap> images)
     {
         if (images.Count == 0) return [];
+        var flip = Package.Info.TestTime == "hflip";
+        var views = flip ? 2 : 1;
         var per = Backbone.Preprocessor.TensorLength;
-        var input = new float[images.Count * per];
-        if (images.Count == 1) Backbone.Preprocessor.Write(images[0], input);
-        else Parallel.For(0, images.Count, i => Backbone.Preprocessor.Write(images[i], input.AsSpan(i * per, per)));
-        var flat = Backbone.Run(input, images.Count);
+        var input = new float[images.Count * views * per];
+        void Write(int i)
+        {
+            Backbone.Preprocessor.Write(images[i], input.AsSpan(i * views * per, per));
+            if (!flip) return;
+            using var mirror = Mirror(images[i]);
+            Backbone.Preprocessor.Write(mirror, input.AsSpan((i * views + 1) * per, per));
+        }
+        if (images.Count == 1) Write(0);
+        else Parallel.For(0, images.Count, Write);
+        var flat = Backbone.Run(input, images.Count * views);
         var size = Backbone.EmbeddingSize;
-        return [.. Enumerable.Range(0, images.Count).Select(i => flat.AsSpan(i * size, size).ToArray())];
+        return [.. Enumerable.Range(0, images.Count).Select(i =>
+        {
+            var vector = flat.AsSpan(i * views * size, size).ToArray();
+            if (flip)
+            {
+                var mirrored = flat.AsSpan((i * views + 1) * size, size);
+                for (var j = 0; j < size; j++) vector[j] = (vector[j] + mirrored[j]) / 2;
+            }
+            return vector;
+        })];
+    }
+
+    private static SKBitmap Mirror(SKBitmap bitmap)
+    {
+        var result = new SKBitmap(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var canvas = new SKCanvas(result);
+        canvas.Scale(-1, 1, bitmap.Width / 2f, 0);
+        using var image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, 0, 0, SKSamplingOptions.Default);
+        return result;
     }
 
     /// <summary>The <paramref name="topK"/> most probable labels of <paramref name="probabilities"/>, most probable first.</summary>
