@@ -10,6 +10,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),
     ["gate"] = ("Promotion gate error rates: false refusals of identical retrains (real latency), smallest regression refused 95% of the time", GateBenchmark.RunAsync),
     ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
+    ["openset"] = ("Open-set rejection, leave-classes-out on the 13 car classes: AUROC and abstain rates per method", OpenSetBenchmark.RunAsync),
     ["train"] = ("Skill training cold versus warm embedding cache, every head, held-out quality", TrainBenchmark.RunAsync),
     ["serve"] = ("Inference API under wrk load on loopback: requests/s, p50/p99, errors; server p50 versus in-process", ServeBenchmark.RunAsync),
     ["workers"] = ("Ingest + detect of cars and scenes on 1 and 2 local worker processes (PostgreSQL job queue) versus one process", WorkersBenchmark.RunAsync),

@@ -38,6 +38,9 @@ public sealed record SkillPackageInfo
     public required HeadInfo Head { get; init; }
     public required BackboneInfo Backbone { get; init; }
     public required PreprocessingSpec Preprocessing { get; init; }
+    /// <summary>Test-time augmentation: hflip (the embedding is the mean of the image's and its mirror
+    /// image's) or none (the default, also for packages from before it existed).</summary>
+    public string TestTime { get; init; } = "none";
     public required string ManifestId { get; init; }
     public required string Dataset { get; init; }
     /// <summary>Git commit of the code that trained it ("unknown" outside git).</summary>
@@ -51,6 +54,9 @@ public sealed record SkillPackageInfo
     public required ProfileSpec Runtime { get; init; }
     public GateSettings Gate { get; init; } = new();
     public ServingSpec Serving { get; init; } = new();
+    /// <summary>The out-of-distribution scorer and its calibrated threshold; null when the config says
+    /// <c>serving.openSet: none</c> (or the package predates open-set rejection).</summary>
+    public OpenSetInfo? OpenSet { get; init; }
     /// <summary>The config's notify section as written (read by promote).</summary>
     public JsonElement? Notify { get; init; }
 }
@@ -63,6 +69,27 @@ public sealed record HeadInfo
     public required string Sha256 { get; init; }
     /// <summary>The parameters with defaults filled in.</summary>
     public required JsonElement Params { get; init; }
+}
+
+/// <summary>Open-set rejection recorded in a package: answer when <c>score ≤ Threshold</c>.</summary>
+public sealed record OpenSetInfo
+{
+    /// <summary>mahalanobis or knn.</summary>
+    public required string Method { get; init; }
+    /// <summary>File name inside the package.</summary>
+    public required string File { get; init; }
+    public required string Sha256 { get; init; }
+    /// <summary>The method's parameters (k, shrinkage, root).</summary>
+    public required JsonElement Params { get; init; }
+    /// <summary>The target share of known-class images answered (serving.coverage).</summary>
+    public required double Coverage { get; init; }
+    /// <summary>Scores above this are out-of-distribution.</summary>
+    public required float Threshold { get; init; }
+    /// <summary>How the threshold was set, e.g. "10-fold cross-fitting on 273 training images".</summary>
+    public required string Calibration { get; init; }
+    /// <summary>Share of the test split answered at the threshold (the coverage actually reached on held-out images).</summary>
+    public required double TestCoverage { get; init; }
+    public required int TestImages { get; init; }
 }
 
 public sealed record BackboneInfo

@@ -105,9 +105,9 @@ public sealed record BackboneSpec
 /// <summary>The trained last layer: a type and its parameters (see docs/training.md per type).</summary>
 public sealed record HeadSpec
 {
-    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm"];
+    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm", "naive-bayes"];
 
-    /// <summary>logistic (default), lightgbm, knn or linear-svm.</summary>
+    /// <summary>logistic (default), lightgbm, knn, linear-svm or naive-bayes.</summary>
     public string Type { get; init; } = "logistic";
 
     /// <summary>Parameters of the head type; unknown names are errors. Default: the type's defaults.</summary>
@@ -161,6 +161,15 @@ public sealed record ServingSpec
 
     /// <summary>Options returned per answer. Default 3.</summary>
     public int TopK { get; init; } = 3;
+
+    /// <summary>Open-set rejection: the share of known-class images the skill should answer, in (0, 1].
+    /// Training sets the out-of-distribution threshold so that this share of held-out images of the
+    /// skill's own classes (the test split) is answered; images further from the training data are abstained on as
+    /// out-of-distribution. 1 answers everything the softmax answers. Default 0.95.</summary>
+    public double Coverage { get; init; } = 0.95;
+
+    /// <summary>The out-of-distribution score: mahalanobis (default), knn, or none.</summary>
+    public string OpenSet { get; init; } = "mahalanobis";
 }
 
 /// <summary>Shared JSON settings for skill configs and packages: camelCase, kebab-case enums

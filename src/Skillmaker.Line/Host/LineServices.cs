@@ -138,7 +138,7 @@ public sealed class LineServices : IAsyncDisposable
 
     // Datasets, augmentation, training, evaluation, promotion
 
-    public AugmentPreviewService AugmentPreview() => new(DatasetStore, Blobs, Workspace.Config.Seed, Catalog.Location);
+    public AugmentPreviewService AugmentPreview() => new(DatasetStore, Blobs, Workspace.Config.Seed, Catalog.Location, DetectionStore.FindCropOriginAsync);
 
     public DatasetService Datasets() =>
         new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>());
@@ -261,6 +261,7 @@ public sealed class LineServices : IAsyncDisposable
             Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),
             Reports = new ReportBuilder(Catalog, Blobs.ReadAllBytesAsync, Time),
             Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate")),
+            FindCropOrigin = DetectionStore.FindCropOriginAsync,
             ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, Context.Environment, Time, [.. Context.AssetSearchStart]),
         };
     }

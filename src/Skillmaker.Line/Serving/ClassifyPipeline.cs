@@ -17,9 +17,18 @@ public sealed record StageAnswer
     public required string Label { get; init; }
     public required float Probability { get; init; }
     public required IReadOnlyList<LabelProbability> Options { get; init; }
-    /// <summary>True when the top probability is below the stage's threshold: use the options, and the
-    /// cascade did not go further.</summary>
+    /// <summary>True when the top probability is below the stage's threshold or the crop is
+    /// out-of-distribution (see <see cref="Reason"/>): use the options, and the cascade did not go further.</summary>
     public required bool Abstained { get; init; }
+    /// <summary>Why it abstained: <c>out-of-distribution</c> (the crop is further from the training data than
+    /// the skill's calibrated threshold: probably a class the skill does not know) or <c>low-confidence</c>
+    /// (top probability below the threshold); null when it answered.</summary>
+    public string? Reason { get; init; }
+    /// <summary>The out-of-distribution score (higher = less like the training data); null when the skill
+    /// version has no open-set scorer.</summary>
+    public float? Ood { get; init; }
+    /// <summary>The skill's calibrated threshold on <see cref="Ood"/> (scores above it abstain).</summary>
+    public float? OodThreshold { get; init; }
     public required int SkillVersion { get; init; }
     /// <summary>The code commit that trained this skill version.</summary>
     public required string CodeVersion { get; init; }
@@ -65,15 +74,18 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
         {
             var classifier = lease[stage.Skill];
             var started = Stopwatch.GetTimestamp();
-            var probabilities = classifier.Classify(crop);
+            var answer = classifier.Classify(crop);
+            var probabilities = answer.Options;
             var elapsed = Stopwatch.GetElapsedTime(started);
             var top = probabilities[0];
-            var abstained = top.Probability < (stage.Threshold ?? classifier.AbstainBelow);
+            var reason = answer.OutOfDistribution ? "out-of-distribution"
+                : top.Probability < (stage.Threshold ?? classifier.AbstainBelow) ? "low-confidence" : null;
+            var abstained = reason is not null;
             metrics.ObserveSkill(classifier.Skill, classifier.Version, elapsed, abstained);
             answers.Add(new StageAnswer
             {
                 Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK ?? classifier.TopK)],
-                Abstained = abstained, SkillVersion = classifier.Version, CodeVersion = classifier.CodeVersion,
+                Abstained = abstained, Reason = reason, Ood = answer.Ood, OodThreshold = answer.OodThreshold, SkillVersion = classifier.Version, CodeVersion = classifier.CodeVersion,
             });
             stage = abstained ? null : stage.Next.GetValueOrDefault(top.Label);
         }

@@ -13,8 +13,16 @@ public interface ISkillClassifier : IDisposable
     /// <summary>The skill's own abstain threshold and option count (its config's <c>serving</c> section).</summary>
     float AbstainBelow { get; }
     int TopK { get; }
-    /// <summary>Every label with its probability, best first.</summary>
-    IReadOnlyList<LabelProbability> Classify(SKBitmap crop);
+    /// <summary>Every label with its probability, best first, and the out-of-distribution score.</summary>
+    SkillAnswer Classify(SKBitmap crop);
+}
+
+/// <summary>One skill's answer on a crop: every label with its probability (best first) and the
+/// out-of-distribution score with the package's threshold (both null when the package has none).</summary>
+public sealed record SkillAnswer(IReadOnlyList<LabelProbability> Options, float? Ood, float? OodThreshold)
+{
+    /// <summary>True when the crop lies further from the training data than the threshold.</summary>
+    public bool OutOfDistribution => Ood > OodThreshold;
 }
 
 /// <summary>Loads a skill version. Throws a clear <see cref="Common.SkillmakerException"/> naming the
@@ -47,7 +55,11 @@ public sealed class PackageSkillLoader(Func<string, int, CancellationToken, Task
         public string CodeVersion => predictor.Package.Info.CodeVersion;
         public float AbstainBelow => (float)predictor.Package.Info.Serving.AbstainBelow;
         public int TopK => predictor.Package.Info.Serving.TopK;
-        public IReadOnlyList<LabelProbability> Classify(SKBitmap crop) => predictor.Predict(crop, predictor.Package.Labels.Count);
+        public SkillAnswer Classify(SKBitmap crop)
+        {
+            var scores = predictor.Score(crop);
+            return new SkillAnswer(predictor.Top(scores.Probabilities, predictor.Package.Labels.Count), scores.Ood, scores.OodThreshold);
+        }
         public void Dispose() => predictor.Dispose();
     }
 }

@@ -46,6 +46,10 @@ public sealed record NetworkSpec
 {
     public BackboneSpec Backbone { get; init; } = new();
     public HeadSpec Head { get; init; } = new();
+
+    /// <summary>Test-time augmentation when evaluating and serving: hflip (default: the embedding is the
+    /// mean of the image's and its mirror image's; twice the backbone work per image) or none.</summary>
+    public string TestTime { get; init; } = "hflip";
 }
 
 /// <summary>A config read from disk and checked: the definition resolved, the backbone located, the

@@ -70,6 +70,8 @@ public static partial class SkillConfigLoader
             errors.Add("network.backbone.output: required; name the output tensor that holds the embedding (e.g. features)");
         errors.AddRange(backbone.Preprocessing.Validate("network.backbone.preprocessing"));
         errors.AddRange(HeadParams.Validate(c.Network.Head, "network.head", out _));
+        if (c.Network.TestTime is not ("hflip" or "none"))
+            errors.Add($"network.testTime: '{c.Network.TestTime}' is not a test-time augmentation; allowed: hflip, none");
         if (c.Augmentations.CopiesPerImage is < 0 or > 50)
             errors.Add($"augmentations.copiesPerImage: {c.Augmentations.CopiesPerImage} is outside 0..50");
         if (c.Augmentations.Steps is { } steps)
@@ -90,6 +92,10 @@ public static partial class SkillConfigLoader
         if (c.Gate.MaxClassDrop is < 0 or > 1) errors.Add($"gate.maxClassDrop: {c.Gate.MaxClassDrop} is outside [0, 1] (a share of recall, e.g. 0.1 for 10 points; null for no per-class check)");
         if (c.Serving.AbstainBelow is < 0 or > 1) errors.Add($"serving.abstainBelow: {c.Serving.AbstainBelow} is outside [0, 1]");
         if (c.Serving.TopK is < 1 or > 100) errors.Add($"serving.topK: {c.Serving.TopK} is outside 1..100");
+        if (!(c.Serving.Coverage > 0 && c.Serving.Coverage <= 1))
+            errors.Add($"serving.coverage: {c.Serving.Coverage} is outside (0, 1]; it is the share of images of the skill's own classes to answer (e.g. 0.95; 1 turns open-set rejection off)");
+        if (c.Serving.OpenSet is not ("mahalanobis" or "knn" or "none"))
+            errors.Add($"serving.openSet: '{c.Serving.OpenSet}' is not an open-set method; allowed: mahalanobis, knn, none");
         if (c.Notify is { } n)
         {
             if (n.SlackWebhook is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))

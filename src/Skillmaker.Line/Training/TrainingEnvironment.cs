@@ -35,6 +35,10 @@ public sealed record TrainingEnvironment
     /// <summary>The gate decisions promotion recorded, which reports show.</summary>
     public required GateRecords Gates { get; init; }
 
+    /// <summary>Where a crop was cut from (its parent photo and rectangle), so the box augmentation can
+    /// grow it from the parent. Default null: crops are augmented on their own pixels.</summary>
+    public Func<string, CancellationToken, Task<Detection.CropOrigin?>>? FindCropOrigin { get; init; }
+
     /// <summary>Where embeddings missing from the cache are computed first (server mode: batch jobs on
     /// workers). Default null: here, by the trainer itself.</summary>
     public IEmbeddingOffload? Offload { get; init; }

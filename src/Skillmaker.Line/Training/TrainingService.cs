@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Skillmaker.Augmentation;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
+using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
 using Skillmaker.Reports;
@@ -146,7 +147,8 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         // 1. Embeddings: each training image and its augmented copies, and each test image as it is.
         var copies = config.Augmentations.CopiesPerImage;
         var steps = copies > 0 ? config.Augmentations.Steps ?? skill.Definition.Augmentations ?? AugmentationSteps.Defaults : [];
-        var (requests, rowLabels) = TrainingRows(train, classes, copies, steps);
+        var origins = await CropOriginsAsync(train, steps, cancellationToken);
+        var (requests, rowLabels) = TrainingRows(train, classes, copies, steps, origins);
         var trainRows = requests.Count;
         requests.AddRange(test.Select(t => new EmbeddingRequest(t.ImageId)));
         var embedderOptions = new EmbedderOptions
@@ -169,6 +171,16 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var headWatch = Stopwatch.StartNew();
         var weights = manifest.ClassWeights is { } w ? rowLabels.Select(l => (float)w[classes[l]]).ToList() : null;
         var trained = HeadFactory.Train(config.Network.Head, new HeadTrainingData(vectors[..trainRows], rowLabels, classes.Count, weights), unchecked((int)seed) & int.MaxValue);
+        var testVectors = vectors[trainRows..];
+        if (config.Network.TestTime == "hflip" && test.Count > 0)
+        {
+            // As served: the mean of each test image's embedding and its mirror image's (the mirror through the cache).
+            var mirror = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync,
+                embedderOptions with { AugmentationSteps = [new AugmentationStep { Op = "hflip", P = 1 }], Seed = 0 });
+            var (mirrored, _) = await mirror.EmbedAsync([.. test.Select(t => new EmbeddingRequest(t.ImageId, 1))], null, cancellationToken);
+            testVectors = [.. testVectors.Select((v, i) => v.Zip(mirrored[i], (a, b) => (a + b) / 2).ToArray())];
+        }
+        var openSet = FitOpenSet(config.Serving, vectors[..trainRows], rowLabels, classes.Count, copies, testVectors);
         var headSeconds = headWatch.Elapsed.TotalSeconds;
         progress?.Report(new TrainingProgress(skill.Name, "head", 1, 1));
         cancellationToken.ThrowIfCancellationRequested();
@@ -178,6 +190,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         var dir = reservation.TemporaryDirectory;
         // Files go into a private temporary folder; the rename in Commit is the atomic step.
         await File.WriteAllBytesAsync(Path.Combine(dir, trained.FileName), trained.File, cancellationToken);
+        if (openSet is not null) await File.WriteAllBytesAsync(Path.Combine(dir, openSet.Value.Info.File), openSet.Value.File, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(dir, SkillPackageInfo.ConfigFileName), skill.EffectiveJson, cancellationToken);
         var info = new SkillPackageInfo
         {
@@ -188,6 +201,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Head = new HeadInfo { Type = config.Network.Head.Type, File = trained.FileName, Sha256 = Sha256Hex.Of(trained.File), Params = HeadParams.Effective(config.Network.Head) },
             Backbone = new BackboneInfo { Path = skill.BackbonePath, Sha256 = prepared.BackboneSha256, Input = prepared.Backbone.InputName, Output = prepared.Backbone.OutputName, EmbeddingSize = prepared.Backbone.EmbeddingSize },
             Preprocessing = config.Network.Backbone.Preprocessing,
+            TestTime = config.Network.TestTime,
             ManifestId = manifest.Id,
             Dataset = manifest.Name,
             CodeVersion = BuildInfo.CodeVersion,
@@ -206,6 +220,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Runtime = prepared.Profile with { Threads = prepared.Threads },
             Gate = config.Gate,
             Serving = config.Serving,
+            OpenSet = openSet?.Info,
             Notify = config.Notify is { } n ? JsonSerializer.SerializeToElement(n, SkillJson.Options) : null,
         };
         await WriteInfoAsync(dir, info, cancellationToken);
@@ -349,22 +364,95 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         throw new SkillmakerException($"{errors.Count} of {skills.Count} skill configs cannot be trained; nothing was trained:\n  " + string.Join("\n  ", errors));
     }
 
-    /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
-    /// augmented copies, with the class index of each row.</summary>
-    internal static (List<EmbeddingRequest> Requests, List<int> Labels) TrainingRows(IReadOnlyList<ManifestItem> train, IReadOnlyList<string> classes, int copies, IReadOnlyList<AugmentationStep> steps)
+    /// <summary>Open-set defaults, chosen with bench <c>openset</c> (leave-classes-out on the car classes).</summary>
+    internal const int OpenSetK = 5;
+    internal const double OpenSetShrinkage = 0.8;
+    internal const bool OpenSetRoot = false;
+    /// <summary>Fewest test images to calibrate on; with fewer, the threshold is cross-fitted on the training images.</summary>
+    internal const int OpenSetMinTestImages = 20;
+
+    /// <summary>The out-of-distribution scorer fitted on every training row, with its threshold set so that
+    /// <see cref="ServingSpec.Coverage"/> of held-out known-class images is answered: the test split's
+    /// images (held out from the head and the scorer), or, with fewer than <see cref="OpenSetMinTestImages"/>,
+    /// the training images by cross-fitting (which is conservative for mahalanobis: a scorer fitted on
+    /// fewer rows sees larger distances). Null when the config says <c>openSet: none</c>.</summary>
+    internal static (OpenSetInfo Info, byte[] File)? FitOpenSet(ServingSpec serving, IReadOnlyList<float[]> trainRows, IReadOnlyList<int> labels, int classes, int copies, IReadOnlyList<float[]> test)
     {
-        var pasteDonors = steps.Any(s => s.Op == "copy-paste") && train.Count > 1;
+        if (serving.OpenSet == "none") return null;
+        var method = serving.OpenSet;
+        // Rows come image by image: the original, then its copies (see TrainingRows).
+        var groups = Enumerable.Range(0, trainRows.Count).Select(i => i / (copies + 1)).ToList();
+        var originals = Enumerable.Range(0, trainRows.Count).Select(i => i % (copies + 1) == 0).ToList();
+        var scorer = OpenSetScorer.Fit(method, trainRows, labels, classes, OpenSetK, OpenSetShrinkage, OpenSetRoot);
+        var testScores = test.Count > 0 ? scorer.Score(test) : [];
+        float threshold;
+        string how;
+        if (testScores.Length >= OpenSetMinTestImages)
+            (threshold, how) = (OpenSetScorer.Threshold(testScores, serving.Coverage), $"the {testScores.Length} test-split images");
+        else
+        {
+            var c = OpenSetScorer.Calibrate(method, trainRows, labels, classes, groups, originals, serving.Coverage, OpenSetK, OpenSetShrinkage, OpenSetRoot);
+            (threshold, how) = (c.Threshold, $"{c.Folds}-fold cross-fitting on {c.HeldOutImages} training images");
+        }
+        var file = scorer.Serialize();
+        var parameters = method == "knn"
+            ? JsonSerializer.SerializeToElement(new { k = OpenSetK, root = OpenSetRoot }, SkillJson.Options)
+            : JsonSerializer.SerializeToElement(new { shrinkage = OpenSetShrinkage, root = OpenSetRoot }, SkillJson.Options);
+        return (new OpenSetInfo
+        {
+            Method = method,
+            File = OpenSetScorer.FileName,
+            Sha256 = Sha256Hex.Of(file),
+            Params = parameters,
+            Coverage = serving.Coverage,
+            Threshold = threshold,
+            Calibration = how,
+            TestCoverage = testScores.Length == 0 ? 0 : testScores.Count(s => s <= threshold) / (double)testScores.Length,
+            TestImages = testScores.Length,
+        }, file);
+    }
+
+    /// <summary>Where each training crop was cut from, when a box step could grow it from its parent photo.</summary>
+    private async Task<IReadOnlyDictionary<string, CropOrigin>?> CropOriginsAsync(IReadOnlyList<ManifestItem> train, IReadOnlyList<AugmentationStep> steps, CancellationToken cancellationToken)
+    {
+        if (_env.FindCropOrigin is not { } find || !steps.Any(s => s.Op == "box")) return null;
+        var origins = new Dictionary<string, CropOrigin>(StringComparer.Ordinal);
+        foreach (var item in train.Where(i => i.ParentId is not null))
+            if (await find(item.ImageId, cancellationToken) is { } origin) origins[item.ImageId] = origin;
+        return origins;
+    }
+
+    /// <summary>The embeddings a head trains on: each training image (in id order) as it is, then its
+    /// augmented copies, with the class index of each row. A copy-paste donor is another training image
+    /// of the same class (fixed by position, so reruns agree): what it pastes cannot change the label.
+    /// A crop with a known origin (<paramref name="origins"/>) carries its parent photo for the box step.</summary>
+    internal static (List<EmbeddingRequest> Requests, List<int> Labels) TrainingRows(IReadOnlyList<ManifestItem> train, IReadOnlyList<string> classes, int copies, IReadOnlyList<AugmentationStep> steps,
+        IReadOnlyDictionary<string, CropOrigin>? origins = null)
+    {
+        var pasting = steps.Any(s => s.Op == "copy-paste");
+        var byClass = train.Select((item, i) => (item, i)).GroupBy(x => x.item.Class).ToDictionary(g => g.Key, g => g.Select(x => x.i).ToList());
         var requests = new List<EmbeddingRequest>();
         var labels = new List<int>();
         for (var i = 0; i < train.Count; i++)
+        {
+            var origin = origins?.GetValueOrDefault(train[i].ImageId);
+            var sameClass = byClass[train[i].Class];
+            var position = sameClass.IndexOf(i);
             for (var copy = 0; copy <= copies; copy++)
             {
-                // A donor for copy-paste is another training image, fixed by position so reruns agree.
-                var donor = (i + copy) % train.Count;
-                if (donor == i) donor = (i + 1) % train.Count;
-                requests.Add(new EmbeddingRequest(train[i].ImageId, copy, copy > 0 && pasteDonors ? train[donor].ImageId : null));
+                string? donor = null;
+                if (copy > 0 && pasting && sameClass.Count > 1)
+                {
+                    var d = sameClass[(position + copy) % sameClass.Count];
+                    if (d == i) d = sameClass[(position + copy + 1) % sameClass.Count];
+                    donor = train[d].ImageId;
+                }
+                requests.Add(copy == 0 || origin is null
+                    ? new EmbeddingRequest(train[i].ImageId, copy, donor)
+                    : new EmbeddingRequest(train[i].ImageId, copy, donor, origin.ParentId, origin.Rect));
                 labels.Add(IndexOf(classes, train[i].Class));
             }
+        }
         return (requests, labels);
     }
 

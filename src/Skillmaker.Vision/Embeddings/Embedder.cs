@@ -12,8 +12,10 @@ using Skillmaker.Vision.Imaging;
 namespace Skillmaker.Vision.Embeddings;
 
 /// <summary>One embedding to produce: an image as it is (copy 0) or its augmented copy number
-/// <see cref="Copy"/>, optionally pasting a patch of <see cref="DonorId"/> (copy-paste step).</summary>
-public sealed record EmbeddingRequest(string ImageId, int Copy = 0, string? DonorId = null);
+/// <see cref="Copy"/>, optionally pasting a patch of <see cref="DonorId"/> (copy-paste step). For a crop,
+/// <see cref="ParentId"/> and <see cref="ParentRect"/> (the rectangle it was cut from, in the parent's
+/// oriented pixels) let the box step grow past the crop's edges.</summary>
+public sealed record EmbeddingRequest(string ImageId, int Copy = 0, string? DonorId = null, string? ParentId = null, global::Skillmaker.Detection.PixelRect? ParentRect = null);
 
 /// <summary>What one embedding pass did. <see cref="BackboneRuns"/> is 0 when everything came from
 /// the cache (or from a concurrent run in this process).</summary>
@@ -50,8 +52,10 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
     {
         if (request.Copy == 0) return new(request.ImageId, backboneSha256, backbone.Preprocessor.Spec.Hash(), "");
         if (_augmenter is null) throw new InvalidOperationException("augmented copies were requested without augmentation steps");
+        // A parent changes the pixels the box step makes, so it is part of the key (absent: the key as before).
+        var parent = request.ParentId is { } p && request.ParentRect is { } r ? string.Create(CultureInfo.InvariantCulture, $"|parent {p} {r.X},{r.Y},{r.Width},{r.Height}") : "";
         var variant = Sha256Hex.Of(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"augment-v1|{_augmentationId}|{options.Seed}|{request.Copy}|{request.DonorId}")))[..24];
+            $"augment-v1|{_augmentationId}|{options.Seed}|{request.Copy}|{request.DonorId}{parent}")))[..24];
         return new(request.ImageId, backboneSha256, backbone.Preprocessor.Spec.Hash(), variant);
     }
 
@@ -168,7 +172,9 @@ public sealed class Embedder(Backbone backbone, string backboneSha256, Embedding
                         else
                         {
                             using var donor = request.DonorId is { } d ? ImageDecoding.DecodeOriented(await readImage(d, ct), $"image {d}") : null;
-                            using var copy = _augmenter!.Apply(new AugmentSource(bitmap), options.Seed, request.ImageId, request.Copy, donor);
+                            using var parent = request.ParentId is { } pid && request.ParentRect is not null ? ImageDecoding.DecodeOriented(await readImage(pid, ct), $"image {pid}") : null;
+                            var box = request.ParentRect is { } pr ? new SkiaSharp.SKRectI(pr.X, pr.Y, pr.X + pr.Width, pr.Y + pr.Height) : (SkiaSharp.SKRectI?)null;
+                            using var copy = _augmenter!.Apply(new AugmentSource(bitmap, parent, parent is null ? null : box), options.Seed, request.ImageId, request.Copy, donor);
                             backbone.Preprocessor.Write(copy, tensor.AsSpan(0, per));
                         }
                         await channel.Writer.WriteAsync((group, tensor), ct);

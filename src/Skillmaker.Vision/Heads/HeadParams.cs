@@ -43,6 +43,15 @@ public sealed record KnnParams
     public string Weighting { get; init; } = "similarity";
 }
 
+/// <summary>Gaussian naive Bayes: per-class mean and variance of each embedding dimension.</summary>
+public sealed record NaiveBayesParams
+{
+    /// <summary>Added to every variance, as a share of the largest dimension variance. Default 0.01.</summary>
+    public double VarSmoothing { get; init; } = 0.01;
+    /// <summary>empirical (default: class shares of the training rows) or uniform.</summary>
+    public string Priors { get; init; } = "empirical";
+}
+
 /// <summary>One-versus-all linear SVMs (ML.NET LinearSvm, Pegasos) on standardised embeddings, with
 /// Platt-calibrated, normalised scores as probabilities.</summary>
 public sealed record LinearSvmParams
@@ -74,6 +83,7 @@ public static class HeadParams
             "lightgbm" => typeof(LightGbmParams),
             "knn" => typeof(KnnParams),
             "linear-svm" => typeof(LinearSvmParams),
+            "naive-bayes" => typeof(NaiveBayesParams),
             _ => null,
         };
         if (type is null)
@@ -110,6 +120,10 @@ public static class HeadParams
             case KnnParams k:
                 if (k.K is < 1 or > 1000) errors.Add($"{f}.k: {k.K} is outside 1..1000");
                 if (k.Weighting is not ("similarity" or "uniform")) errors.Add($"{f}.weighting: '{k.Weighting}' is not a weighting; allowed: similarity, uniform");
+                break;
+            case NaiveBayesParams b:
+                if (!(b.VarSmoothing > 0 && b.VarSmoothing <= 10)) errors.Add($"{f}.varSmoothing: {b.VarSmoothing} is outside (0, 10]");
+                if (b.Priors is not ("empirical" or "uniform")) errors.Add($"{f}.priors: '{b.Priors}' is not allowed; use empirical or uniform");
                 break;
             case LinearSvmParams s:
                 if (s.Iterations is < 1 or > 100_000) errors.Add($"{f}.iterations: {s.Iterations} is outside 1..100000");

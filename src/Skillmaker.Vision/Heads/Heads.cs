@@ -28,6 +28,7 @@ public static class HeadFactory
 {
     public const string MlNetFileName = "head.mlnet.zip";
     public const string KnnFileName = "head.knn";
+    public const string NaiveBayesFileName = "head.gnb";
 
     /// <param name="seed">Seeds every random choice the trainer makes.</param>
     public static TrainedHead Train(HeadSpec spec, HeadTrainingData data, int seed)
@@ -41,12 +42,18 @@ public static class HeadFactory
             var knn = KnnHead.Train(data, k);
             return new TrainedHead(knn, knn.Serialize(), KnnFileName);
         }
+        if (parameters is NaiveBayesParams b)
+        {
+            var bayes = NaiveBayesHead.Train(data, b);
+            return new TrainedHead(bayes, bayes.Serialize(), NaiveBayesFileName);
+        }
         return MlNetHead.Train(spec.Type, parameters, data, seed);
     }
 
     public static IHead Load(string type, byte[] file, int classes) => type switch
     {
         "knn" => KnnHead.Deserialize(file, classes),
+        "naive-bayes" => NaiveBayesHead.Deserialize(file, classes),
         "logistic" or "lightgbm" or "linear-svm" => MlNetHead.Load(type, file, classes),
         _ => throw new SkillmakerException($"Head type '{type}' is unknown; this Skillmaker reads: {string.Join(", ", HeadSpec.Types)}."),
     };

@@ -11,17 +11,20 @@ namespace Skillmaker.Vision.Skills;
 /// recorded at training, then beside skill.json under its file name.</summary>
 public sealed class SkillPackage
 {
-    private SkillPackage(string directory, SkillPackageInfo info, byte[] head, string backbonePath)
+    private SkillPackage(string directory, SkillPackageInfo info, byte[] head, byte[]? openSet, string backbonePath)
     {
         Directory = directory;
         Info = info;
         HeadBytes = head;
+        OpenSetBytes = openSet;
         BackbonePath = backbonePath;
     }
 
     public string Directory { get; }
     public SkillPackageInfo Info { get; }
     public byte[] HeadBytes { get; }
+    /// <summary>The open-set scorer's file (sha256 checked); null when the package has none.</summary>
+    public byte[]? OpenSetBytes { get; }
     /// <summary>Where the backbone was found (its sha256 matched).</summary>
     public string BackbonePath { get; }
     public string Name => Info.Name;
@@ -38,7 +41,17 @@ public sealed class SkillPackage
         var head = File.ReadAllBytes(headPath);
         if (Sha256Hex.Of(head) != info.Head.Sha256)
             throw new SkillmakerException($"Skill package {directory}: {info.Head.File} has sha256 {Sha256Hex.Of(head)}, but skill.json records {info.Head.Sha256}; the package was altered.");
-        return new SkillPackage(directory, info, head, FindBackbone(directory, info, backbonePath));
+        byte[]? openSet = null;
+        if (info.OpenSet is { } o)
+        {
+            var openSetPath = Path.Combine(directory, o.File);
+            if (!File.Exists(openSetPath))
+                throw new SkillmakerException($"Skill package {directory} is incomplete: its open-set file {o.File} is missing.");
+            openSet = File.ReadAllBytes(openSetPath);
+            if (Sha256Hex.Of(openSet) != o.Sha256)
+                throw new SkillmakerException($"Skill package {directory}: {o.File} has sha256 {Sha256Hex.Of(openSet)}, but skill.json records {o.Sha256}; the package was altered.");
+        }
+        return new SkillPackage(directory, info, head, openSet, FindBackbone(directory, info, backbonePath));
     }
 
     /// <summary>Reads skill.json only (no head or backbone checks), e.g. to list versions.</summary>

@@ -49,7 +49,11 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
             Assert.Equal(3, options.Count);
             Assert.Equal(options.OrderDescending(), options);
             Assert.Equal(make.GetProperty("probability").GetSingle(), options[0]);
-            Assert.Equal(options[0] < 0.5f, make.GetProperty("abstained").GetBoolean());
+            var ood = make.GetProperty("ood").GetSingle();
+            var oodThreshold = make.GetProperty("oodThreshold").GetSingle();
+            var expectedReason = ood > oodThreshold ? "out-of-distribution" : options[0] < 0.5f ? "low-confidence" : null;
+            Assert.Equal(expectedReason, make.GetProperty("reason").GetString());
+            Assert.Equal(expectedReason is not null, make.GetProperty("abstained").GetBoolean());
             // The variant stage runs exactly when the make is a confident "audi".
             var expectVariant = !make.GetProperty("abstained").GetBoolean() && make.GetProperty("label").GetString() == "audi";
             Assert.Equal(expectVariant ? 2 : 1, cascade.Count);
@@ -179,7 +183,7 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
     {
         var root = fixture.Clone();
         var package = Path.Combine(root, ".skillmaker", "skills", "audi-variant", "1");
-        var head = Directory.GetFiles(package).Single(f => !f.EndsWith(".json", StringComparison.Ordinal) && !f.EndsWith(".pdf", StringComparison.Ordinal));
+        var head = Directory.GetFiles(package).Single(f => Path.GetFileName(f).StartsWith("head.", StringComparison.Ordinal));
         File.Delete(head);
 
         var error = await Assert.ThrowsAsync<SkillmakerException>(() => ServingFixture.StartAsync(root));

@@ -20,13 +20,15 @@ public sealed class HeadTests(TrainingFixture fixture)
         { "lightgbm", """{ "iterations": 30 }""" },
         { "knn", "{}" },
         { "linear-svm", "{}" },
+        { "naive-bayes", "{}" },
+        { "naive-bayes", """{ "varSmoothing": 0.1, "priors": "uniform" }""" },
     };
 
     [Theory]
     [MemberData(nameof(Heads))]
     public async Task HeadFactory_SameRowsTwice_ByteIdenticalFileAndUsefulPredictions(string type, string parameters)
     {
-        var (train, test, classes) = await EmbeddingsAsync();
+        var (train, test, classes) = await EmbeddingsAsync(fixture);
         var spec = new HeadSpec { Type = type, Params = JsonDocument.Parse(parameters).RootElement };
         var data = new HeadTrainingData([.. train.Select(t => t.Vector)], [.. train.Select(t => t.Label)], classes);
 
@@ -51,7 +53,8 @@ public sealed class HeadTests(TrainingFixture fixture)
         Assert.Contains("not a Skillmaker knn head", ex.Message);
     }
 
-    private async Task<(List<(float[] Vector, int Label)> Train, List<(float[] Vector, int Label)> Test, int Classes)> EmbeddingsAsync()
+    /// <summary>The makes skill's manifest rows with their cached embeddings (4 classes).</summary>
+    internal static async Task<(List<(float[] Vector, int Label)> Train, List<(float[] Vector, int Label)> Test, int Classes)> EmbeddingsAsync(TrainingFixture fixture)
     {
         var workspace = await Workspace.OpenAsync(fixture.Root, CancellationToken.None);
         await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class TrainTests(TrainingFixture fixture)
 
         Assert.Equal(1, json.GetProperty("version").GetInt32());
         Assert.Equal(Path.Combine(fixture.Root, ".skillmaker", "skills", "car-variants", "1"), dir);
-        Assert.Equal(["evaluation.json", "head.mlnet.zip", "report.pdf", "skill-config.json", "skill.json"], Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["evaluation.json", "head.mlnet.zip", "openset.bin", "report.pdf", "skill-config.json", "skill.json"], Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var info = SkillPackage.ReadInfo(dir);
         Assert.Equal(13, info.Labels.Count);
         Assert.Equal("logistic", info.Head.Type);

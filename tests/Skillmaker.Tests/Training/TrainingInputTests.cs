@@ -58,7 +58,28 @@ public sealed class TrainingInputTests : IDisposable
         var result = await TrainAsync(Network(head: """{ "type": "xgboost" }"""));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm", result.Error);
+        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm, naive-bayes", result.Error);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1.5")]
+    public async Task Train_CoverageOutsideRange_NamesFieldAndExpected(string coverage)
+    {
+        var result = await TrainAsync(Network(), $$""", "serving": { "coverage": {{coverage}} }""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"serving.coverage: {coverage} is outside (0, 1]", result.Error);
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, ".skillmaker", "skills")));
+    }
+
+    [Fact]
+    public async Task Train_UnknownOpenSetMethod_ListsMethods()
+    {
+        var result = await TrainAsync(Network(), """, "serving": { "openSet": "energy" }""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("serving.openSet: 'energy' is not an open-set method; allowed: mahalanobis, knn, none", result.Error);
     }
 
     [Fact]
