@@ -137,13 +137,22 @@ public static class CrowdCommand
 
     private static Command Consolidate(CliHost host, GlobalOptions options)
     {
-        var method = new Option<string>("--method") { Description = "majority (ties end unsure) or dawid-skene (learns each worker's confusion; default)", DefaultValueFactory = _ => "dawid-skene" };
-        method.AcceptOnlyFromAmong("majority", "dawid-skene");
+        var method = new Option<string>("--method")
+        {
+            Description = "weighted-majority (votes weighted by gold accuracy; default, fewest wrong labels in the simulation), majority (ties end unsure) or dawid-skene (learns each worker's confusion where workers have 20+ answers)",
+            DefaultValueFactory = _ => "weighted-majority",
+        };
+        method.AcceptOnlyFromAmong("weighted-majority", "majority", "dawid-skene");
         var command = new Command("consolidate", "Turn complete tasks' answers into one answer per crop; unsure ones go back to the queue or to the expert") { method };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var m = parse.GetValue(method) == "majority" ? ConsolidationMethod.Majority : ConsolidationMethod.DawidSkene;
+            var m = parse.GetValue(method) switch
+            {
+                "majority" => ConsolidationMethod.Majority,
+                "dawid-skene" => ConsolidationMethod.DawidSkene,
+                _ => ConsolidationMethod.WeightedMajority,
+            };
             var results = await line.Crowd().ConsolidateAsync(m, ct);
             var summary = results.GroupBy(r => r.Outcome).ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count());
             if (run.IsJson)

@@ -13,7 +13,8 @@ public interface ICrowdStore
     Task<IReadOnlyList<string>> GetUnqueuedCropsAsync(CancellationToken cancellationToken);
 
     /// <summary>Reserves the next task for a worker: the one they already hold, else a task they have
-    /// not answered that still needs workers (every <paramref name="goldEvery"/>th one a gold task).</summary>
+    /// not answered (in any round of the same crop) that still needs workers (every
+    /// <paramref name="goldEvery"/>th one a gold task).</summary>
     Task<CrowdAssignment?> AcquireAsync(string worker, DateTimeOffset now, TimeSpan lockDuration, int goldEvery, CancellationToken cancellationToken);
 
     /// <summary>Records a worker's answer to a task they hold; seconds are measured from the lock.</summary>

@@ -66,23 +66,13 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
         if (ready.Count == 0) return [];
 
         var key = (long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        IReadOnlyDictionary<string, Consensus> content, quality;
-        if (method == ConsolidationMethod.Majority)
-        {
-            var readyIds = ready.Select(t => t.Id).ToHashSet();
-            var mine = answers.Where(a => readyIds.Contains(a.TaskId)).ToList();
-            content = MajorityVote.Consolidate(mine.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content)));
-            quality = MajorityVote.Consolidate(mine.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality)));
-        }
-        else
-        {
-            // Every answer teaches the model about its worker; gold answers are known truths.
-            var gold = tasks.Where(t => t.IsGold).ToList();
-            content = DawidSkene.Consolidate(answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content)), [.. CrowdQuestions.Content.Select(o => o.Value)],
-                gold.ToDictionary(t => key(t.Id), t => t.GoldContent!), options.MinPosterior).Items;
-            quality = DawidSkene.Consolidate(answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality)), [.. CrowdQuestions.Quality.Select(o => o.Value)],
-                gold.ToDictionary(t => key(t.Id), t => t.GoldQuality!), options.MinPosterior).Items;
-        }
+        // Every answer teaches the methods about its worker; gold answers are known truths.
+        var gold = tasks.Where(t => t.IsGold).ToList();
+        var settings = new ConsolidationSettings { MinConfidence = options.MinPosterior, MinWorkerAnswers = options.MinWorkerAnswers };
+        var content = Consolidation.Run(method, [.. answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content))], [.. CrowdQuestions.Content.Select(o => o.Value)],
+            gold.ToDictionary(t => key(t.Id), t => t.GoldContent!), settings);
+        var quality = Consolidation.Run(method, [.. answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality))], [.. CrowdQuestions.Quality.Select(o => o.Value)],
+            gold.ToDictionary(t => key(t.Id), t => t.GoldQuality!), settings);
 
         var now = time.GetUtcNow();
         var results = ready.Select(t =>

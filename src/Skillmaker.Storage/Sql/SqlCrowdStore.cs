@@ -88,11 +88,12 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         var wantGold = goldEvery > 0 && (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM crowd_answers WHERE worker = @worker", new { worker }, tx, cancellationToken: cancellationToken)) + 1) % goldEvery == 0;
         // Tasks closest to complete first, so consolidated results arrive early; the index walk stops
-        // at the first task this worker may take.
+        // at the first task this worker may take. A crop sent back for another round goes to workers
+        // who have not answered it in any round: a second look by the same eyes adds little.
         const string next = """
             SELECT t.id FROM crowd_tasks t
             WHERE t.status = 'open' AND (t.gold_content IS NOT NULL) = @gold
-              AND NOT EXISTS (SELECT 1 FROM crowd_answers a WHERE a.task_id = t.id AND a.worker = @worker)
+              AND NOT EXISTS (SELECT 1 FROM crowd_answers a JOIN crowd_tasks p ON p.id = a.task_id WHERE p.image_id = t.image_id AND a.worker = @worker)
               AND (t.gold_content IS NOT NULL OR t.answer_count
                  + (SELECT COUNT(*) FROM crowd_locks l WHERE l.task_id = t.id AND l.worker <> @worker AND l.expires_at > @nowText) < t.overlap)
             ORDER BY t.status, t.answer_count DESC, t.round DESC, t.id
@@ -234,13 +235,25 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
             """, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CrowdResult
         {
-            ImageId = r.ImageId, TaskId = r.TaskId, Method = r.Method == "dawid-skene" ? ConsolidationMethod.DawidSkene : ConsolidationMethod.Majority,
+            ImageId = r.ImageId, TaskId = r.TaskId, Method = ParseMethod(r.Method),
             Content = r.Content, ContentConfidence = r.ContentConfidence, Quality = r.Quality, QualityConfidence = r.QualityConfidence,
             Answers = (int)r.Answers, Outcome = Enum.Parse<CrowdOutcome>(r.Outcome, ignoreCase: true), ConsolidatedAt = Parse(r.At),
         })];
     }
 
-    public static string MethodName(ConsolidationMethod method) => method == ConsolidationMethod.DawidSkene ? "dawid-skene" : "majority";
+    public static string MethodName(ConsolidationMethod method) => method switch
+    {
+        ConsolidationMethod.DawidSkene => "dawid-skene",
+        ConsolidationMethod.WeightedMajority => "weighted-majority",
+        _ => "majority",
+    };
+
+    private static ConsolidationMethod ParseMethod(string name) => name switch
+    {
+        "dawid-skene" => ConsolidationMethod.DawidSkene,
+        "weighted-majority" => ConsolidationMethod.WeightedMajority,
+        _ => ConsolidationMethod.Majority,
+    };
 
     /// <summary>A write transaction holding the crowd lock: crowd writes check counts, then insert.</summary>
     private async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken)
