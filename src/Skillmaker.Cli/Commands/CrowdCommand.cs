@@ -113,8 +113,15 @@ public static class CrowdCommand
             var batches = await line.MTurkBatchesAsync(ct);
             var validFor = parse.GetValue(hours);
             var export = await batches.ExportAsync(run.ResolvePath(parse.GetValue(output)!), parse.GetValue(baseUrl)!, TimeSpan.FromHours(validFor), ct);
-            if (run.IsJson) run.WriteJson(new { tasks = export.Tasks, input = export.InputCsv, layout = export.Layout, linksExpire = export.LinksExpire });
-            else run.Console.WriteLine($"Wrote {export.Tasks} tasks to {export.InputCsv} and the layout to {export.Layout}; image links expire in {validFor:0.#} h.");
+            if (run.IsJson)
+                run.WriteJson(new { tasks = export.Tasks, input = export.InputCsv, files = export.Files, layout = export.Layout, linksExpire = export.LinksExpire, skipped = export.Skipped });
+            else
+            {
+                run.Console.WriteLine($"Wrote {export.Tasks} tasks and the layout to {export.Layout}; image links expire in {validFor:0.#} h. " +
+                    $"{export.Skipped} open tasks were left out (gold, or all their answers are in).");
+                foreach (var f in export.Files)
+                    run.Console.WriteLine($"  {f.InputCsv}: {f.Tasks} tasks; publish with {f.Assignments} assignment{(f.Assignments == 1 ? "" : "s")} per task");
+            }
             return ExitCodes.Ok;
         }));
         return command;
@@ -122,14 +129,19 @@ public static class CrowdCommand
 
     private static Command Import(CliHost host, GlobalOptions options)
     {
-        var file = new Argument<string>("RESULTS.csv") { Description = "MTurk batch results CSV (AssignmentId, WorkerId, WorkTimeInSeconds, Input.task_id, Answer.content, Answer.quality)" };
+        var file = new Argument<string>("RESULTS.csv") { Description = "MTurk batch results CSV (AssignmentId, WorkerId, Input.task_id and Answer.taskAnswers, Answer.content.<option> columns, or Answer.content/Answer.quality)" };
         var command = new Command("import", "Import MTurk batch results; all or nothing, answers already imported are skipped") { file };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var (recorded, duplicates) = await (await line.MTurkBatchesAsync(ct)).ImportAsync(run.ResolvePath(parse.GetValue(file)!), ct);
-            if (run.IsJson) run.WriteJson(new { recorded, duplicates });
-            else run.Console.WriteLine($"Recorded {recorded} answers; {duplicates} were already recorded (same assignment, or the worker had answered that task) and were skipped.");
+            var import = await (await line.MTurkBatchesAsync(ct)).ImportAsync(run.ResolvePath(parse.GetValue(file)!), ct);
+            if (run.IsJson) run.WriteJson(new { recorded = import.Recorded, duplicates = import.Duplicates, refused = import.Refused, rows = import.Rows.Where(r => r.Outcome != "recorded") });
+            else
+            {
+                run.Console.WriteLine($"Recorded {import.Recorded} answers; {import.Duplicates} were already recorded and were skipped; {import.Refused} were refused or left out.");
+                foreach (var r in import.Rows.Where(r => r.Outcome is "refused" or "left out"))
+                    run.Console.WriteLine($"  line {r.Line}: assignment {r.AssignmentId} by {r.WorkerId} on {r.TaskId}: {r.Outcome}, {r.Reason}");
+            }
             return ExitCodes.Ok;
         }));
         return command;

@@ -63,6 +63,18 @@ public sealed record CrowdAssignment(CrowdTask Task, string Worker, DateTimeOffs
 
 public enum SubmitOutcome { Recorded, AlreadyAnswered, NotAssigned, TaskFull, UnknownTask }
 
+/// <summary>What became of one imported answer.</summary>
+public enum ImportStatus
+{
+    Recorded,
+    /// <summary>Already recorded (same assignment, or the worker had answered that task).</summary>
+    Duplicate,
+    /// <summary>Refused: the task was consolidated before the answer arrived.</summary>
+    TaskConsolidated,
+    /// <summary>Refused: the task already has all the answers its overlap asks for.</summary>
+    TaskFull,
+}
+
 public sealed record WorkerScore(string Worker, int Answers, int GoldAnswers, int GoldContentCorrect, int GoldQualityCorrect)
 {
     public double? GoldContentAccuracy => GoldAnswers == 0 ? null : (double)GoldContentCorrect / GoldAnswers;

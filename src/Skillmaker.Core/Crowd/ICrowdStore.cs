@@ -20,9 +20,10 @@ public interface ICrowdStore
     /// <summary>Records a worker's answer to a task they hold; seconds are measured from the lock.</summary>
     Task<SubmitOutcome> SubmitAsync(long taskId, string worker, string content, string quality, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Records answers from an outside platform in one transaction. An answer whose external
-    /// id, or whose (task, worker), is already recorded is skipped and counted as a duplicate.</summary>
-    Task<(int Recorded, int Duplicates)> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken);
+    /// <summary>Records answers from an outside platform in one transaction and says what became of
+    /// each, in order: an answer whose external id, or whose (task, worker), is already recorded is a
+    /// duplicate; an answer to a task that was consolidated, or that already has its overlap, is refused.</summary>
+    Task<IReadOnlyList<ImportStatus>> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<CrowdTask>> GetTasksAsync(IReadOnlyCollection<long>? ids, bool openOnly, CancellationToken cancellationToken);
 

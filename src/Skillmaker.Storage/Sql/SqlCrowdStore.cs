@@ -148,29 +148,34 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         return SubmitOutcome.Recorded;
     }
 
-    public async Task<(int Recorded, int Duplicates)> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImportStatus>> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await using var tx = await BeginAsync(connection, cancellationToken);
-        int recorded = 0, duplicates = 0;
+        var statuses = new List<ImportStatus>(answers.Count);
         foreach (var a in answers)
         {
-            var n = await connection.ExecuteAsync(new CommandDefinition(
+            var seen = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM crowd_answers WHERE external_id = @ExternalId OR (task_id = @TaskId AND worker = @Worker)",
+                new { a.ExternalId, a.TaskId, a.Worker }, tx, cancellationToken: cancellationToken));
+            if (seen > 0) { statuses.Add(ImportStatus.Duplicate); continue; }
+            var task = await GetTaskAsync(connection, tx, a.TaskId, cancellationToken)
+                ?? throw new SkillmakerException($"Crowd task T{a.TaskId} does not exist; nothing was imported.");
+            if (task.Status != CrowdTaskStatus.Open) { statuses.Add(ImportStatus.TaskConsolidated); continue; }
+            var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT answer_count FROM crowd_tasks WHERE id = @TaskId", new { a.TaskId }, tx, cancellationToken: cancellationToken));
+            if (!task.IsGold && count >= task.Overlap) { statuses.Add(ImportStatus.TaskFull); continue; }
+            await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO crowd_answers (task_id, worker, content, quality, seconds, channel, external_id, answered_at)
                 VALUES (@TaskId, @Worker, @Content, @Quality, @Seconds, @Channel, @ExternalId, @at)
-                ON CONFLICT DO NOTHING
                 """, new { a.TaskId, a.Worker, a.Content, a.Quality, a.Seconds, a.Channel, a.ExternalId, at = SqlCatalog.Iso(a.AnsweredAt) }, tx, cancellationToken: cancellationToken));
-            if (n == 1)
-            {
-                recorded++;
-                await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @TaskId",
-                    new { a.TaskId }, tx, cancellationToken: cancellationToken));
-            }
-            else duplicates++;
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @TaskId",
+                new { a.TaskId }, tx, cancellationToken: cancellationToken));
+            statuses.Add(ImportStatus.Recorded);
         }
         await tx.CommitAsync(cancellationToken);
-        return (recorded, duplicates);
+        return statuses;
     }
 
     public async Task<IReadOnlyList<CrowdTask>> GetTasksAsync(IReadOnlyCollection<long>? ids, bool openOnly, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ public class CrowdCliTests
     {
         var csv = "AssignmentId,WorkerId,Input.task_id,Answer.content\r\nA1,W1,T1,exterior\r\n";
         var ex = Assert.Throws<Common.SkillmakerException>(() => MTurk.ReadResults(new StringReader(csv), "batch.csv", new HashSet<long> { 1 }, DateTimeOffset.UnixEpoch));
-        Assert.Contains("missing column(s) WorkTimeInSeconds, Answer.quality", ex.Message);
+        Assert.Contains("missing column(s) Answer.taskAnswers (or Answer.content.<option> columns, or Answer.content and Answer.quality)", ex.Message);
     }
 
     [Fact]
