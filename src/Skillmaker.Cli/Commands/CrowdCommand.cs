@@ -83,7 +83,7 @@ public static class CrowdCommand
 
     private static Command Cost(CliHost host, GlobalOptions options)
     {
-        var seconds = new Option<double?>("--seconds-per-task") { Description = $"Seconds one answer takes (default: median of measured answers, else {DefaultSecondsPerTask})", HelpName = "S" };
+        var seconds = new Option<double?>("--seconds-per-task") { Description = $"Seconds one answer takes (default: trimmed median of measured answers per channel, speeders left out, else {DefaultSecondsPerTask})", HelpName = "S" };
         var rate = new Option<double>("--hourly-rate") { Description = $"Pay per worker hour (default {DefaultHourlyRate})", HelpName = "R", DefaultValueFactory = _ => DefaultHourlyRate };
         var overlap = OverlapOption("Workers per task for the estimate (default: each task's own overlap)");
         var command = new Command("cost", "Estimate money and hours for the queued crowd work") { seconds, rate, overlap };
@@ -92,8 +92,13 @@ public static class CrowdCommand
             await using var line = await run.OpenLineAsync(ct);
             var estimate = await line.Crowd().EstimateCostAsync(parse.GetValue(seconds), parse.GetValue(rate), parse.GetValue(overlap), DefaultSecondsPerTask, ct);
             if (run.IsJson) { run.WriteJson(estimate); return ExitCodes.Ok; }
-            run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go × {estimate.SecondsPerTask:0.#} s ({estimate.SecondsBasis})");
-            run.Console.WriteLine($"= {estimate.Hours:0.##} worker hours × {estimate.HourlyRate:0.##}/h = {estimate.Cost:0.##} (before platform fees)");
+            run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go, at {estimate.HourlyRate:0.##} per worker hour:");
+            var table = new Table().AddColumns("Channel", "s / answer", "Basis", "Worker hours", "Worker pay", "Platform fee", "Total");
+            foreach (var c in estimate.Channels)
+                table.AddRow(c.Name, $"{c.SecondsPerTask:0.#}", Markup.Escape(c.SecondsBasis), $"{c.Hours:0.##}", $"{c.WorkerPay:0.##}", $"{c.PlatformFee:0.##}", $"{c.Total:0.##}");
+            run.Console.Write(table);
+            run.Console.WriteLine("Assumptions:");
+            foreach (var line2 in estimate.Assumptions) run.Console.WriteLine($"  - {line2}");
             return ExitCodes.Ok;
         }));
         return command;
