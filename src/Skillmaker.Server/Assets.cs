@@ -65,6 +65,8 @@ public static class Assets
         .badge { display:inline-block; font-size:12px; padding:0 .4em; border-radius:4px; background:var(--bg); border:1px solid var(--line); }
         .badge.confirmed { color:var(--ok); border-color:var(--ok); }
         .badge.rejected { color:var(--bad); border-color:var(--bad); }
+        .badge.escalated { color:#fff; background:#b45309; border-color:#b45309; font-weight:600; }
+        .cell.escalated { border-color:#b45309; background:#fff7ed; }
         table { border-collapse:collapse; } td, th { padding:.2rem .6rem; border-bottom:1px solid var(--line); text-align:left; }
         """;
 

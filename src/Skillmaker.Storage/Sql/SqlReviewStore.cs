@@ -21,8 +21,10 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
     public async Task<IReadOnlyList<ReviewItem>> GetItemsAsync(ReviewQuery query, CancellationToken cancellationToken)
     {
         var all = await LoadAsync(cancellationToken);
+        // Crops the crowd escalated (unsure twice) and nobody decided yet come first: they wait for an expert.
         return [.. all.Where(i => query.Group is null || i.Group == query.Group)
             .Where(i => query.IncludeDecided || i.Decision is null)
+            .OrderByDescending(i => i.CrowdEscalated && i.Decision is null)
             .Skip(query.Offset).Take(Math.Clamp(query.Limit, 1, 500))];
     }
 

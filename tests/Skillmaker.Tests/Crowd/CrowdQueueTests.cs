@@ -97,6 +97,11 @@ public abstract class CrowdQueueContract
         Assert.Equal((crops[1].CropId, CrowdOutcome.Escalated), (second.ImageId, second.Outcome));
         Assert.Empty(await crowd.ConsolidateAsync(ConsolidationMethod.Majority, CancellationToken.None));
 
+        // The escalated crop waits for an expert: it comes first in the review grid.
+        var grid = await new Skillmaker.Review.ReviewService(WorkspaceStorage.ReviewStore(ws.Catalog), TimeProvider.System)
+            .ItemsAsync(new Skillmaker.Review.ReviewQuery(), CancellationToken.None);
+        Assert.Equal((crops[1].CropId, true), (grid[0].CropId, grid[0].CrowdEscalated));
+
         var candidates = (await WorkspaceStorage.DatasetStore(ws.Catalog).GetCandidatesAsync(ImageKind.Crop, CancellationToken.None)).ToDictionary(c => c.ImageId);
         Assert.Equal(("exterior", "good"), (candidates[crops[0].CropId].CrowdContent, candidates[crops[0].CropId].CrowdQuality));
         Assert.Null(candidates[crops[1].CropId].CrowdContent);
