@@ -6,6 +6,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["augment"] = ("Seeded augmentation pipeline versus bare SkiaSharp decode", AugmentBenchmark.RunAsync),
     ["dashboard"] = ("Dashboard page render p50/p95 on 100,000 synthetic images and 50 skill versions", DashboardBenchmark.RunAsync),
     ["crowd"] = ("Crowd queue: next task, answer and consolidate at scale", CrowdBenchmark.RunAsync),
+    ["consolidation"] = ("Crowd consolidation methods on simulated workers (good, random, adversarial, lazy): accuracy and calibration", CrowdBenchmark.ConsolidationAsync),
     ["detect"] = ("End-to-end vehicle detection (decode, letterbox, inference, NMS) versus bare InferenceSession.Run", DetectBench.RunAsync),
     ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),
     ["gate"] = ("Promotion gate error rates: false refusals of identical retrains (real latency), smallest regression refused 95% of the time", GateBenchmark.RunAsync),

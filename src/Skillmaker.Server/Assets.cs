@@ -12,6 +12,9 @@ public static class Assets
         app.MapGet("/assets/app.css", () => Results.Text(Css, "text/css; charset=utf-8"));
         app.MapGet("/assets/crowd.js", () => Results.Text(CrowdJs, "text/javascript; charset=utf-8"));
         app.MapGet("/assets/review.js", () => Results.Text(ReviewJs, "text/javascript; charset=utf-8"));
+        // Browsers ask for /favicon.ico on every page; answer with the icon instead of a 404.
+        app.MapGet("/assets/icon.svg", () => Results.Text(Icon, "image/svg+xml"));
+        app.MapGet("/favicon.ico", () => Results.Text(Icon, "image/svg+xml"));
         return app;
     }
 
@@ -62,22 +65,39 @@ public static class Assets
         .badge { display:inline-block; font-size:12px; padding:0 .4em; border-radius:4px; background:var(--bg); border:1px solid var(--line); }
         .badge.confirmed { color:var(--ok); border-color:var(--ok); }
         .badge.rejected { color:var(--bad); border-color:var(--bad); }
+        .badge.escalated { color:#fff; background:#b45309; border-color:#b45309; font-weight:600; }
+        .cell.escalated { border-color:#b45309; background:#fff7ed; }
         table { border-collapse:collapse; } td, th { padding:.2rem .6rem; border-bottom:1px solid var(--line); text-align:left; }
         """;
 
+    private const string Icon = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b5cad"/><path d="M4 11l3-6 2 4 1-2 2 4z" fill="#fff"/></svg>""";
+
     private const string CrowdJs = """
-        // Keyboard answers: each radio has data-key; Enter sends once both questions are answered.
+        // Keyboard answers: each radio has data-key. Keys are read by their place on the keyboard
+        // (KeyboardEvent.code), so the A S D F G row and the digits work on AZERTY and QWERTZ too.
+        // Enter sends once both questions are answered, unless focus is on a link or a button outside
+        // the answer form (Sign out must stay usable with Enter).
         (() => {
           const form = document.getElementById('answer');
           if (!form) return;
+          const keyOf = code => {
+            let m = /^(?:Digit|Numpad)([0-9])$/.exec(code);
+            if (m) return m[1];
+            m = /^Key([A-Z])$/.exec(code);
+            return m ? m[1].toLowerCase() : null;
+          };
           document.addEventListener('keydown', e => {
             if (e.ctrlKey || e.metaKey || e.altKey) return;
-            if (e.key === 'Enter') {
+            if (e.key === 'Enter' || e.code === 'Enter' || e.code === 'NumpadEnter') {
+              const t = e.target;
+              if (t instanceof Element && t.closest('a, button, [contenteditable]') && !form.contains(t)) return;
               e.preventDefault();
               if (form.checkValidity()) form.requestSubmit(); else form.reportValidity();
               return;
             }
-            const input = form.querySelector(`input[data-key="${CSS.escape(e.key.toLowerCase())}"]`);
+            const key = keyOf(e.code) ?? (e.key.length === 1 ? e.key.toLowerCase() : null);
+            if (!key) return;
+            const input = form.querySelector(`input[data-key="${CSS.escape(key)}"]`);
             if (input) { input.checked = true; input.focus(); e.preventDefault(); }
           });
           form.addEventListener('submit', () => form.querySelector('button[type=submit]').disabled = true);

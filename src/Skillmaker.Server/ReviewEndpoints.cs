@@ -43,7 +43,7 @@ public static class ReviewEndpoints
                 var batch = action switch
                 {
                     "confirm" => await review.ConfirmAsync(crops, group ?? "", actor, ct),
-                    "relabel" => await review.ConfirmAsync(crops, label ?? "", actor, ct),
+                    "relabel" => await review.RelabelAsync(crops, label ?? "", form["new-class"] == "yes", actor, ct),
                     "reject" => await review.RejectAsync(crops, actor, ct),
                     _ => throw new SkillmakerException($"Unknown action '{action}'; expected confirm, relabel or reject."),
                 };

@@ -83,7 +83,7 @@ public static class CrowdCommand
 
     private static Command Cost(CliHost host, GlobalOptions options)
     {
-        var seconds = new Option<double?>("--seconds-per-task") { Description = $"Seconds one answer takes (default: median of measured answers, else {DefaultSecondsPerTask})", HelpName = "S" };
+        var seconds = new Option<double?>("--seconds-per-task") { Description = $"Seconds one answer takes (default: trimmed median of measured answers per channel, speeders left out, else {DefaultSecondsPerTask})", HelpName = "S" };
         var rate = new Option<double>("--hourly-rate") { Description = $"Pay per worker hour (default {DefaultHourlyRate})", HelpName = "R", DefaultValueFactory = _ => DefaultHourlyRate };
         var overlap = OverlapOption("Workers per task for the estimate (default: each task's own overlap)");
         var command = new Command("cost", "Estimate money and hours for the queued crowd work") { seconds, rate, overlap };
@@ -92,8 +92,13 @@ public static class CrowdCommand
             await using var line = await run.OpenLineAsync(ct);
             var estimate = await line.Crowd().EstimateCostAsync(parse.GetValue(seconds), parse.GetValue(rate), parse.GetValue(overlap), DefaultSecondsPerTask, ct);
             if (run.IsJson) { run.WriteJson(estimate); return ExitCodes.Ok; }
-            run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go × {estimate.SecondsPerTask:0.#} s ({estimate.SecondsBasis})");
-            run.Console.WriteLine($"= {estimate.Hours:0.##} worker hours × {estimate.HourlyRate:0.##}/h = {estimate.Cost:0.##} (before platform fees)");
+            run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go, at {estimate.HourlyRate:0.##} per worker hour:");
+            var table = new Table().AddColumns("Channel", "s / answer", "Basis", "Worker hours", "Worker pay", "Platform fee", "Total");
+            foreach (var c in estimate.Channels)
+                table.AddRow(c.Name, $"{c.SecondsPerTask:0.#}", Markup.Escape(c.SecondsBasis), $"{c.Hours:0.##}", $"{c.WorkerPay:0.##}", $"{c.PlatformFee:0.##}", $"{c.Total:0.##}");
+            run.Console.Write(table);
+            run.Console.WriteLine("Assumptions:");
+            foreach (var line2 in estimate.Assumptions) run.Console.WriteLine($"  - {line2}");
             return ExitCodes.Ok;
         }));
         return command;
@@ -113,8 +118,15 @@ public static class CrowdCommand
             var batches = await line.MTurkBatchesAsync(ct);
             var validFor = parse.GetValue(hours);
             var export = await batches.ExportAsync(run.ResolvePath(parse.GetValue(output)!), parse.GetValue(baseUrl)!, TimeSpan.FromHours(validFor), ct);
-            if (run.IsJson) run.WriteJson(new { tasks = export.Tasks, input = export.InputCsv, layout = export.Layout, linksExpire = export.LinksExpire });
-            else run.Console.WriteLine($"Wrote {export.Tasks} tasks to {export.InputCsv} and the layout to {export.Layout}; image links expire in {validFor:0.#} h.");
+            if (run.IsJson)
+                run.WriteJson(new { tasks = export.Tasks, input = export.InputCsv, files = export.Files, layout = export.Layout, linksExpire = export.LinksExpire, skipped = export.Skipped });
+            else
+            {
+                run.Console.WriteLine($"Wrote {export.Tasks} tasks and the layout to {export.Layout}; image links expire in {validFor:0.#} h. " +
+                    $"{export.Skipped} open tasks were left out (gold, or all their answers are in).");
+                foreach (var f in export.Files)
+                    run.Console.WriteLine($"  {f.InputCsv}: {f.Tasks} tasks; publish with {f.Assignments} assignment{(f.Assignments == 1 ? "" : "s")} per task");
+            }
             return ExitCodes.Ok;
         }));
         return command;
@@ -122,14 +134,19 @@ public static class CrowdCommand
 
     private static Command Import(CliHost host, GlobalOptions options)
     {
-        var file = new Argument<string>("RESULTS.csv") { Description = "MTurk batch results CSV (AssignmentId, WorkerId, WorkTimeInSeconds, Input.task_id, Answer.content, Answer.quality)" };
+        var file = new Argument<string>("RESULTS.csv") { Description = "MTurk batch results CSV (AssignmentId, WorkerId, Input.task_id and Answer.taskAnswers, Answer.content.<option> columns, or Answer.content/Answer.quality)" };
         var command = new Command("import", "Import MTurk batch results; all or nothing, answers already imported are skipped") { file };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var (recorded, duplicates) = await (await line.MTurkBatchesAsync(ct)).ImportAsync(run.ResolvePath(parse.GetValue(file)!), ct);
-            if (run.IsJson) run.WriteJson(new { recorded, duplicates });
-            else run.Console.WriteLine($"Recorded {recorded} answers; {duplicates} were already recorded (same assignment, or the worker had answered that task) and were skipped.");
+            var import = await (await line.MTurkBatchesAsync(ct)).ImportAsync(run.ResolvePath(parse.GetValue(file)!), ct);
+            if (run.IsJson) run.WriteJson(new { recorded = import.Recorded, duplicates = import.Duplicates, refused = import.Refused, rows = import.Rows.Where(r => r.Outcome != "recorded") });
+            else
+            {
+                run.Console.WriteLine($"Recorded {import.Recorded} answers; {import.Duplicates} were already recorded and were skipped; {import.Refused} were refused or left out.");
+                foreach (var r in import.Rows.Where(r => r.Outcome is "refused" or "left out"))
+                    run.Console.WriteLine($"  line {r.Line}: assignment {r.AssignmentId} by {r.WorkerId} on {r.TaskId}: {r.Outcome}, {r.Reason}");
+            }
             return ExitCodes.Ok;
         }));
         return command;
@@ -137,13 +154,22 @@ public static class CrowdCommand
 
     private static Command Consolidate(CliHost host, GlobalOptions options)
     {
-        var method = new Option<string>("--method") { Description = "majority (ties end unsure) or dawid-skene (learns each worker's confusion; default)", DefaultValueFactory = _ => "dawid-skene" };
-        method.AcceptOnlyFromAmong("majority", "dawid-skene");
+        var method = new Option<string>("--method")
+        {
+            Description = "weighted-majority (votes weighted by gold accuracy; default, fewest wrong labels in the simulation), majority (ties end unsure) or dawid-skene (learns each worker's confusion where workers have 20+ answers)",
+            DefaultValueFactory = _ => "weighted-majority",
+        };
+        method.AcceptOnlyFromAmong("weighted-majority", "majority", "dawid-skene");
         var command = new Command("consolidate", "Turn complete tasks' answers into one answer per crop; unsure ones go back to the queue or to the expert") { method };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var m = parse.GetValue(method) == "majority" ? ConsolidationMethod.Majority : ConsolidationMethod.DawidSkene;
+            var m = parse.GetValue(method) switch
+            {
+                "majority" => ConsolidationMethod.Majority,
+                "dawid-skene" => ConsolidationMethod.DawidSkene,
+                _ => ConsolidationMethod.WeightedMajority,
+            };
             var results = await line.Crowd().ConsolidateAsync(m, ct);
             var summary = results.GroupBy(r => r.Outcome).ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count());
             if (run.IsJson)

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Skillmaker.Catalog;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
+using Skillmaker.Review;
 
 namespace Skillmaker.Cli.Commands;
 
@@ -68,12 +69,14 @@ public static class ImagesCommand
                 1 => await line.Catalog.GetImageAsync(matches[0], ct),
                 _ => throw new SkillmakerException($"Id prefix {wanted} is ambiguous: {string.Join(", ", matches)}; give more characters."),
             };
+            // An undone review decision stays in the history but must not look current.
+            var retractions = await line.ReviewStore.GetRetractionsAsync(details!.Image.Id, ct);
             if (run.IsJson)
             {
-                run.WriteJson(ToJson(details!));
+                run.WriteJson(ToJson(details!, retractions));
                 return ExitCodes.Ok;
             }
-            Render(run, details!);
+            Render(run, details!, retractions);
             return ExitCodes.Ok;
         }));
         return command;
@@ -95,8 +98,26 @@ public static class ImagesCommand
         ingestedAt = i.Image.IngestedAt,
     };
 
-    private static object ToJson(ImageDetails d) => new
+    /// <summary>For each label record, the retraction that undid it (records equal in every field are
+    /// matched one to one, in order).</summary>
+    private static IReadOnlyList<LabelRetraction?> RetractionOf(ImageDetails d, IReadOnlyList<LabelRetraction> retractions)
     {
+        var left = retractions.ToList();
+        return [.. d.Labels.Select(l =>
+        {
+            var i = left.FindIndex(r => r.Label == l);
+            if (i < 0) return null;
+            var r = left[i];
+            left.RemoveAt(i);
+            return r;
+        })];
+    }
+
+    private static object ToJson(ImageDetails d, IReadOnlyList<LabelRetraction> retractions)
+    {
+        var undone = RetractionOf(d, retractions);
+        return new
+        {
         id = d.Image.Id,
         kind = d.Image.Kind,
         parentId = d.Image.ParentId,
@@ -111,15 +132,21 @@ public static class ImagesCommand
         dateTaken = Field(d.Effective(Fields.DateTaken)),
         occurrences = d.Occurrences.Select(o => new { source = o.Source, originalPath = o.OriginalPath, originalFileName = o.OriginalFileName, runId = o.RunId, seenAt = o.SeenAt }),
         fieldHistory = d.FieldHistory.Select(Field),
-        labels = d.Labels.Select(l => new { label = l.Label, status = l.Status, provenance = l.Provenance.ToWire(), actor = l.Actor, recordedAt = l.RecordedAt }),
+        labels = d.Labels.Select((l, i) => new
+        {
+            label = l.Label, status = l.Status, provenance = l.Provenance.ToWire(), actor = l.Actor, recordedAt = l.RecordedAt,
+            retracted = undone[i] is { } r ? new { actor = r.Actor, recordedAt = r.RecordedAt } : null,
+        }),
         nearDuplicates = d.NearDuplicates.Select(n => new { imageId = n.OtherImageId, distance = n.Distance }),
         nearDuplicateCluster = d.NearDuplicateClusterId,
-    };
+        };
+    }
 
     private static object? Field(FieldValue? f) => f is null ? null : new { field = f.Field, value = f.Value, provenance = f.Provenance.ToWire(), actor = f.Actor, recordedAt = f.RecordedAt };
 
-    private static void Render(CommandRun run, ImageDetails d)
+    private static void Render(CommandRun run, ImageDetails d, IReadOnlyList<LabelRetraction> retractions)
     {
+        var undone = RetractionOf(d, retractions);
         var grid = new Grid().AddColumn().AddColumn();
         void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("id", d.Image.Id);
@@ -133,7 +160,10 @@ public static class ImagesCommand
         run.Console.WriteLine("Seen at:");
         foreach (var o in d.Occurrences) run.Console.WriteLine($"  {o.Source}: {o.OriginalPath} ({o.SeenAt:u}, {o.RunId})");
         run.Console.WriteLine("Labels:");
-        foreach (var l in d.Labels) run.Console.WriteLine($"  {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u})");
+        foreach (var (l, i) in d.Labels.Select((l, i) => (l, i)))
+            run.Console.WriteLine(undone[i] is { } r
+                ? $"  undone: {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u}; undone by {r.Actor}, {r.RecordedAt:u}; no longer counts)"
+                : $"  {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u})");
         if (d.Labels.Count == 0) run.Console.WriteLine("  (none)");
         run.Console.WriteLine("Field history:");
         foreach (var f in d.FieldHistory) run.Console.WriteLine($"  {f.Field} = {f.Value} ({f.Provenance.ToWire()}, {f.Actor}, {f.RecordedAt:u})");

@@ -12,8 +12,12 @@ public sealed record CrowdOptions
     /// <summary>Rounds an item may go back to the queue after ending unsure before it goes to the
     /// expert instead. Default 1.</summary>
     public int MaxRequeues { get; init; } = 1;
-    /// <summary>Dawid–Skene: an item whose best posterior is below this ends unsure. Default 0.6.</summary>
+    /// <summary>An item whose best answer's confidence (posterior, or vote share for majority) is below
+    /// this ends unsure. Default 0.6.</summary>
     public double MinPosterior { get; init; } = 0.6;
+    /// <summary>Dawid–Skene decides an item only when each of its workers has at least this many answers;
+    /// other items get the gold-weighted majority. Default 20.</summary>
+    public int MinWorkerAnswers { get; init; } = 20;
 }
 
 public enum CrowdTaskStatus { Open, Consolidated }
@@ -59,13 +63,34 @@ public sealed record CrowdAssignment(CrowdTask Task, string Worker, DateTimeOffs
 
 public enum SubmitOutcome { Recorded, AlreadyAnswered, NotAssigned, TaskFull, UnknownTask }
 
+/// <summary>What became of one imported answer.</summary>
+public enum ImportStatus
+{
+    Recorded,
+    /// <summary>Already recorded (same assignment, or the worker had answered that task).</summary>
+    Duplicate,
+    /// <summary>Refused: the task was consolidated before the answer arrived.</summary>
+    TaskConsolidated,
+    /// <summary>Refused: the task already has all the answers its overlap asks for.</summary>
+    TaskFull,
+}
+
 public sealed record WorkerScore(string Worker, int Answers, int GoldAnswers, int GoldContentCorrect, int GoldQualityCorrect)
 {
     public double? GoldContentAccuracy => GoldAnswers == 0 ? null : (double)GoldContentCorrect / GoldAnswers;
     public double? GoldQualityAccuracy => GoldAnswers == 0 ? null : (double)GoldQualityCorrect / GoldAnswers;
 }
 
-public enum ConsolidationMethod { Majority, DawidSkene }
+/// <summary>How answers become one answer per crop (docs/crowd.md compares them on simulated crowds).</summary>
+public enum ConsolidationMethod
+{
+    /// <summary>Most votes wins; a tie ends unsure. Confidence is the vote share.</summary>
+    Majority,
+    /// <summary>Dawid–Skene where every worker of the item has enough answers, else the gold-weighted majority.</summary>
+    DawidSkene,
+    /// <summary>Votes weighted by each worker's gold accuracy; confidence is the posterior.</summary>
+    WeightedMajority,
+}
 
 public enum CrowdOutcome
 {

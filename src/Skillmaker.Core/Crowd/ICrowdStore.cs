@@ -13,15 +13,17 @@ public interface ICrowdStore
     Task<IReadOnlyList<string>> GetUnqueuedCropsAsync(CancellationToken cancellationToken);
 
     /// <summary>Reserves the next task for a worker: the one they already hold, else a task they have
-    /// not answered that still needs workers (every <paramref name="goldEvery"/>th one a gold task).</summary>
+    /// not answered (in any round of the same crop) that still needs workers (every
+    /// <paramref name="goldEvery"/>th one a gold task).</summary>
     Task<CrowdAssignment?> AcquireAsync(string worker, DateTimeOffset now, TimeSpan lockDuration, int goldEvery, CancellationToken cancellationToken);
 
     /// <summary>Records a worker's answer to a task they hold; seconds are measured from the lock.</summary>
     Task<SubmitOutcome> SubmitAsync(long taskId, string worker, string content, string quality, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Records answers from an outside platform in one transaction. An answer whose external
-    /// id, or whose (task, worker), is already recorded is skipped and counted as a duplicate.</summary>
-    Task<(int Recorded, int Duplicates)> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken);
+    /// <summary>Records answers from an outside platform in one transaction and says what became of
+    /// each, in order: an answer whose external id, or whose (task, worker), is already recorded is a
+    /// duplicate; an answer to a task that was consolidated, or that already has its overlap, is refused.</summary>
+    Task<IReadOnlyList<ImportStatus>> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<CrowdTask>> GetTasksAsync(IReadOnlyCollection<long>? ids, bool openOnly, CancellationToken cancellationToken);
 

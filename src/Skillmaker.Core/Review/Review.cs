@@ -51,4 +51,9 @@ public interface IReviewStore
     Task<IReadOnlyList<ReviewBatch>> GetRecentBatchesAsync(string actor, int limit, CancellationToken cancellationToken);
     /// <summary>Every label seen as a hint or decision, for autocomplete.</summary>
     Task<IReadOnlyList<string>> GetKnownLabelsAsync(CancellationToken cancellationToken);
+    /// <summary>The image's label records that an undo retracted, with who undid them and when.</summary>
+    Task<IReadOnlyList<LabelRetraction>> GetRetractionsAsync(string imageId, CancellationToken cancellationToken);
 }
+
+/// <summary>A label record that no longer counts: <see cref="Actor"/> undid it at <see cref="RecordedAt"/>.</summary>
+public sealed record LabelRetraction(LabelRecord Label, string Actor, DateTimeOffset RecordedAt);

@@ -66,23 +66,13 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
         if (ready.Count == 0) return [];
 
         var key = (long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        IReadOnlyDictionary<string, Consensus> content, quality;
-        if (method == ConsolidationMethod.Majority)
-        {
-            var readyIds = ready.Select(t => t.Id).ToHashSet();
-            var mine = answers.Where(a => readyIds.Contains(a.TaskId)).ToList();
-            content = MajorityVote.Consolidate(mine.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content)));
-            quality = MajorityVote.Consolidate(mine.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality)));
-        }
-        else
-        {
-            // Every answer teaches the model about its worker; gold answers are known truths.
-            var gold = tasks.Where(t => t.IsGold).ToList();
-            content = DawidSkene.Consolidate(answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content)), [.. CrowdQuestions.Content.Select(o => o.Value)],
-                gold.ToDictionary(t => key(t.Id), t => t.GoldContent!), options.MinPosterior).Items;
-            quality = DawidSkene.Consolidate(answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality)), [.. CrowdQuestions.Quality.Select(o => o.Value)],
-                gold.ToDictionary(t => key(t.Id), t => t.GoldQuality!), options.MinPosterior).Items;
-        }
+        // Every answer teaches the methods about its worker; gold answers are known truths.
+        var gold = tasks.Where(t => t.IsGold).ToList();
+        var settings = new ConsolidationSettings { MinConfidence = options.MinPosterior, MinWorkerAnswers = options.MinWorkerAnswers };
+        var content = Consolidation.Run(method, [.. answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Content))], [.. CrowdQuestions.Content.Select(o => o.Value)],
+            gold.ToDictionary(t => key(t.Id), t => t.GoldContent!), settings);
+        var quality = Consolidation.Run(method, [.. answers.Select(a => new Vote(key(a.TaskId), a.Worker, a.Quality))], [.. CrowdQuestions.Quality.Select(o => o.Value)],
+            gold.ToDictionary(t => key(t.Id), t => t.GoldQuality!), settings);
 
         var now = time.GetUtcNow();
         var results = ready.Select(t =>
@@ -102,24 +92,74 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
         return results;
     }
 
-    /// <summary>Money and hours for what is queued. Seconds per task: the given value, else the median
-    /// of measured answers, else <paramref name="fallbackSecondsPerTask"/>.</summary>
+    /// <summary>Money and hours for what is queued, per channel (own page, MTurk). Seconds per task: the
+    /// given value, else a robust measure of the channel's answers (<see cref="CostAssumptions"/>), else
+    /// the other channel's, else <paramref name="fallbackSecondsPerTask"/>. MTurk's fee is included.</summary>
     public async Task<CostEstimate> EstimateCostAsync(double? secondsPerTask, double hourlyRate, int? overlap, double fallbackSecondsPerTask, CancellationToken cancellationToken)
     {
         if (secondsPerTask is <= 0) throw new SkillmakerException($"Seconds per task must be positive; got {secondsPerTask}.");
         if (hourlyRate < 0) throw new SkillmakerException($"Hourly rate must not be negative; got {hourlyRate}.");
         if (overlap is not null) ValidOverlap(overlap.Value);
+        var a = CostAssumptions.Default;
         var tasks = await store.GetTasksAsync(null, openOnly: true, cancellationToken);
         var answers = await store.GetAnswersAsync(cancellationToken);
-        var counts = answers.GroupBy(a => a.TaskId).ToDictionary(g => g.Key, g => g.Count());
+        var counts = answers.GroupBy(x => x.TaskId).ToDictionary(g => g.Key, g => g.Count());
         var open = tasks.Where(t => !t.IsGold).ToList();
         var left = open.Sum(t => Math.Max(0, (overlap ?? t.Overlap) - counts.GetValueOrDefault(t.Id)));
-        var measured = answers.Where(a => a.Seconds is > 0).Select(a => a.Seconds!.Value).Order().ToList();
-        var (seconds, basis) = secondsPerTask is { } s ? (s, "given")
-            : measured.Count > 0 ? (Median(measured), $"median of {measured.Count} measured answers")
-            : (fallbackSecondsPerTask, "default (no answers measured yet)");
-        var hours = left * seconds / 3600.0;
-        return new CostEstimate(open.Count, left, seconds, basis, Math.Round(hours, 2), hourlyRate, Math.Round(hours * hourlyRate, 2));
+        var largestOverlap = open.Count == 0 ? overlap ?? options.Overlap : open.Max(t => overlap ?? t.Overlap);
+
+        var measures = Channels.ToDictionary(c => c, c => RobustSeconds([.. answers.Where(x => x.Channel == c && x.Seconds is > 0).Select(x => x.Seconds!.Value)], a), StringComparer.Ordinal);
+        var channels = new List<ChannelCost>();
+        foreach (var (channel, label) in new[] { ("web", "own page"), ("mturk", "MTurk") })
+        {
+            var mine = measures[channel];
+            var other = measures[channel == "web" ? "mturk" : "web"];
+            var (seconds, basis) = secondsPerTask is { } given ? (given, "given")
+                : mine.Seconds is { } m ? (m, mine.Basis)
+                : other.Seconds is { } o ? (o, $"{other.Basis} on the {(channel == "web" ? "MTurk" : "own page")} ({mine.Basis} here)")
+                : (fallbackSecondsPerTask, $"default ({mine.Basis})");
+            var hours = left * seconds / 3600.0;
+            var pay = hours * hourlyRate;
+            double fee = 0;
+            if (channel == "mturk" && left > 0)
+            {
+                var reward = seconds / 3600.0 * hourlyRate;
+                var rate = largestOverlap >= 10 ? a.MTurkFeeTenOrMore : a.MTurkFee;
+                fee = left * Math.Max(a.MTurkMinimumFee, reward * rate);
+            }
+            channels.Add(new ChannelCost(channel, label, Math.Round(seconds, 2), basis, mine.Measured, mine.Excluded, Math.Round(hours, 2),
+                Math.Round(pay, 2), Math.Round(fee, 2), Math.Round(pay + fee, 2)));
+        }
+        var assumptions = new List<string>
+        {
+            $"{left} answers to go over {open.Count} open tasks{(overlap is { } ov ? $", re-planned with overlap {ov}" : "")}; gold tasks not counted",
+            $"pay {hourlyRate:0.##} per worker hour, in the currency of the rate",
+            secondsPerTask is not null ? $"seconds per answer given: {secondsPerTask:0.##}"
+                : $"seconds per answer measured per channel: answers under {a.SpeederSeconds:0.#} s or under {a.SpeederShareOfMedian * 100:0}% of the median are speeders, " +
+                  $"over {a.IdleSeconds:0} s idle, both left out; then the median of the middle {(1 - 2 * a.TrimShare) * 100:0}%; at least {a.MinimumMeasured} answers needed, " +
+                  $"else the other channel's figure, else {fallbackSecondsPerTask:0.#} s; never below {a.FloorSeconds:0.#} s",
+            $"MTurk fee: {a.MTurkFee * 100:0}% of the reward ({a.MTurkFeeTenOrMore * 100:0}% when a HIT has 10 or more assignments), at least {a.MTurkMinimumFee:0.00} per assignment; no fee on the own page",
+        };
+        var web = channels[0];
+        return new CostEstimate(open.Count, left, web.SecondsPerTask, web.SecondsBasis, web.Hours, hourlyRate, web.Total, channels, assumptions);
+    }
+
+    private static readonly string[] Channels = ["web", "mturk"];
+
+    /// <summary>Seconds per answer that a few quick test answers or one coffee break cannot swing.</summary>
+    internal static (double? Seconds, string Basis, int Measured, int Excluded) RobustSeconds(IReadOnlyList<double> seconds, CostAssumptions a)
+    {
+        if (seconds.Count == 0) return (null, "no answers measured", 0, 0);
+        var sorted = seconds.Order().ToList();
+        var rawMedian = Median(sorted);
+        var kept = sorted.Where(s => s >= a.SpeederSeconds && s >= a.SpeederShareOfMedian * rawMedian && s <= a.IdleSeconds).ToList();
+        var excluded = sorted.Count - kept.Count;
+        if (kept.Count < a.MinimumMeasured)
+            return (null, $"only {kept.Count} usable measured answers of {sorted.Count}, {a.MinimumMeasured} needed", sorted.Count, excluded);
+        var trim = (int)Math.Floor(kept.Count * a.TrimShare);
+        var middle = kept.Skip(trim).Take(kept.Count - 2 * trim).ToList();
+        var value = Math.Max(a.FloorSeconds, Median(middle));
+        return (value, $"trimmed median of {kept.Count} measured answers ({excluded} speeders or idle left out)", sorted.Count, excluded);
     }
 
     private static double Median(List<double> sorted) =>
@@ -135,5 +175,34 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
     private static partial void LogConsolidated(ILogger logger, int count, ConsolidationMethod method);
 }
 
-/// <summary>What the queued work costs. <see cref="Cost"/> is in the currency of the hourly rate.</summary>
-public sealed record CostEstimate(int OpenTasks, int AssignmentsLeft, double SecondsPerTask, string SecondsBasis, double Hours, double HourlyRate, double Cost);
+/// <summary>What the queued work costs. <see cref="Cost"/> is in the currency of the hourly rate; the top-level
+/// figures are the own page's, <see cref="Channels"/> has each channel's, <see cref="Assumptions"/> says
+/// what the figures rest on.</summary>
+public sealed record CostEstimate(int OpenTasks, int AssignmentsLeft, double SecondsPerTask, string SecondsBasis, double Hours, double HourlyRate, double Cost,
+    IReadOnlyList<ChannelCost> Channels, IReadOnlyList<string> Assumptions);
+
+/// <summary>The remaining work done on one channel: worker pay plus the platform's fee.</summary>
+public sealed record ChannelCost(string Channel, string Name, double SecondsPerTask, string SecondsBasis, int MeasuredAnswers, int ExcludedAnswers,
+    double Hours, double WorkerPay, double PlatformFee, double Total);
+
+/// <summary>What cost estimates assume. MTurk's fee: 20% of reward and bonus, 40% for HITs with 10 or
+/// more assignments, at least $0.01 per assignment (MTurk pricing).</summary>
+public sealed record CostAssumptions
+{
+    public static readonly CostAssumptions Default = new();
+    /// <summary>An answer quicker than this is a speeder (nobody reads two questions in under 3 s).</summary>
+    public double SpeederSeconds { get; init; } = 3;
+    /// <summary>An answer quicker than this share of the median is a speeder too.</summary>
+    public double SpeederShareOfMedian { get; init; } = 0.25;
+    /// <summary>An answer slower than this (the task's reservation) had the worker away.</summary>
+    public double IdleSeconds { get; init; } = 600;
+    /// <summary>Share cut from each end before the median.</summary>
+    public double TrimShare { get; init; } = 0.1;
+    /// <summary>Usable measured answers needed before the measure is trusted.</summary>
+    public int MinimumMeasured { get; init; } = 10;
+    /// <summary>Seconds per answer never estimated below this.</summary>
+    public double FloorSeconds { get; init; } = 5;
+    public double MTurkFee { get; init; } = 0.20;
+    public double MTurkFeeTenOrMore { get; init; } = 0.40;
+    public double MTurkMinimumFee { get; init; } = 0.01;
+}

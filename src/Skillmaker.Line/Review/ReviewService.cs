@@ -16,6 +16,41 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
     public Task<ReviewBatch> ConfirmAsync(IReadOnlyCollection<string> cropIds, string label, string actor, CancellationToken cancellationToken) =>
         DecideAsync(cropIds, ValidateLabel(label), LabelStatus.Confirmed, actor, cancellationToken);
 
+    /// <summary>Relabels the crops as <paramref name="label"/>. A label that is not one of the known classes
+    /// (labels and hints already in the catalog) is refused unless <paramref name="newClass"/> says the
+    /// expert means a new class, so a typo ("bwm_m3_cupe") never becomes a class; the refusal names the
+    /// closest known class.</summary>
+    public async Task<ReviewBatch> RelabelAsync(IReadOnlyCollection<string> cropIds, string label, bool newClass, string actor, CancellationToken cancellationToken)
+    {
+        var valid = ValidateLabel(label);
+        var known = await store.GetKnownLabelsAsync(cancellationToken);
+        if (!newClass && !known.Contains(valid, StringComparer.Ordinal))
+        {
+            var closest = known.OrderBy(k => Distance(k.ToLowerInvariant(), valid.ToLowerInvariant())).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
+            throw new SkillmakerException($"'{valid}' is not a known class{(closest is null ? "" : $"; did you mean '{closest}'?")} " +
+                "Pick a class from the list, or tick \"new class\" to add it as a new class.");
+        }
+        return await DecideAsync(cropIds, valid, LabelStatus.Confirmed, actor, cancellationToken);
+    }
+
+    /// <summary>Levenshtein distance.</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
+
     public Task<ReviewBatch> RejectAsync(IReadOnlyCollection<string> cropIds, string actor, CancellationToken cancellationToken) =>
         DecideAsync(cropIds, "rejected", LabelStatus.Rejected, actor, cancellationToken);
 

@@ -88,11 +88,12 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         var wantGold = goldEvery > 0 && (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM crowd_answers WHERE worker = @worker", new { worker }, tx, cancellationToken: cancellationToken)) + 1) % goldEvery == 0;
         // Tasks closest to complete first, so consolidated results arrive early; the index walk stops
-        // at the first task this worker may take.
+        // at the first task this worker may take. A crop sent back for another round goes to workers
+        // who have not answered it in any round: a second look by the same eyes adds little.
         const string next = """
             SELECT t.id FROM crowd_tasks t
             WHERE t.status = 'open' AND (t.gold_content IS NOT NULL) = @gold
-              AND NOT EXISTS (SELECT 1 FROM crowd_answers a WHERE a.task_id = t.id AND a.worker = @worker)
+              AND NOT EXISTS (SELECT 1 FROM crowd_answers a JOIN crowd_tasks p ON p.id = a.task_id WHERE p.image_id = t.image_id AND a.worker = @worker)
               AND (t.gold_content IS NOT NULL OR t.answer_count
                  + (SELECT COUNT(*) FROM crowd_locks l WHERE l.task_id = t.id AND l.worker <> @worker AND l.expires_at > @nowText) < t.overlap)
             ORDER BY t.status, t.answer_count DESC, t.round DESC, t.id
@@ -147,29 +148,34 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         return SubmitOutcome.Recorded;
     }
 
-    public async Task<(int Recorded, int Duplicates)> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImportStatus>> ImportAnswersAsync(IReadOnlyList<CrowdAnswer> answers, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await using var tx = await BeginAsync(connection, cancellationToken);
-        int recorded = 0, duplicates = 0;
+        var statuses = new List<ImportStatus>(answers.Count);
         foreach (var a in answers)
         {
-            var n = await connection.ExecuteAsync(new CommandDefinition(
+            var seen = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM crowd_answers WHERE external_id = @ExternalId OR (task_id = @TaskId AND worker = @Worker)",
+                new { a.ExternalId, a.TaskId, a.Worker }, tx, cancellationToken: cancellationToken));
+            if (seen > 0) { statuses.Add(ImportStatus.Duplicate); continue; }
+            var task = await GetTaskAsync(connection, tx, a.TaskId, cancellationToken)
+                ?? throw new SkillmakerException($"Crowd task T{a.TaskId} does not exist; nothing was imported.");
+            if (task.Status != CrowdTaskStatus.Open) { statuses.Add(ImportStatus.TaskConsolidated); continue; }
+            var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT answer_count FROM crowd_tasks WHERE id = @TaskId", new { a.TaskId }, tx, cancellationToken: cancellationToken));
+            if (!task.IsGold && count >= task.Overlap) { statuses.Add(ImportStatus.TaskFull); continue; }
+            await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO crowd_answers (task_id, worker, content, quality, seconds, channel, external_id, answered_at)
                 VALUES (@TaskId, @Worker, @Content, @Quality, @Seconds, @Channel, @ExternalId, @at)
-                ON CONFLICT DO NOTHING
                 """, new { a.TaskId, a.Worker, a.Content, a.Quality, a.Seconds, a.Channel, a.ExternalId, at = SqlCatalog.Iso(a.AnsweredAt) }, tx, cancellationToken: cancellationToken));
-            if (n == 1)
-            {
-                recorded++;
-                await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @TaskId",
-                    new { a.TaskId }, tx, cancellationToken: cancellationToken));
-            }
-            else duplicates++;
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE crowd_tasks SET answer_count = answer_count + 1 WHERE id = @TaskId",
+                new { a.TaskId }, tx, cancellationToken: cancellationToken));
+            statuses.Add(ImportStatus.Recorded);
         }
         await tx.CommitAsync(cancellationToken);
-        return (recorded, duplicates);
+        return statuses;
     }
 
     public async Task<IReadOnlyList<CrowdTask>> GetTasksAsync(IReadOnlyCollection<long>? ids, bool openOnly, CancellationToken cancellationToken)
@@ -234,13 +240,25 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
             """, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CrowdResult
         {
-            ImageId = r.ImageId, TaskId = r.TaskId, Method = r.Method == "dawid-skene" ? ConsolidationMethod.DawidSkene : ConsolidationMethod.Majority,
+            ImageId = r.ImageId, TaskId = r.TaskId, Method = ParseMethod(r.Method),
             Content = r.Content, ContentConfidence = r.ContentConfidence, Quality = r.Quality, QualityConfidence = r.QualityConfidence,
             Answers = (int)r.Answers, Outcome = Enum.Parse<CrowdOutcome>(r.Outcome, ignoreCase: true), ConsolidatedAt = Parse(r.At),
         })];
     }
 
-    public static string MethodName(ConsolidationMethod method) => method == ConsolidationMethod.DawidSkene ? "dawid-skene" : "majority";
+    public static string MethodName(ConsolidationMethod method) => method switch
+    {
+        ConsolidationMethod.DawidSkene => "dawid-skene",
+        ConsolidationMethod.WeightedMajority => "weighted-majority",
+        _ => "majority",
+    };
+
+    private static ConsolidationMethod ParseMethod(string name) => name switch
+    {
+        "dawid-skene" => ConsolidationMethod.DawidSkene,
+        "weighted-majority" => ConsolidationMethod.WeightedMajority,
+        _ => ConsolidationMethod.Majority,
+    };
 
     /// <summary>A write transaction holding the crowd lock: crowd writes check counts, then insert.</summary>
     private async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken)

@@ -21,8 +21,10 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
     public async Task<IReadOnlyList<ReviewItem>> GetItemsAsync(ReviewQuery query, CancellationToken cancellationToken)
     {
         var all = await LoadAsync(cancellationToken);
+        // Crops the crowd escalated (unsure twice) and nobody decided yet come first: they wait for an expert.
         return [.. all.Where(i => query.Group is null || i.Group == query.Group)
             .Where(i => query.IncludeDecided || i.Decision is null)
+            .OrderByDescending(i => i.CrowdEscalated && i.Decision is null)
             .Skip(query.Offset).Take(Math.Clamp(query.Limit, 1, 500))];
     }
 
@@ -87,6 +89,21 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
         await using var connection = await catalog.OpenAsync(cancellationToken);
         return [.. await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT DISTINCT label FROM labels WHERE status <> 'rejected' ORDER BY label", cancellationToken: cancellationToken))];
+    }
+
+    public async Task<IReadOnlyList<LabelRetraction>> GetRetractionsAsync(string imageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string ImageId, string Label, string Status, string Provenance, string Actor, string At, string By, string RetractedAt)>(new CommandDefinition(
+            """
+            SELECT l.image_id, l.label, l.status, l.provenance, l.actor, l.recorded_at, r.actor, r.recorded_at
+            FROM labels l JOIN label_retractions r ON r.label_id = l.id WHERE l.image_id = @imageId ORDER BY l.id
+            """, new { imageId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new LabelRetraction(new LabelRecord
+        {
+            ImageId = r.ImageId, Label = r.Label, Status = Enum.Parse<LabelStatus>(r.Status, ignoreCase: true), Provenance = ProvenanceExtensions.ParseProvenance(r.Provenance),
+            Actor = r.Actor, RecordedAt = DateTimeOffset.Parse(r.At, CultureInfo.InvariantCulture),
+        }, r.By, DateTimeOffset.Parse(r.RetractedAt, CultureInfo.InvariantCulture)))];
     }
 
     private async Task<List<ReviewItem>> LoadAsync(CancellationToken cancellationToken)

@@ -37,11 +37,16 @@ public class ConsolidationTests
 
         var dsAccuracy = truth.Count(kv => ds.Items[kv.Key].Answer == kv.Value) / (double)truth.Count;
         var majorityAccuracy = truth.Count(kv => majority[kv.Key].Answer == kv.Value) / (double)truth.Count;
-        Assert.True(dsAccuracy >= 0.97, $"Dawid–Skene accuracy {dsAccuracy:P1}");
+        // Where all three said the wrong class, the model believes the truth is the class nobody gave:
+        // that ends unsure (never an answer nobody gave), so those few count as not right, yet not wrong.
+        var dsWrong = truth.Count(kv => ds.Items[kv.Key].Answer is var a && a != kv.Value && a != CrowdQuestions.Unsure) / (double)truth.Count;
+        Assert.True(dsAccuracy >= 0.95, $"Dawid–Skene accuracy {dsAccuracy:P1}");
+        Assert.True(dsWrong <= 0.05, $"Dawid–Skene wrong {dsWrong:P1}");
         Assert.True(majorityAccuracy < 0.8, $"majority accuracy {majorityAccuracy:P1} (expected to suffer from the swapper)");
         var swapper = ds.Workers["swapper"];
-        Assert.True(swapper.P("interior", "exterior") > 0.95, $"P(swapper says exterior | interior) = {swapper.P("interior", "exterior"):0.000}");
-        Assert.True(swapper.P("exterior", "interior") > 0.95);
+        Assert.True(swapper.P("interior", "exterior") > 0.9, // the prior (4 answers at 70% right) still weighs a little
+            $"P(swapper says exterior | interior) = {swapper.P("interior", "exterior"):0.000}");
+        Assert.True(swapper.P("exterior", "interior") > 0.9);
         var honest = ds.Workers["honest-a"];
         Assert.InRange(honest.P("interior", "interior"), 0.7, 0.9);
         Assert.InRange(ds.ClassPriors["interior"], 0.4, 0.6);
@@ -81,5 +86,103 @@ public class ConsolidationTests
         Assert.Equal("wheel", result["clear"].Answer);
         Assert.Equal(2.0 / 3, result["clear"].Confidence, 9);
         Assert.Equal(CrowdQuestions.Unsure, result["three-way"].Answer);
+    }
+
+    private static readonly string[] Content = [.. CrowdQuestions.Content.Select(o => o.Value)];
+    private static readonly string[] Quality = [.. CrowdQuestions.Quality.Select(o => o.Value)];
+
+    public static TheoryData<ConsolidationMethod> Methods => [ConsolidationMethod.Majority, ConsolidationMethod.WeightedMajority, ConsolidationMethod.DawidSkene];
+
+    /// <summary>The walk-through of issue 20: three workers over two tasks. Dawid–Skene used to call both
+    /// "resolved 1.00", and the quality came out as a value nobody gave.</summary>
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Run_ThreeWorkersWhoDisagree_EndsUnsure(ConsolidationMethod method)
+    {
+        var content = Consolidation.Run(method, [
+            new("T1", "w1", "exterior"), new("T1", "w2", "close-up"), new("T1", "w3", "wheel"),
+            new("T2", "w1", "unsure"), new("T2", "w2", "unsure"), new("T2", "w3", "obstructed"),
+        ], Content, null, new());
+        var quality = Consolidation.Run(method, [
+            new("T1", "w1", "good"), new("T1", "w2", "blurry"), new("T1", "w3", "low-resolution"),
+            new("T2", "w1", "unsure"), new("T2", "w2", "blurry"), new("T2", "w3", "unsure"),
+        ], Quality, null, new());
+
+        Assert.Equal(CrowdQuestions.Unsure, content["T1"].Answer);
+        Assert.Equal(CrowdQuestions.Unsure, content["T2"].Answer);
+        Assert.Equal(CrowdQuestions.Unsure, quality["T1"].Answer);
+        Assert.Equal(CrowdQuestions.Unsure, quality["T2"].Answer);
+        Assert.All(content.Values.Concat(quality.Values), c => Assert.True(c.Confidence < 0.6, $"{c.Basis} claims {c.Confidence:0.00} for split votes"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Run_TwoOfThreeAgree_ResolvesWithConfidenceBelowCertainty(ConsolidationMethod method)
+    {
+        var result = Consolidation.Run(method, [new("T1", "w1", "wheel"), new("T1", "w2", "wheel"), new("T1", "w3", "close-up")], Content, null, new());
+        Assert.Equal("wheel", result["T1"].Answer);
+        Assert.InRange(result["T1"].Confidence, 0.6, 0.95);
+    }
+
+    /// <summary>On simulated crowds of every kind (good, random, adversarial, lazy workers, small and large
+    /// batches), no method ever answers something that none of the item's workers said.</summary>
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Run_SimulatedCrowds_NeverAnswersAValueNobodyGave(ConsolidationMethod method)
+    {
+        var scenarios = new CrowdScenario[]
+        {
+            new("mixed", 200, 10, 3, CrowdScenario.Crowd(6, 2, 1, 1)),
+            new("mostly bad", 200, 10, 3, CrowdScenario.Crowd(2, 3, 3, 2)),
+            new("tiny", 4, 0, 3, CrowdScenario.Crowd(0, 3)),
+        };
+        foreach (var scenario in scenarios)
+            for (var seed = 0; seed < 3; seed++)
+            {
+                var crowd = scenario.Simulate(seed);
+                var result = Consolidation.Run(method, crowd.Votes, CrowdScenario.AnswerValues, crowd.Gold, new());
+                var score = crowd.Score(result);
+                Assert.Equal(0, score.AnswersNobodyGave);
+                Assert.All(result.Values, c => Assert.InRange(c.Confidence, 0, 1));
+            }
+    }
+
+    /// <summary>Dawid–Skene learns a confusion matrix per worker; from a handful of answers that is noise,
+    /// so those items fall back to the gold-weighted majority and say so.</summary>
+    [Fact]
+    public void Run_DawidSkene_OnlyWhereEveryWorkerHasEnoughAnswers()
+    {
+        var crowd = new CrowdScenario("mixed", 300, 20, 3, CrowdScenario.Crowd(5, 1, 0, 0)).Simulate(3);
+        var votes = crowd.Votes.Append(new Vote("newcomer-item", "newcomer", "exterior"))
+            .Append(new Vote("newcomer-item", "good-0", "exterior")).Append(new Vote("newcomer-item", "good-1", "exterior")).ToList();
+        var result = Consolidation.Run(ConsolidationMethod.DawidSkene, votes, CrowdScenario.AnswerValues, crowd.Gold, new());
+        Assert.Equal(Consolidation.WeightedBasis, result["newcomer-item"].Basis);
+        Assert.Equal("exterior", result["newcomer-item"].Answer);
+        Assert.All(crowd.Truth.Keys, k => Assert.Equal(Consolidation.DawidSkeneBasis, result[k].Basis));
+    }
+
+    /// <summary>The default (weighted majority) against plain majority on a mixed crowd: fewer wrong labels
+    /// slip through, and its confidence is closer to its accuracy.</summary>
+    [Fact]
+    public void Run_WeightedMajorityOnMixedCrowd_FewerWrongAndBetterCalibratedThanMajority()
+    {
+        var scenario = new CrowdScenario("mixed", 400, 20, 3, CrowdScenario.Crowd(6, 2, 1, 1));
+        var crowds = Enumerable.Range(0, 3).Select(scenario.Simulate).ToList();
+        var weighted = crowds.Select(c => c.Score(Consolidation.Run(ConsolidationMethod.WeightedMajority, c.Votes, CrowdScenario.AnswerValues, c.Gold, new()))).ToList();
+        var majority = crowds.Select(c => c.Score(Consolidation.Run(ConsolidationMethod.Majority, c.Votes, CrowdScenario.AnswerValues, c.Gold, new()))).ToList();
+        Assert.True(weighted.Average(s => s.WrongRate) < majority.Average(s => s.WrongRate),
+            $"wrong: weighted {weighted.Average(s => s.WrongRate):P1}, majority {majority.Average(s => s.WrongRate):P1}");
+        Assert.True(weighted.Average(s => s.Ece) < majority.Average(s => s.Ece),
+            $"ECE: weighted {weighted.Average(s => s.Ece):0.000}, majority {majority.Average(s => s.Ece):0.000}");
+    }
+
+    [Fact]
+    public void WorkerAccuracy_FromGold_PullsFewAnswersTowardsThePrior()
+    {
+        var known = new Dictionary<string, string> { ["g1"] = "wheel", ["g2"] = "interior" };
+        var accuracy = WorkerAccuracy.FromGold([new("g1", "right", "wheel"), new("g2", "right", "interior"), new("g1", "wrong", "exterior"), new("x", "unseen", "wheel")], known, new());
+        Assert.Equal((2 + 0.7 * 4) / 6, accuracy["right"], 9);
+        Assert.Equal((0 + 0.7 * 4) / 5, accuracy["wrong"], 9);
+        Assert.Equal(0.7, accuracy["unseen"], 9);
     }
 }

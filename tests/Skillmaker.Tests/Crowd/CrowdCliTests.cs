@@ -11,7 +11,7 @@ public class CrowdCliTests
     {
         var csv = "AssignmentId,WorkerId,Input.task_id,Answer.content\r\nA1,W1,T1,exterior\r\n";
         var ex = Assert.Throws<Common.SkillmakerException>(() => MTurk.ReadResults(new StringReader(csv), "batch.csv", new HashSet<long> { 1 }, DateTimeOffset.UnixEpoch));
-        Assert.Contains("missing column(s) WorkTimeInSeconds, Answer.quality", ex.Message);
+        Assert.Contains("missing column(s) Answer.taskAnswers (or Answer.content.<option> columns, or Answer.content and Answer.quality)", ex.Message);
     }
 
     [Fact]
@@ -93,7 +93,45 @@ public class CrowdCliTests
         var after = await CliRunner.RunAsync(ws.Root, "crowd", "cost", "--json");
         Assert.Equal(3, after.Json.GetProperty("assignmentsLeft").GetInt32());
         Assert.Equal(20, after.Json.GetProperty("secondsPerTask").GetDouble());
-        Assert.StartsWith("median of 3", after.Json.GetProperty("secondsBasis").GetString());
+        Assert.StartsWith("default", after.Json.GetProperty("secondsBasis").GetString());
+        var mturk = after.Json.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("channel").GetString() == "mturk");
+        Assert.Contains("only 3 usable measured answers", mturk.GetProperty("secondsBasis").GetString());
+    }
+
+    /// <summary>Issue 20: 26 quick test answers dropped the estimate from 120.75 s to 2.16 s. Speeders are
+    /// left out, the median is trimmed, and MTurk's fee is added on the MTurk channel.</summary>
+    [Fact]
+    public async Task Cost_QuickTestAnswers_DoNotSwingTheEstimateAndMTurkFeeIsIncluded()
+    {
+        await using var ws = await TestWorkspace.CreateAsync();
+        await Crops.MakeAsync(ws, classes: 1, perClass: 2);
+        Assert.Equal(0, (await CliRunner.RunAsync(ws.Root, "crowd", "queue", "--overlap", "20")).ExitCode);
+        var store = WorkspaceStorage.CrowdStore(ws.Catalog);
+        var tasks = await store.GetTasksAsync(null, true, CancellationToken.None);
+        var random = new Random(5);
+        var answers = new List<CrowdAnswer>();
+        for (var i = 0; i < 38; i++)
+        {
+            var seconds = i < 26 ? 1 + random.NextDouble() : 110 + random.Next(21);
+            answers.Add(new CrowdAnswer { TaskId = tasks[i % 2].Id, Worker = $"w{i}", Content = "exterior", Quality = "good", Seconds = seconds, Channel = "web", AnsweredAt = DateTimeOffset.UnixEpoch });
+        }
+        Assert.All(await store.ImportAnswersAsync(answers, CancellationToken.None), s => Assert.Equal(ImportStatus.Recorded, s));
+
+        var cost = await CliRunner.RunAsync(ws.Root, "crowd", "cost", "--hourly-rate", "12", "--json");
+        Assert.True(cost.ExitCode == 0, cost.Error);
+        var realSeconds = answers.Skip(26).Select(a => a.Seconds!.Value).Order().ToList();
+        Assert.InRange(cost.Json.GetProperty("secondsPerTask").GetDouble(), realSeconds[1], realSeconds[^2]);
+        Assert.Contains("26 speeders or idle left out", cost.Json.GetProperty("secondsBasis").GetString());
+        var channels = cost.Json.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("channel").GetString()!);
+        Assert.Equal(0, channels["web"].GetProperty("platformFee").GetDouble());
+        var pay = channels["mturk"].GetProperty("workerPay").GetDouble();
+        // 20 assignments per HIT: MTurk charges 40%.
+        Assert.Equal(Math.Round(pay * 0.4, 2), channels["mturk"].GetProperty("platformFee").GetDouble(), 2);
+        Assert.Contains(cost.Json.GetProperty("assumptions").EnumerateArray(), a => a.GetString()!.StartsWith("MTurk fee: 20% of the reward", StringComparison.Ordinal));
+
+        var text = await CliRunner.RunAsync(ws.Root, "crowd", "cost");
+        Assert.Contains("Assumptions:", text.Out);
+        Assert.Contains("MTurk", text.Out);
     }
 
     [Fact]

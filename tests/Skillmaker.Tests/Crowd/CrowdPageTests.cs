@@ -10,6 +10,41 @@ namespace Skillmaker.Tests.Crowd;
 
 public class CrowdPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
+    /// <summary>Issue 20: shortcuts used characters, so an AZERTY keyboard (where the key in the A place
+    /// types "q" and the digit row types "&amp;é\"…") could not answer; every page asked for a favicon and got 404.</summary>
+    [Fact]
+    public async Task CrowdPage_AzertyKeysByPlace_AnswerAndNoPageRequestFails()
+    {
+        await using var ws = await TestWorkspace.CreateAsync();
+        await Crops.MakeAsync(ws, classes: 1, perClass: 1);
+        var options = new CrowdOptions { GoldEvery = 0 };
+        var crowd = new CrowdService(WorkspaceStorage.CrowdStore(ws.Catalog), ws.Catalog, options, TimeProvider.System, NullLogger<CrowdService>.Instance);
+        await crowd.EnqueueAllCropsAsync(3, CancellationToken.None);
+        var users = new UserService(WorkspaceStorage.UserStore(ws.Catalog), TimeProvider.System);
+        await using var server = await RunningServer.StartAsync(ws, new ServerOptions { Crowd = options });
+        var (_, token) = await users.AddAsync("aline", UserRole.Crowd, CancellationToken.None);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var failed = new List<string>();
+        page.Response += (_, r) => { if (r.Status >= 400) failed.Add($"{r.Status} {r.Url}"); };
+        await page.GotoAsync($"{server.BaseUrl}/login?token={token}");
+        await page.ClickAsync("#sign-in");
+        await page.Locator("#answer").WaitForAsync();
+
+        // What an AZERTY keyboard sends for the keys in the places of 2 and A.
+        await page.EvaluateAsync("""
+            () => {
+              for (const [key, code] of [['é', 'Digit2'], ['q', 'KeyA']])
+                document.body.dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
+            }
+            """);
+        Assert.True(await page.IsCheckedAsync("input[name=content][value='exterior']"));
+        Assert.True(await page.IsCheckedAsync("input[name=quality][value='good']"));
+        Assert.Equal(200, (await page.APIRequest.GetAsync($"{server.BaseUrl}/favicon.ico")).Status);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        Assert.Empty(failed);
+    }
+
     [Fact]
     public async Task CrowdPage_ThreeWorkersAnswerInTheBrowser_ConsolidatedResultIsRight()
     {

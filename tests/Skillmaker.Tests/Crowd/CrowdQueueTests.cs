@@ -97,9 +97,36 @@ public abstract class CrowdQueueContract
         Assert.Equal((crops[1].CropId, CrowdOutcome.Escalated), (second.ImageId, second.Outcome));
         Assert.Empty(await crowd.ConsolidateAsync(ConsolidationMethod.Majority, CancellationToken.None));
 
+        // The escalated crop waits for an expert: it comes first in the review grid.
+        var grid = await new Skillmaker.Review.ReviewService(WorkspaceStorage.ReviewStore(ws.Catalog), TimeProvider.System)
+            .ItemsAsync(new Skillmaker.Review.ReviewQuery(), CancellationToken.None);
+        Assert.Equal((crops[1].CropId, true), (grid[0].CropId, grid[0].CrowdEscalated));
+
         var candidates = (await WorkspaceStorage.DatasetStore(ws.Catalog).GetCandidatesAsync(ImageKind.Crop, CancellationToken.None)).ToDictionary(c => c.ImageId);
         Assert.Equal(("exterior", "good"), (candidates[crops[0].CropId].CrowdContent, candidates[crops[0].CropId].CrowdQuality));
         Assert.Null(candidates[crops[1].CropId].CrowdContent);
+    }
+
+    /// <summary>Issue 20: w1 said unsure on a crop and got the same crop again in its second round.</summary>
+    [Fact]
+    public async Task NextTask_RequeuedCrop_GoesOnlyToWorkersWhoHaveNotAnsweredIt()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var crops = await Crops.MakeAsync(ws, classes: 1, perClass: 1);
+        var crowd = Service(ws, new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z")));
+        await crowd.EnqueueAllCropsAsync(2, CancellationToken.None);
+        foreach (var (worker, content) in new[] { ("w1", "unsure"), ("w2", "wheel") })
+        {
+            var a = await crowd.NextTaskAsync(worker, CancellationToken.None);
+            Assert.Equal(SubmitOutcome.Recorded, await crowd.SubmitAsync(a!.Task.Id, worker, content, "good", CancellationToken.None));
+        }
+        var result = Assert.Single(await crowd.ConsolidateAsync(ConsolidationMethod.WeightedMajority, CancellationToken.None));
+        Assert.Equal(CrowdOutcome.Requeued, result.Outcome);
+
+        Assert.Null(await crowd.NextTaskAsync("w1", CancellationToken.None));
+        Assert.Null(await crowd.NextTaskAsync("w2", CancellationToken.None));
+        var fresh = await crowd.NextTaskAsync("w3", CancellationToken.None);
+        Assert.Equal((crops[0].CropId, 2), (fresh!.Task.ImageId, fresh.Task.Round));
     }
 
     [Fact]

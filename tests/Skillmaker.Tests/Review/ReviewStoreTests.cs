@@ -46,6 +46,25 @@ public abstract class ReviewStoreContract
         Assert.Contains("bmw m3", await review.KnownLabelsAsync(None));
     }
 
+    /// <summary>Issue 20: relabel accepted a typo ("bwm_m3_cupe") as a new class.</summary>
+    [Fact]
+    public async Task Relabel_UnknownClass_RefusedWithTheClosestUnlessConfirmedAsNew()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var crops = await Crops.MakeAsync(ws, classes: 2, perClass: 1);
+        var review = new ReviewService(WorkspaceStorage.ReviewStore(ws.Catalog), new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z")));
+        var known = crops[1].Label;
+        var typo = known[..^1] + "x";
+
+        var ex = await Assert.ThrowsAsync<Common.SkillmakerException>(() => review.RelabelAsync([crops[0].CropId], typo, newClass: false, "ana", None));
+        Assert.Contains($"'{typo}' is not a known class; did you mean '{known}'?", ex.Message);
+        Assert.Null((await review.ItemsAsync(new ReviewQuery { IncludeDecided = true, Limit = 50 }, None)).Single(i => i.CropId == crops[0].CropId).Decision);
+
+        Assert.Equal(1, (await review.RelabelAsync([crops[0].CropId], known, newClass: false, "ana", None)).Crops);
+        Assert.Equal(1, (await review.RelabelAsync([crops[0].CropId], "brand new class", newClass: true, "ana", None)).Crops);
+        Assert.Equal("brand new class", (await review.ItemsAsync(new ReviewQuery { IncludeDecided = true, Limit = 50 }, None)).Single(i => i.CropId == crops[0].CropId).Decision!.Label);
+    }
+
     [Fact]
     public async Task Confirm_SameSecondTwice_RecentListsTheLaterFirst()
     {
