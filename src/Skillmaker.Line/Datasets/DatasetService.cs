@@ -104,12 +104,16 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
         var items = kept.Select(k => new ManifestItem(k.Candidate.ImageId, k.Candidate.ParentId, k.Class, splitOf[k.Candidate.ImageId].Split, splitOf[k.Candidate.ImageId].Group))
             .OrderBy(i => i.ImageId, StringComparer.Ordinal).ToList();
         var before = ClassBalancer.Count(items);
-        var balanced = ClassBalancer.Apply(items, definition.Balance, seed);
+        var balanced = ClassBalancer.Apply(items, definition.Balance, seed, testSet: definition.Role == DatasetRole.Test);
         var after = ClassBalancer.Count(balanced.Items);
         if (after.Count < 2)
             throw new SkillmakerException(
                 $"Dataset '{definition.Name}' has {after.Count} usable class(es) after filtering and balance; at least two are needed. " +
-                $"Per class before balance: {(before.Count == 0 ? "none" : string.Join(", ", before.Select(b => $"{b.Class}={b.Total}")))}; excluded: {Describe(excluded)}.");
+                $"Per class before balance: {(before.Count == 0 ? "none" : string.Join(", ", before.Select(b => $"{b.Class}={b.Total}")))}; excluded: {Describe(excluded)}" +
+                (balanced.Dropped.Count == 0 ? "." : $"; dropped: {string.Join("; ", balanced.Dropped.Select(d => $"{d.Class}: {d.Reason}"))}.") +
+                (before.Count > 0 && before.All(b => b.Train == 0) && definition.Role != DatasetRole.Test
+                    ? " Every item is test (earlier test groups stay test, e.g. from a test set with role test), so there are no training items."
+                    : ""));
 
         var manifest = new DatasetManifest
         {
