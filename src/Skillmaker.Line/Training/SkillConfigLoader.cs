@@ -90,6 +90,7 @@ public static partial class SkillConfigLoader
         if (c.Gate.MaxClassDrop is < 0 or > 1) errors.Add($"gate.maxClassDrop: {c.Gate.MaxClassDrop} is outside [0, 1] (a share of recall, e.g. 0.1 for 10 points; null for no per-class check)");
         if (c.Serving.AbstainBelow is < 0 or > 1) errors.Add($"serving.abstainBelow: {c.Serving.AbstainBelow} is outside [0, 1]");
         if (c.Serving.TopK is < 1 or > 100) errors.Add($"serving.topK: {c.Serving.TopK} is outside 1..100");
+        if (c.Evaluation.Folds is { } folds && folds is < 2 or > 20) errors.Add($"evaluation.folds: {folds} is outside 2..20 (e.g. 5)");
         if (c.Notify is { } n)
         {
             if (n.SlackWebhook is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
