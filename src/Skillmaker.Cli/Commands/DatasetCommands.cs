@@ -11,15 +11,16 @@ public static class DatasetCommands
     public static Command Extract(CliHost host, GlobalOptions options)
     {
         var definition = new Argument<string>("DEF.json") { Description = "Dataset definition (see docs/datasets.md)" };
-        var fraction = new Option<double?>("--test-fraction") { Description = "Target test share for new groups, in (0,1) (default: the definition's testFraction, else 0.2). Earlier test groups stay test", HelpName = "F" };
-        var command = new Command("extract", "Build an immutable dataset manifest with sticky, group-aware train/test splits") { definition, fraction };
+        var fraction = new Option<double?>("--test-fraction") { Description = "Target test share for new groups, in [0,1) (default: the definition's testFraction, else 0.2; 0 trains on every new group). Earlier test groups stay test", HelpName = "F" };
+        var accept = new Option<bool>("--accept-new-classes") { Description = "With classesFromLabels: accept labels that became classes since this definition's previous manifest (otherwise the extract refuses and names them)" };
+        var command = new Command("extract", "Build an immutable dataset manifest with sticky, group-aware train/test splits") { definition, fraction, accept };
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
-            if (parse.GetValue(fraction) is { } f && !(f > 0 && f < 1))
-                throw new UsageException($"--test-fraction {f} is outside (0, 1); e.g. 0.2");
+            if (parse.GetValue(fraction) is { } f && !(f >= 0 && f < 1))
+                throw new UsageException($"--test-fraction {f} is outside [0, 1); e.g. 0.2, or 0 for every new group in train");
             var def = await DatasetDefinitionLoader.LoadAsync(run.ResolvePath(parse.GetValue(definition)!), ct);
             await using var line = await run.OpenLineAsync(ct);
-            var result = await line.Datasets().ExtractAsync(def, parse.GetValue(fraction), ct);
+            var result = await line.Datasets().ExtractAsync(def, parse.GetValue(fraction), parse.GetValue(accept), ct);
             var m = result.Manifest;
             if (run.IsJson)
             {
@@ -40,6 +41,8 @@ public static class DatasetCommands
                     classWeights = m.ClassWeights,
                     excluded = m.Excluded,
                     movedToTest = result.MovedToTest,
+                    addedClasses = result.AddedClasses,
+                    backgroundCropsAwaitingLabel = result.BackgroundCropsAwaitingLabel,
                 });
                 return ExitCodes.Ok;
             }
@@ -51,6 +54,9 @@ public static class DatasetCommands
             run.Console.Write(table);
             foreach (var d in m.DroppedClasses) run.Console.MarkupLineInterpolated($"[yellow]dropped[/] class {d.Class}: {d.Reason}");
             foreach (var (reason, count) in m.Excluded) run.Console.WriteLine($"excluded {count}: {reason}");
+            if (result.AddedClasses.Count > 0) run.Console.WriteLine($"accepted {result.AddedClasses.Count} new class(es): {string.Join(", ", result.AddedClasses)}");
+            if (result.BackgroundCropsAwaitingLabel > 0)
+                run.Console.WriteLine($"{result.BackgroundCropsAwaitingLabel} crops of labelled photos are background vehicles: the photo's label is not theirs; the crowd or a reviewer labels them (backgroundCrops: crowd)");
             if (result.MovedToTest.Count > 0) run.Console.WriteLine($"{result.MovedToTest.Count} groups moved from train to test (they joined a test group).");
             run.Console.WriteLine($"Manifest {m.Id} ({(result.Created ? "new" : "unchanged, already extracted")}): {m.Items.Count} items, {m.Items.Count(i => i.Split == Split.Test)} test");
             run.Console.WriteLine($"  {result.JsonPath}\n  {result.CsvPath}");

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Skillmaker.Catalog;
 using Skillmaker.Cli.Infrastructure;
 using Skillmaker.Common;
+using Skillmaker.Detection;
 using Skillmaker.Review;
 
 namespace Skillmaker.Cli.Commands;
@@ -15,6 +16,29 @@ public static class ImagesCommand
         var command = new Command("images", "List and inspect catalogued images");
         command.Subcommands.Add(List(host, options));
         command.Subcommands.Add(Show(host, options));
+        command.Subcommands.Add(Attribute(host, options));
+        return command;
+    }
+
+    private static Command Attribute(CliHost host, GlobalOptions options)
+    {
+        var command = new Command("attribute",
+            "Decide again which crop is each photo's subject (detector.subject settings): a photo's label goes to its subject only. " +
+            "Fixes crops cut before attribution existed; sticky splits are not touched");
+        command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
+        {
+            await using var line = await run.OpenLineAsync(ct);
+            var s = await line.Attribution().RunAsync(onlyMissing: false, ct);
+            if (run.IsJson)
+            {
+                run.WriteJson(new { photos = s.Photos, crops = s.Crops, subjects = s.Subjects, background = s.Background, ambiguousPhotos = s.AmbiguousPhotos, changed = s.Changed, settings = s.Settings });
+                return ExitCodes.Ok;
+            }
+            run.Console.WriteLine($"{s.Photos} photos, {s.Crops} crops: {s.Subjects} subjects carry their photo's labels, {s.Background} background crops do not " +
+                $"({s.AmbiguousPhotos} photos without a clear subject); {s.Changed} attributions new or changed.");
+            run.Console.WriteLine($"Rule subject: centreWeight {s.Settings.CentreWeight}, dominance {s.Settings.Dominance}, minPhotoShare {s.Settings.MinPhotoShare} (detector.subject in the workspace config).");
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 
@@ -69,14 +93,16 @@ public static class ImagesCommand
                 1 => await line.Catalog.GetImageAsync(matches[0], ct),
                 _ => throw new SkillmakerException($"Id prefix {wanted} is ambiguous: {string.Join(", ", matches)}; give more characters."),
             };
+            var attribution = details!.Image.Kind == ImageKind.Crop ? await line.DetectionStore.GetAttributionAsync(details.Image.Id, ct) : null;
+            var photoLabels = details.Image.ParentId is { } parent ? (await line.Catalog.GetImageAsync(parent, ct))?.Labels ?? [] : [];
             // An undone review decision stays in the history but must not look current.
-            var retractions = await line.ReviewStore.GetRetractionsAsync(details!.Image.Id, ct);
+            var retractions = await line.ReviewStore.GetRetractionsAsync(details.Image.Id, ct);
             if (run.IsJson)
             {
-                run.WriteJson(ToJson(details!, retractions));
+                run.WriteJson(ToJson(details, attribution, photoLabels, retractions));
                 return ExitCodes.Ok;
             }
-            Render(run, details!, retractions);
+            Render(run, details, attribution, photoLabels, retractions);
             return ExitCodes.Ok;
         }));
         return command;
@@ -113,7 +139,7 @@ public static class ImagesCommand
         })];
     }
 
-    private static object ToJson(ImageDetails d, IReadOnlyList<LabelRetraction> retractions)
+    private static object ToJson(ImageDetails d, CropAttribution? a, IReadOnlyList<LabelRecord> photoLabels, IReadOnlyList<LabelRetraction> retractions)
     {
         var undone = RetractionOf(d, retractions);
         return new
@@ -139,12 +165,19 @@ public static class ImagesCommand
         }),
         nearDuplicates = d.NearDuplicates.Select(n => new { imageId = n.OtherImageId, distance = n.Distance }),
         nearDuplicateCluster = d.NearDuplicateClusterId,
+        attribution = a is null ? null : new
+        {
+            attributedFrom = CropAttribution.FromPhoto, rule = a.Rule, subject = a.Subject, reason = a.Reason, photoId = a.ParentId,
+            photoLabels = a.Subject ? photoLabels.Where(l => l.Status == LabelStatus.Hint).Select(l => l.Label).Distinct() : [],
+            withheldPhotoLabels = a.Subject ? [] : photoLabels.Where(l => l.Status == LabelStatus.Hint).Select(l => l.Label).Distinct(),
+            detectorModel = a.ModelSha256, settings = System.Text.Json.JsonDocument.Parse(a.SettingsJson).RootElement, decidedAt = a.DecidedAt,
+        },
         };
     }
 
     private static object? Field(FieldValue? f) => f is null ? null : new { field = f.Field, value = f.Value, provenance = f.Provenance.ToWire(), actor = f.Actor, recordedAt = f.RecordedAt };
 
-    private static void Render(CommandRun run, ImageDetails d, IReadOnlyList<LabelRetraction> retractions)
+    private static void Render(CommandRun run, ImageDetails d, CropAttribution? a, IReadOnlyList<LabelRecord> photoLabels, IReadOnlyList<LabelRetraction> retractions)
     {
         var undone = RetractionOf(d, retractions);
         var grid = new Grid().AddColumn().AddColumn();
@@ -165,6 +198,16 @@ public static class ImagesCommand
                 ? $"  undone: {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u}; undone by {r.Actor}, {r.RecordedAt:u}; no longer counts)"
                 : $"  {l.Status.ToString().ToLowerInvariant()} {l.Label} ({l.Provenance.ToWire()}, {l.Actor}, {l.RecordedAt:u})");
         if (d.Labels.Count == 0) run.Console.WriteLine("  (none)");
+        if (d.Image.Kind == ImageKind.Crop)
+        {
+            var hints = photoLabels.Where(l => l.Status == LabelStatus.Hint).Select(l => $"{l.Label} ({l.Provenance.ToWire()}, {l.Actor})").Distinct().ToList();
+            var photo = hints.Count == 0 ? "the photo has no label hint" : $"the photo's label {string.Join(", ", hints)}";
+            run.Console.WriteLine(a is null
+                ? $"Label attribution: not attributed yet (images attribute); {photo}"
+                : a.Subject
+                    ? $"Label attribution: attributedFrom photo, rule {a.Rule}: {a.Reason}; carries {photo}"
+                    : $"Label attribution: attributedFrom photo, rule {a.Rule}: {a.Reason}; does not carry {photo}");
+        }
         run.Console.WriteLine("Field history:");
         foreach (var f in d.FieldHistory) run.Console.WriteLine($"  {f.Field} = {f.Value} ({f.Provenance.ToWire()}, {f.Actor}, {f.RecordedAt:u})");
         if (d.NearDuplicates.Count > 0)

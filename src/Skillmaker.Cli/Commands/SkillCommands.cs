@@ -91,9 +91,11 @@ public static class SkillCommands
     {
         var skillArgument = new Argument<string[]>("NAME@VERSION") { Description = "Skill versions, e.g. car-variants@3 (see `skillmaker skills list`)", Arity = ArgumentArity.OneOrMore };
         var manifestOption = new Option<string?>("--manifest", "-m") { Description = "Evaluate on this manifest's test split (default: the one each skill was trained on)", HelpName = "ID" };
+        var datasetOption = new Option<string?>("--dataset") { Description = "Evaluate on an external labelled test set: a dataset definition with \"role\": \"test\" (extracted first; same metrics; refused when classes do not match or items leak from training)", HelpName = "DEF.json" };
+        var excludeLeaked = new Option<bool>("--exclude-leaked") { Description = "With --dataset: leave out (and list) test items whose image, photo, near-duplicate or set was in the version's training data, instead of refusing" };
         var command = new Command("eval", "Evaluate skill versions on a manifest's test split on this machine (server mode: one job per version on the workers): accuracy, per-class metrics, top-k, confusion, calibration, latency p50/p95, failures. Exit 1 if any failed")
         {
-            skillArgument, manifestOption,
+            skillArgument, manifestOption, datasetOption, excludeLeaked,
         };
         var jobs = new JobOptions();
         jobs.Local.Description = "Evaluate in this process even when the workspace config has a jobs section (default there: one job per version on the workers)";
@@ -105,6 +107,27 @@ public static class SkillCommands
             await using var line = await run.OpenLineAsync(ct);
             var manifest = parse.GetValue(manifestOption);
             IReadOnlyList<EvalOutcome> outcomes;
+            if (parse.GetValue(datasetOption) is { } datasetPath)
+            {
+                if (manifest is not null) throw new UsageException("give either --manifest or --dataset, not both");
+                var definition = await Datasets.DatasetDefinitionLoader.LoadAsync(run.ResolvePath(datasetPath), ct);
+                var evaluations = line.Evaluation();
+                var external = new List<EvalOutcome>();
+                foreach (var skill in skills)
+                {
+                    try
+                    {
+                        var result = await run.WithProgressAsync($"Evaluating {skill} on {definition.Name}", p => evaluations.EvaluateOnTestSetAsync(skill, definition, parse.GetValue(excludeLeaked), p, ct));
+                        foreach (var l in result.Leaked) run.ErrorConsole.WriteLine($"{skill}: left out {l.ImageId[..12]}: {l.Reason}");
+                        external.Add(new EvalOutcome(skill, result.Recorded, null));
+                    }
+                    catch (SkillmakerException ex) when (skills.Count > 1 && ex is not InvalidSettingException)
+                    {
+                        external.Add(new EvalOutcome(skill, null, ex.Message));
+                    }
+                }
+                return EvaluationOutput.Report(run, external);
+            }
             if (jobs.OnWorkers(parse, line.Workspace))
             {
                 var evalJobs = line.EvalJobs();

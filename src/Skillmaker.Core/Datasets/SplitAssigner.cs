@@ -94,6 +94,29 @@ public static class SplitAssigner
         return new SplitPlan(assignments, entries, moved);
     }
 
+    /// <summary>An external test set (definition role test): every group is test, and its atoms are
+    /// recorded as test in the ledger, so they stay test (a group that was train is reported as moved).</summary>
+    public static SplitPlan AssignAllTest(IReadOnlyList<SplitItem> items, IReadOnlyList<LedgerEntry> ledger)
+    {
+        var latest = new Dictionary<string, Split>();
+        foreach (var e in ledger) latest[e.Atom] = e.Split;
+        var assignments = new List<SplitAssignment>();
+        var entries = new List<(string, Split, string)>();
+        var moved = new List<string>();
+        foreach (var (key, members) in Group(items))
+        {
+            foreach (var m in members) assignments.Add(new SplitAssignment(m.ImageId, Split.Test, key));
+            foreach (var atom in members.SelectMany(AtomsOf).Distinct().Order(StringComparer.Ordinal))
+            {
+                if (latest.TryGetValue(atom, out var was) && was == Split.Test) continue;
+                if (was == Split.Train && latest.ContainsKey(atom)) moved.Add(atom);
+                entries.Add((atom, Split.Test, "test set (role test)"));
+            }
+        }
+        assignments.Sort((a, b) => string.CompareOrdinal(a.ImageId, b.ImageId));
+        return new SplitPlan(assignments, entries, moved);
+    }
+
     /// <summary>Groups items by union-find over their atoms; a group's key is its smallest atom.</summary>
     public static Dictionary<string, List<SplitItem>> Group(IReadOnlyList<SplitItem> items)
     {

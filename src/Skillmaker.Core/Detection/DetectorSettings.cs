@@ -41,6 +41,10 @@ public sealed record DetectorSettings
     /// <summary>ONNX Runtime threads for one image. Default 0 = ONNX Runtime's choice (one per core).</summary>
     public int Threads { get; init; }
 
+    /// <summary>How the subject of a photo is chosen among its crops: the photo's labels go to the subject
+    /// only (see <see cref="SubjectSettings"/>).</summary>
+    public SubjectSettings Subject { get; init; } = new();
+
     /// <summary>Throws an <see cref="InvalidSettingException"/> naming every bad value and what was expected;
     /// <paramref name="where"/> null means the values came with the request (see <see cref="InvalidSettingException.Where"/>).</summary>
     public DetectorSettings Validated(string? where)
@@ -53,6 +57,7 @@ public sealed record DetectorSettings
         if (!(Padding is >= 0 and <= 1)) errors.Add(new("padding", $"is {Padding}; expected 0..1 (a fraction of the box size)"));
         if (MinCropSide is < 1 or > 4096) errors.Add(new("minCropSide", $"is {MinCropSide}; expected 1..4096 pixels"));
         if (Threads is < 0 or > 256) errors.Add(new("threads", $"is {Threads}; expected 0 (automatic) or 1..256"));
+        errors.AddRange((Subject ?? new()).Validate("subject."));
         if (errors.Count > 0) throw new InvalidSettingException(where, errors);
         return this;
     }

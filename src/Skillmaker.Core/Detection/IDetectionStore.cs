@@ -28,7 +28,21 @@ public interface IDetectionStore
 
     /// <summary>Every result, optionally of one model, ordered by image id.</summary>
     Task<IReadOnlyList<ImageDetectionResult>> ListResultsAsync(string? modelSha256, CancellationToken cancellationToken);
+
+    /// <summary>Records label attributions (one row per crop, replaced when the decision, rule or
+    /// settings changed) in one transaction; returns how many rows were new or changed.</summary>
+    Task<int> SaveAttributionsAsync(IReadOnlyList<CropAttribution> attributions, CancellationToken cancellationToken);
+
+    /// <summary>How the photo's labels were attributed to <paramref name="cropId"/>; null when not yet.</summary>
+    Task<CropAttribution?> GetAttributionAsync(string cropId, CancellationToken cancellationToken);
+
+    /// <summary>Per photo and model, its size and cropped vehicle boxes; with <paramref name="onlyMissing"/>
+    /// only photos with a crop that has no attribution yet.</summary>
+    Task<IReadOnlyList<AttributionInput>> ListAttributionInputsAsync(bool onlyMissing, CancellationToken cancellationToken);
 }
+
+/// <summary>What attribution needs of one photo as one model saw it.</summary>
+public sealed record AttributionInput(string ImageId, string ModelSha256, int Width, int Height, IReadOnlyList<CroppedBox> Crops);
 
 /// <summary>A crop's parent photo and the rectangle cut from it.</summary>
 public sealed record CropOrigin(string ParentId, int ParentWidth, int ParentHeight, PixelRect Rect);
@@ -78,6 +92,8 @@ public sealed record ImageDetectionWrite
     public IReadOnlyList<StoredDetection> Detections { get; init; } = [];
     /// <summary>New crop images (kind Crop, ParentId set); their bytes are already in the blob store.</summary>
     public IReadOnlyList<ImageRecord> Crops { get; init; } = [];
+    /// <summary>Label attributions of the crops (which is the photo's subject).</summary>
+    public IReadOnlyList<CropAttribution> Attributions { get; init; } = [];
 }
 
 public sealed record ImageDetectionResult

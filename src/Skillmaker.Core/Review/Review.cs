@@ -20,6 +20,11 @@ public sealed record ReviewItem
     public string? CrowdQuality { get; init; }
     /// <summary>True when the crowd ended unsure and gave the crop to the expert.</summary>
     public bool CrowdEscalated { get; init; }
+    /// <summary>How the photo's labels were attributed to this crop (subject or background, and why); null
+    /// when not attributed.</summary>
+    public string? Attribution { get; init; }
+    /// <summary>The photo's label hints that this crop does not carry (it is not the photo's subject).</summary>
+    public IReadOnlyList<string> PhotoHintsWithheld { get; init; } = [];
 }
 
 public sealed record ReviewGroup(string Name, int Total, int Undecided);

@@ -49,6 +49,9 @@ public sealed record SkillPackageInfo
     public required string ConfigHash { get; init; }
     public required PackageMetrics Metrics { get; init; }
     public required TrainingInfo Training { get; init; }
+    /// <summary>Where <see cref="Metrics"/> come from: the manifest's test split or k-fold cross-validation
+    /// over the training items. Null in packages written before this was recorded (test split).</summary>
+    public EvaluationMethodInfo? EvaluatedBy { get; init; }
     /// <summary>The runtime profile it was trained and measured with.</summary>
     public required string Profile { get; init; }
     public required ProfileSpec Runtime { get; init; }
@@ -133,4 +136,30 @@ public sealed record TrainingInfo
     public required IReadOnlyList<Augmentation.AugmentationStep> AugmentationSteps { get; init; }
     public required long Seed { get; init; }
     public IReadOnlyDictionary<string, double>? ClassWeights { get; init; }
+}
+
+/// <summary>The <c>evaluation</c> section of a skill config.</summary>
+public sealed record EvaluationSpec
+{
+    /// <summary>k-fold cross-validation over the training items (group-aware: a set never straddles two
+    /// folds), k in 2..20. Gives the estimate with a spread, and lets a dataset with <c>testFraction: 0</c>
+    /// train on every labelled item. Default null: evaluate on the test split only.</summary>
+    public int? Folds { get; init; }
+}
+
+/// <summary>How a package's figures were measured.</summary>
+public sealed record EvaluationMethodInfo
+{
+    public const string TestSplit = "test-split";
+    public const string CrossValidation = "cross-validation";
+
+    /// <summary><c>test-split</c> or <c>cross-validation</c>: what <see cref="SkillPackageInfo.Metrics"/> are.</summary>
+    public required string Method { get; init; }
+    public int? Folds { get; init; }
+    /// <summary>Cross-validation top-1 accuracy: mean and standard deviation over folds, and each fold's.</summary>
+    public double? CrossValidationAccuracy { get; init; }
+    public double? CrossValidationAccuracyStd { get; init; }
+    public IReadOnlyList<double>? FoldAccuracies { get; init; }
+    /// <summary>Items scored by cross-validation (each once, by the fold that did not train on it).</summary>
+    public int? CrossValidationImages { get; init; }
 }

@@ -9,7 +9,8 @@ public static class ClassBalancer
         [.. items.GroupBy(i => i.Class).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new ClassCount(g.Key, g.Count(s => s.Split == Split.Train), g.Count(s => s.Split == Split.Test)))];
 
-    public static Result Apply(IReadOnlyList<ManifestItem> items, BalancePolicy policy, long seed)
+    /// <param name="testSet">An external test set (role test): a class needs no training items.</param>
+    public static Result Apply(IReadOnlyList<ManifestItem> items, BalancePolicy policy, long seed, bool testSet = false)
     {
         var dropped = new List<DroppedClass>();
         var kept = new List<ManifestItem>();
@@ -21,7 +22,7 @@ public static class ClassBalancer
                 dropped.Add(new DroppedClass(cls.Key, members.Count, $"{members.Count} items, fewer than balance.minPerClass {policy.MinPerClass}"));
                 continue;
             }
-            if (!members.Any(m => m.Split == Split.Train))
+            if (!testSet && !members.Any(m => m.Split == Split.Train))
             {
                 dropped.Add(new DroppedClass(cls.Key, members.Count, "no training items (all its groups are test)"));
                 continue;

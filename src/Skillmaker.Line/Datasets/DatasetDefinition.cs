@@ -28,8 +28,21 @@ public sealed record DatasetDefinition
 
     public DatasetFilters Filters { get; init; } = new();
 
-    /// <summary>Target share of items in the test split, in (0, 1). Default 0.2. Earlier test groups stay
-    /// test whatever this says.</summary>
+    /// <summary>Only images (or crops of photos) that came from one of these sources. Default: every source.</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>What happens to crops that are not their photo's subject (a background car): the photo's
+    /// labels never go to them. <c>crowd</c> (default): they enter only with a label decided about the crop
+    /// itself (crowd or reviewer), and are counted as waiting until then; <c>leaveOut</c>: never.</summary>
+    public BackgroundCrops BackgroundCrops { get; init; } = BackgroundCrops.Crowd;
+
+    /// <summary><c>train</c> (default): a train/test split by <see cref="TestFraction"/>. <c>test</c>: an
+    /// external labelled test set; every item is test, and stays test (sticky).</summary>
+    public DatasetRole Role { get; init; } = DatasetRole.Train;
+
+    /// <summary>Target share of items in the test split, in [0, 1). Default 0.2. 0 puts every new group in
+    /// train (train on all the data; evaluate by cross-validation, <c>evaluation.folds</c> in the skill
+    /// config). Earlier test groups stay test whatever this says.</summary>
     public double TestFraction { get; init; } = 0.2;
 
     public BalancePolicy Balance { get; init; } = new();
@@ -38,6 +51,12 @@ public sealed record DatasetDefinition
     /// Default: <see cref="Augmentation.AugmentationSteps.Defaults"/>.</summary>
     public IReadOnlyList<Augmentation.AugmentationStep>? Augmentations { get; init; }
 }
+
+/// <summary>See <see cref="DatasetDefinition.BackgroundCrops"/>.</summary>
+public enum BackgroundCrops { Crowd, LeaveOut }
+
+/// <summary>See <see cref="DatasetDefinition.Role"/>.</summary>
+public enum DatasetRole { Train, Test }
 
 public sealed record ClassDefinition
 {
@@ -142,8 +161,10 @@ public static class DatasetDefinitionLoader
             errors.Add($"classes: class name '{dup.Key}' is used {dup.Count()} times");
         foreach (var dup in d.Classes.SelectMany(c => c.Labels.Select(l => (l, c.Name))).GroupBy(x => x.l).Where(g => g.Select(x => x.Name).Distinct().Count() > 1))
             errors.Add($"classes: label '{dup.Key}' is mapped to several classes ({string.Join(", ", dup.Select(x => x.Name).Distinct())})");
-        if (!(d.TestFraction > 0 && d.TestFraction < 1))
-            errors.Add($"testFraction: {d.TestFraction} is outside (0, 1); e.g. 0.2");
+        if (!(d.TestFraction >= 0 && d.TestFraction < 1))
+            errors.Add($"testFraction: {d.TestFraction} is outside [0, 1); e.g. 0.2, or 0 to train on every item (evaluate by cross-validation)");
+        for (var i = 0; i < d.Sources.Count; i++)
+            if (string.IsNullOrWhiteSpace(d.Sources[i])) errors.Add($"sources[{i}]: must name a source (as given to ingest --source)");
         for (var i = 0; i < d.Filters.CrowdContent.Count; i++)
             if (!CrowdContentValues.Contains(d.Filters.CrowdContent[i]))
                 errors.Add($"filters.crowdContent[{i}]: '{d.Filters.CrowdContent[i]}' is not an answer; allowed: {string.Join(", ", CrowdContentValues)}");

@@ -4,12 +4,20 @@ using Skillmaker.Common;
 
 namespace Skillmaker.Datasets;
 
-public sealed record ExtractResult(DatasetManifest Manifest, bool Created, string JsonPath, string CsvPath, IReadOnlyList<string> MovedToTest);
+public sealed record ExtractResult(DatasetManifest Manifest, bool Created, string JsonPath, string CsvPath, IReadOnlyList<string> MovedToTest)
+{
+    /// <summary>Classes (with <c>classesFromLabels</c>) that the previous manifest of this definition did
+    /// not have; the extract refuses them unless accepted.</summary>
+    public IReadOnlyList<string> AddedClasses { get; init; } = [];
+    /// <summary>Crops of labelled photos that are not the photo's subject and wait for a label of their own.</summary>
+    public int BackgroundCropsAwaitingLabel { get; init; }
+}
 
 /// <summary>Turns a definition into a manifest: pick candidates, resolve labels to classes, filter,
 /// assign sticky splits, balance, then store the manifest with its ledger entries and write it as
 /// JSON and CSV.</summary>
-public sealed partial class DatasetService(IDatasetStore store, long seed, string manifestFolder, TimeProvider time, ILogger<DatasetService> logger)
+public sealed partial class DatasetService(IDatasetStore store, long seed, string manifestFolder, TimeProvider time, ILogger<DatasetService> logger,
+    Detection.AttributionService? attribution = null)
 {
     /// <summary>Checks every manifest and the split ledger against today's catalog: groups and
     /// near-duplicates on one side, test stays test (see <see cref="SplitAudit"/>).</summary>
@@ -24,21 +32,51 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
         return SplitAudit.Run(manifests, ledger, atoms);
     }
 
-    public async Task<ExtractResult> ExtractAsync(DatasetDefinition definition, double? testFractionOverride, CancellationToken cancellationToken)
+    public Task<ExtractResult> ExtractAsync(DatasetDefinition definition, double? testFractionOverride, CancellationToken cancellationToken) =>
+        ExtractAsync(definition, testFractionOverride, acceptNewClasses: false, cancellationToken);
+
+    /// <param name="acceptNewClasses">With <c>classesFromLabels</c>, accept labels that became classes since
+    /// this definition's previous manifest; otherwise the extract refuses and names them.</param>
+    public async Task<ExtractResult> ExtractAsync(DatasetDefinition definition, double? testFractionOverride, bool acceptNewClasses, CancellationToken cancellationToken)
     {
         var testFraction = testFractionOverride ?? definition.TestFraction;
-        if (!(testFraction > 0 && testFraction < 1))
-            throw new InvalidSettingException(testFractionOverride is null ? $"Dataset definition {definition.Name}" : null, "testFraction", $"is {testFraction}; expected a fraction in (0, 1), e.g. 0.2");
+        if (!(testFraction >= 0 && testFraction < 1))
+            throw new InvalidSettingException(testFractionOverride is null ? $"Dataset definition {definition.Name}" : null, "testFraction", $"is {testFraction}; expected a fraction in [0, 1), e.g. 0.2 (0: every new group in train)");
 
+        // Crops cut before attribution existed get attributed now, so no photo label reaches a background car.
+        if (definition.ImageKind == ImageKind.Crop && attribution is not null)
+            await attribution.RunAsync(onlyMissing: true, cancellationToken);
         var candidates = await store.GetCandidatesAsync(definition.ImageKind, cancellationToken);
-        var labelToClass = ResolveClasses(definition, candidates);
         var excluded = new SortedDictionary<string, int>(StringComparer.Ordinal);
         void Exclude(string reason) => excluded[reason] = excluded.GetValueOrDefault(reason) + 1;
+        if (definition.Sources.Count > 0)
+        {
+            var wanted = definition.Sources.ToHashSet(StringComparer.Ordinal);
+            var known = candidates.SelectMany(c => c.Sources).ToHashSet(StringComparer.Ordinal);
+            var unknown = definition.Sources.Where(s => !known.Contains(s)).ToList();
+            if (unknown.Count > 0)
+                throw new InvalidSettingException($"Dataset definition {definition.Name}", "sources",
+                    $"names {string.Join(", ", unknown)}, which no {definition.ImageKind.ToString().ToLowerInvariant()} image came from; known: {(known.Count == 0 ? "(none)" : string.Join(", ", known.Order(StringComparer.Ordinal)))}");
+            var all = candidates.Count;
+            candidates = [.. candidates.Where(c => c.Sources.Any(wanted.Contains))];
+            for (var i = candidates.Count; i < all; i++) Exclude("from another source (sources)");
+        }
+        var labelToClass = ResolveClasses(definition, candidates);
+        var added = await AddedClassesAsync(definition, labelToClass, cancellationToken);
+        if (added.Count > 0 && !acceptNewClasses)
+            throw new InvalidSettingException(null, "acceptNewClasses",
+                $"classesFromLabels would add {added.Count} class(es) that its previous manifest did not have: {string.Join(", ", added)}; " +
+                "accept them, or list the classes you want under classes, or narrow the images with sources; nothing was written");
 
+        var awaiting = 0;
         var kept = new List<(DatasetCandidate Candidate, string Class)>();
         foreach (var c in candidates)
         {
             if (c.Rejected) { Exclude("rejected by a reviewer"); continue; }
+            if (c.PhotoSubject == false && definition.BackgroundCrops == BackgroundCrops.LeaveOut)
+            { Exclude("not its photo's subject (backgroundCrops: leaveOut)"); continue; }
+            if (c.PhotoSubject == false && c.ConfirmedLabel is null && c.LabelHints.Count == 0 && c.PhotoLabelHints.Count > 0)
+            { awaiting++; Exclude("not its photo's subject; waits for a crowd or reviewer label"); continue; }
             var label = c.ConfirmedLabel;
             if (label is null && definition.AllowLabelHints)
             {
@@ -58,17 +96,24 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
 
         var ledger = await store.GetLedgerAsync(cancellationToken);
         var everTest = await store.GetImagesEverInTestAsync(cancellationToken);
-        var plan = SplitAssigner.Assign([.. kept.Select(k => new SplitItem(k.Candidate.ImageId, k.Candidate.SetId, k.Candidate.NearDuplicateClusters, k.Class))], ledger, everTest, seed, testFraction);
+        var splitItems = kept.Select(k => new SplitItem(k.Candidate.ImageId, k.Candidate.SetId, k.Candidate.NearDuplicateClusters, k.Class)).ToList();
+        var plan = definition.Role == DatasetRole.Test
+            ? SplitAssigner.AssignAllTest(splitItems, ledger)
+            : SplitAssigner.Assign(splitItems, ledger, everTest, seed, testFraction);
         var splitOf = plan.Assignments.ToDictionary(a => a.ImageId);
         var items = kept.Select(k => new ManifestItem(k.Candidate.ImageId, k.Candidate.ParentId, k.Class, splitOf[k.Candidate.ImageId].Split, splitOf[k.Candidate.ImageId].Group))
             .OrderBy(i => i.ImageId, StringComparer.Ordinal).ToList();
         var before = ClassBalancer.Count(items);
-        var balanced = ClassBalancer.Apply(items, definition.Balance, seed);
+        var balanced = ClassBalancer.Apply(items, definition.Balance, seed, testSet: definition.Role == DatasetRole.Test);
         var after = ClassBalancer.Count(balanced.Items);
         if (after.Count < 2)
             throw new SkillmakerException(
                 $"Dataset '{definition.Name}' has {after.Count} usable class(es) after filtering and balance; at least two are needed. " +
-                $"Per class before balance: {(before.Count == 0 ? "none" : string.Join(", ", before.Select(b => $"{b.Class}={b.Total}")))}; excluded: {Describe(excluded)}.");
+                $"Per class before balance: {(before.Count == 0 ? "none" : string.Join(", ", before.Select(b => $"{b.Class}={b.Total}")))}; excluded: {Describe(excluded)}" +
+                (balanced.Dropped.Count == 0 ? "." : $"; dropped: {string.Join("; ", balanced.Dropped.Select(d => $"{d.Class}: {d.Reason}"))}.") +
+                (before.Count > 0 && before.All(b => b.Train == 0) && definition.Role != DatasetRole.Test
+                    ? " Every item is test (earlier test groups stay test, e.g. from a test set with role test), so there are no training items."
+                    : ""));
 
         var manifest = new DatasetManifest
         {
@@ -99,7 +144,20 @@ public sealed partial class DatasetService(IDatasetStore store, long seed, strin
         await AtomicFile.WriteAllTextAsync(stem + ".json", manifest.ToJson(), cancellationToken);
         await AtomicFile.WriteAllTextAsync(stem + ".csv", manifest.ToCsv(), cancellationToken);
         LogExtracted(manifest.Id, definition.Name, manifest.Items.Count, created, plan.MovedToTest.Count);
-        return new ExtractResult(manifest, created, stem + ".json", stem + ".csv", plan.MovedToTest);
+        return new ExtractResult(manifest, created, stem + ".json", stem + ".csv", plan.MovedToTest) { AddedClasses = added, BackgroundCropsAwaitingLabel = awaiting };
+    }
+
+    /// <summary>With classesFromLabels: classes that the latest earlier manifest of the same name lacks.
+    /// None for a first extract (nothing to compare with) or with explicit classes.</summary>
+    private async Task<IReadOnlyList<string>> AddedClassesAsync(DatasetDefinition definition, Dictionary<string, string> labelToClass, CancellationToken cancellationToken)
+    {
+        if (!definition.ClassesFromLabels) return [];
+        var previous = (await store.ListManifestsAsync(cancellationToken)).Where(m => m.Name == definition.Name).MaxBy(m => m.CreatedAt);
+        if (previous is null) return [];
+        var manifest = await store.GetManifestAsync(previous.Id, cancellationToken);
+        if (manifest is null) return [];
+        var had = manifest.Classes.Concat(manifest.DroppedClasses.Select(d => d.Class)).ToHashSet(StringComparer.Ordinal);
+        return [.. labelToClass.Values.Distinct().Where(c => !had.Contains(c)).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Maps labels to classes and checks the definition against what the catalog knows.</summary>

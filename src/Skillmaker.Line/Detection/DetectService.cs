@@ -199,6 +199,9 @@ public sealed partial class DetectService(
             {
                 ImageId = image.ImageId, ModelSha256 = detector.Model.Sha256, RunId = runId, Outcome = outcome, ProcessedAt = now,
                 Detections = stored, Crops = [.. cropRecords.Values],
+                Attributions = AttributionService.Attribute(
+                    new AttributionInput(image.ImageId, detector.Model.Sha256, frame.Width, frame.Height, [.. vehicles.Select(v => new CroppedBox(v.CropId, v.Box))]),
+                    settings.Subject, now),
             };
             if (!await store.RecordAsync(write, ct)) return await RecordedByAsync(image, runId, ct);
             LogImage(image.ImageId, outcome, vehicles.Count);

@@ -14,6 +14,9 @@ public sealed record AffectedVersion(string Skill, int Version, string TrainedOn
 /// <summary>An evaluation that was recorded in the registry and saved as JSON at <see cref="Path"/>.</summary>
 public sealed record RecordedEvaluation(EvaluationSummary Summary, string Path);
 
+/// <summary>An evaluation on an external test set: the recorded result and the items left out as leaked.</summary>
+public sealed record ExternalEvaluation(RecordedEvaluation Recorded, string ManifestId, IReadOnlyList<LeakedItem> Leaked);
+
 /// <summary>Measuring a trained skill version on a manifest's test split and writing its model report:
 /// what <c>eval</c>, <c>report</c> and <c>demo</c> share.</summary>
 public sealed class EvaluationService(TrainingEnvironment environment)
@@ -45,6 +48,45 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken));
         var manifest = await ManifestAsync(manifestId ?? predictor.Package.Info.ManifestId, cancellationToken);
         return (await _env.Evaluator.EvaluateAsync([predictor], manifest, progress, cancellationToken))[0];
+    }
+
+    /// <summary>Evaluates <paramref name="skill"/> on an external labelled test set (a definition with role
+    /// test), with the same metrics as the internal split, and records it. Refuses classes the skill does not
+    /// know (naming what is missing on each side) and items that leak from its training data (the same image or
+    /// photo, a near-duplicate, the same set), unless <paramref name="excludeLeaked"/>, which evaluates on the
+    /// rest and reports them.</summary>
+    public async Task<ExternalEvaluation> EvaluateOnTestSetAsync(SkillRef skill, Datasets.DatasetDefinition definition, bool excludeLeaked,
+        IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        if (definition.Role != Datasets.DatasetRole.Test)
+            throw new InvalidSettingException($"Dataset definition {definition.Name}", "role",
+                "is train; an external test set needs \"role\": \"test\" (every item test, sticky), so that no later manifest trains on it");
+        using var predictor = SkillPredictor.Create(await _env.Skills.LoadAsync(skill, null, cancellationToken));
+        var labels = predictor.Package.Labels;
+        var extracted = await _env.Extractor.ExtractAsync(definition, null, cancellationToken);
+        var manifest = extracted.Manifest;
+        var unknown = manifest.Classes.Where(c => !labels.Contains(c)).ToList();
+        if (unknown.Count > 0)
+        {
+            var untested = labels.Where(l => !manifest.Classes.Contains(l)).ToList();
+            throw new SkillmakerException(
+                $"Test set {definition.Name} does not match {skill}: classes missing from the skill: {string.Join(", ", unknown)}; " +
+                $"classes of the skill missing from the test set: {(untested.Count == 0 ? "none" : string.Join(", ", untested))}. " +
+                "Map the test set's labels to the skill's classes in its definition (classes) or leave those labels out.");
+        }
+        var training = await _env.Datasets.GetManifestAsync(predictor.Package.Info.ManifestId, cancellationToken)
+            ?? throw new SkillmakerException($"Manifest {predictor.Package.Info.ManifestId[..12]} that {skill} was trained on is not in {_env.Catalog.Location}; its leakage cannot be checked.");
+        var leaked = await new LeakageCheck(_env.Datasets).CheckAsync(training, manifest.Items, cancellationToken);
+        if (leaked.Count > 0 && !excludeLeaked)
+            throw new InvalidSettingException(null, "excludeLeaked",
+                $"{leaked.Count} of {manifest.Items.Count} test item(s) leak from {skill}'s training data: " +
+                string.Join("; ", leaked.Take(10).Select(l => $"{l.ImageId[..12]} ({l.Reason})")) + (leaked.Count > 10 ? "; ..." : "") +
+                "; evaluate on the rest with it, or remove them from the test set");
+        var leakedIds = leaked.Select(l => l.ImageId).ToHashSet(StringComparer.Ordinal);
+        var clean = manifest with { Items = [.. manifest.Items.Where(i => !leakedIds.Contains(i.ImageId))] };
+        if (clean.Items.Count == 0) throw new SkillmakerException($"Every item of test set {definition.Name} leaks from {skill}'s training data; nothing left to evaluate.");
+        var summary = (await _env.Evaluator.EvaluateAsync([predictor], clean, progress, cancellationToken))[0];
+        return new ExternalEvaluation(await RecordAsync(summary, cancellationToken), manifest.Id, leaked);
     }
 
     private async Task<Datasets.DatasetManifest> ManifestAsync(string id, CancellationToken cancellationToken) =>

@@ -64,6 +64,28 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
             EvaluationMetrics.Summarize(p.Package.Name, p.Package.Version, manifest.Id, at, Machine, p.Package.Labels, predictions[k]), p.Package.Labels, predictions[k]))];
     }
 
+    /// <summary>Median and 95th percentile latency (ms) of <paramref name="predictor"/> on these images, each
+    /// timed <see cref="SmallSplitRounds"/> times after one warm-up call: latency without a test split.</summary>
+    public async Task<(double P50, double P95)> TimeAsync(SkillPredictor predictor, IReadOnlyList<string> imageIds, CancellationToken cancellationToken)
+    {
+        var timings = new List<double>();
+        for (var i = 0; i < imageIds.Count; i++)
+        {
+            using var image = ImageDecoding.DecodeOriented(await readImage(imageIds[i], cancellationToken), $"image {imageIds[i]}");
+            if (i == 0) predictor.Probabilities(image);
+            var rounds = new double[SmallSplitRounds];
+            for (var round = 0; round < SmallSplitRounds; round++)
+            {
+                var started = time.GetTimestamp();
+                predictor.Probabilities(image);
+                rounds[round] = time.GetElapsedTime(started).TotalMilliseconds;
+            }
+            timings.Add(rounds.Order().ElementAt(SmallSplitRounds / 2));
+        }
+        var sorted = timings.Order().ToArray();
+        return sorted.Length == 0 ? (0, 0) : (EvaluationMetrics.Percentile(sorted, 0.5), EvaluationMetrics.Percentile(sorted, 0.95));
+    }
+
     /// <summary>Every class of the test data must be one the skill can answer.</summary>
     public static void CheckClasses(SkillPredictor predictor, DatasetManifest manifest)
     {

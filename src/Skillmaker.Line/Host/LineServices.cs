@@ -141,7 +141,10 @@ public sealed class LineServices : IAsyncDisposable
     public AugmentPreviewService AugmentPreview() => new(DatasetStore, Blobs, Workspace.Config.Seed, Catalog.Location, DetectionStore.FindCropOriginAsync);
 
     public DatasetService Datasets() =>
-        new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>());
+        new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>(), Attribution());
+
+    /// <summary>Label attribution of crops with the workspace's <c>detector.subject</c> settings.</summary>
+    public AttributionService Attribution() => new(DetectionStore, Workspace.Config.Detector.Subject ?? new(), Time, Logger<AttributionService>());
 
     /// <summary>What training, evaluation and promotion share; one per instance.</summary>
     public TrainingEnvironment Training => _training ??= BuildTraining();

@@ -42,13 +42,18 @@ public sealed record ClassifyAnswer
     /// <summary>The code commit of the server that answered.</summary>
     public required string CodeVersion { get; init; }
     public required string DetectorSha256 { get; init; }
+    /// <summary>What the cascade classified: <c>crop</c> (the largest vehicle), <c>whole-image</c> (no vehicle
+    /// was found and the request or the serving config allowed the whole photo) or <c>none</c>.</summary>
+    public string Input { get; init; } = "none";
 }
 
 /// <summary>Photo → vehicles → the largest vehicle's crop → the cascade of skills. Stateless and
 /// thread-safe; the models it uses are shared.</summary>
 public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings detectorSettings, LiveSkills skills, ServingConfig config, InferenceMetrics metrics)
 {
-    public ClassifyAnswer Classify(ReadOnlySpan<byte> bytes)
+    /// <param name="wholeImage">When the detector finds no vehicle, classify the whole photo (also when
+    /// the serving config sets <c>wholeImageFallback</c>); the answer says so in <see cref="ClassifyAnswer.Input"/>.</param>
+    public ClassifyAnswer Classify(ReadOnlySpan<byte> bytes, bool wholeImage = false)
     {
         using var image = OrientedDecoder.Decode(bytes, config.MaxPixels);
         var started = Stopwatch.GetTimestamp();
@@ -59,8 +64,14 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
             .OrderByDescending(s => s.Detection.Box.Area).ThenByDescending(s => s.Detection.Score).FirstOrDefault();
         var vehicle = new VehicleAnswer(chosen is not null,
             [.. selected.Where(s => s.Role == DetectionRole.Vehicle).Select(s => new DetectionAnswer(s.Detection.ClassName, s.Detection.Score, s.Detection.Box, ReferenceEquals(s, chosen)))]);
-        var cascade = chosen is null ? [] : RunCascade(image, chosen.CropRect!.Value);
-        return new ClassifyAnswer { Vehicle = vehicle, Cascade = cascade, CodeVersion = Common.BuildInfo.CodeVersion, DetectorSha256 = detector.Model.Sha256 };
+        var whole = chosen is null && (wholeImage || config.WholeImageFallback);
+        var cascade = chosen is not null ? RunCascade(image, chosen.CropRect!.Value)
+            : whole ? RunCascade(image, new PixelRect(0, 0, image.Width, image.Height)) : [];
+        return new ClassifyAnswer
+        {
+            Vehicle = vehicle, Cascade = cascade, CodeVersion = Common.BuildInfo.CodeVersion, DetectorSha256 = detector.Model.Sha256,
+            Input = chosen is not null ? "crop" : whole ? "whole-image" : "none",
+        };
     }
 
     private List<StageAnswer> RunCascade(SKBitmap image, PixelRect rect)

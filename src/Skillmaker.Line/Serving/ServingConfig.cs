@@ -53,6 +53,11 @@ public sealed record ServingConfig
     /// <c>Retry-After</c> at once rather than letting latency grow without bound. Default 256.</summary>
     public int MaxQueued { get; init; } = 256;
 
+    /// <summary>When the detector finds no vehicle, classify the whole photo instead of answering with no
+    /// cascade (the answer's <c>input</c> says <c>whole-image</c>). A request can ask for it with
+    /// <c>?wholeImage=true</c>. Default false.</summary>
+    public bool WholeImageFallback { get; init; }
+
     [JsonIgnore]
     public int EffectiveMaxConcurrent => MaxConcurrent > 0 ? MaxConcurrent : Environment.ProcessorCount;
 

@@ -38,6 +38,9 @@ public sealed record SkillConfig
 
     public ServingSpec Serving { get; init; } = new();
 
+    /// <summary>How the skill is evaluated besides the test split: <c>{ "folds": 5 }</c> for k-fold cross-validation.</summary>
+    public EvaluationSpec Evaluation { get; init; } = new();
+
     /// <summary>Who hears about training and promotion. Default: nobody.</summary>
     public NotificationSettings? Notify { get; init; }
 }

@@ -97,6 +97,10 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         {
             var sha = await Sha256Hex.OfFileAsync(file, cancellationToken);
             progress?.Report(new TrainingProgress(skill.Name, "extract", 0, 1));
+            if (skill.Definition.Role == DatasetRole.Test)
+                throw new InvalidSettingException($"Skill config {skill.Path}", "definition.role",
+                    "is test: every item of a test set is test, so there is nothing to train on; train on a definition with role train " +
+                    "and evaluate on this one with `skillmaker eval NAME@VERSION --dataset DEF.json`");
             DatasetManifest manifest;
             var created = false;
             if (skill.Config.Manifest is { } id)
@@ -109,8 +113,10 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             }
             if (manifest.Classes.Count < 2)
                 throw new SkillmakerException($"Manifest {manifest.Id[..12]} has {manifest.Classes.Count} class(es); a skill needs at least two.");
-            if (!manifest.Items.Any(i => i.Split == Split.Test))
-                throw new SkillmakerException($"Manifest {manifest.Id[..12]} has no test images, so the skill could not be evaluated; raise the definition's testFraction.");
+            if (!manifest.Items.Any(i => i.Split == Split.Train))
+                throw new SkillmakerException($"Manifest {manifest.Id[..12]} has no training items: all {manifest.Items.Count} are test (earlier test groups stay test), so nothing can be trained; add labelled photos or use a definition whose items were never test.");
+            if (!manifest.Items.Any(i => i.Split == Split.Test) && skill.Config.Evaluation.Folds is null)
+                throw new SkillmakerException($"Manifest {manifest.Id[..12]} has no test images, so the skill could not be evaluated; raise the definition's testFraction, or set evaluation.folds (e.g. 5) in the skill config to evaluate by cross-validation.");
             progress?.Report(new TrainingProgress(skill.Name, "extract", 1, 1));
             return new PreparedTraining(skill, name, profile, budget, backbone, file, sha, manifest, created);
         }
@@ -227,9 +233,36 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
 
         var evalWatch = Stopwatch.StartNew();
         using var predictor = SkillPredictor.Create(SkillPackage.Load(dir), new PredictorOptions { Threads = prepared.Threads });
-        var evaluation = (await _env.Evaluator.EvaluateAsync([predictor], manifest, Stage(progress, skill.Name, "evaluation"), cancellationToken))[0];
+        var method = new EvaluationMethodInfo { Method = EvaluationMethodInfo.TestSplit };
+        EvaluationSummary? crossValidation = null;
+        if (config.Evaluation.Folds is { } folds)
+        {
+            progress?.Report(new TrainingProgress(skill.Name, "cross-validation", 0, folds));
+            var (predictions, foldAccuracies) = CrossValidation.Run(config.Network.Head, vectors[..trainRows], rowLabels, train, copies, classes.Count, folds, seed);
+            crossValidation = EvaluationMetrics.Summarize(skill.Name, reservation.Version, manifest.Id, _env.Time.GetUtcNow(), Evaluator.Machine, classes, predictions);
+            var mean = foldAccuracies.Average();
+            method = method with
+            {
+                Folds = folds,
+                CrossValidationAccuracy = mean,
+                CrossValidationAccuracyStd = Math.Sqrt(foldAccuracies.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, foldAccuracies.Count - 1)),
+                FoldAccuracies = foldAccuracies,
+                CrossValidationImages = predictions.Count,
+            };
+            progress?.Report(new TrainingProgress(skill.Name, "cross-validation", folds, folds));
+        }
+        EvaluationSummary evaluation;
+        if (test.Count > 0)
+            evaluation = (await _env.Evaluator.EvaluateAsync([predictor], manifest, Stage(progress, skill.Name, "evaluation"), cancellationToken))[0];
+        else
+        {
+            // No test split (testFraction 0): the figures are the cross-validation's, with latency timed on training images.
+            var (p50, p95) = await _env.Evaluator.TimeAsync(predictor, [.. train.Take(Evaluator.SmallSplit / 10).Select(t => t.ImageId)], cancellationToken);
+            evaluation = crossValidation! with { LatencyP50Ms = p50, LatencyP95Ms = p95 };
+            method = method with { Method = EvaluationMethodInfo.CrossValidation };
+        }
         var evaluationSeconds = evalWatch.Elapsed.TotalSeconds;
-        info = info with { Metrics = PackageMetrics.From(evaluation) };
+        info = info with { Metrics = PackageMetrics.From(evaluation), EvaluatedBy = method };
         await WriteInfoAsync(dir, info, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(dir, SkillPackageInfo.EvaluationFileName), JsonSerializer.Serialize(evaluation, SkillJson.Options), cancellationToken);
 

@@ -99,7 +99,8 @@ public static class InferenceEndpoints
         }
         try
         {
-            var answer = pipeline.Classify(bytes);
+            var wholeImage = context.Request.Query["wholeImage"].FirstOrDefault() is { } w && (w == "1" || w.Equals("true", StringComparison.OrdinalIgnoreCase));
+            var answer = pipeline.Classify(bytes, wholeImage);
             context.Response.Headers[ApiHeaders.SkillVersions] = string.Join(", ", answer.Cascade.Select(s => $"{s.Skill}@{s.SkillVersion}"));
             return Results.Ok(answer);
         }

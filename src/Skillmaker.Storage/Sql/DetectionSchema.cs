@@ -50,5 +50,21 @@ internal static class DetectionSchema
             );
             CREATE INDEX ix_detections_crop ON detections(crop_id);
             """),
+        // A photo-level label belongs to the photo's subject only: which crop that is, and why. Rows are
+        // replaced when attribution runs again with other settings (images attribute); crops without a
+        // row are attributed by the next run or extract.
+        new(2, "label attribution of crops (subject of the photo or background)", """
+            CREATE TABLE crop_attributions (
+                crop_id TEXT PRIMARY KEY REFERENCES images(id),
+                parent_id TEXT NOT NULL REFERENCES images(id),
+                model_sha256 TEXT NOT NULL,
+                subject BIGINT NOT NULL CHECK (subject IN (0, 1)),
+                rule TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                settings TEXT NOT NULL,
+                decided_at TEXT NOT NULL
+            );
+            CREATE INDEX ix_crop_attributions_parent ON crop_attributions(parent_id);
+            """),
     ]);
 }

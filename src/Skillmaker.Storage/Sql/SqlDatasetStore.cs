@@ -38,6 +38,17 @@ public sealed class SqlDatasetStore(SqlCatalog catalog) : IDatasetStore
             "SELECT image_id, content, quality FROM crowd_results WHERE id IN (SELECT MAX(id) FROM crowd_results GROUP BY image_id)", cancellationToken: cancellationToken)))
             .ToDictionary(c => c.ImageId, StringComparer.Ordinal);
 
+        // Which crop is its photo's subject: only the subject inherits the photo's label hints.
+        var subjects = (await connection.QueryAsync<(string CropId, long Subject)>(new CommandDefinition(
+            "SELECT crop_id, subject FROM crop_attributions", cancellationToken: cancellationToken)))
+            .ToDictionary(a => a.CropId, a => a.Subject == 1, StringComparer.Ordinal);
+        var cropsPerParent = (await connection.QueryAsync<(string ParentId, long Crops)>(new CommandDefinition(
+            "SELECT parent_id, COUNT(*) FROM images WHERE parent_id IS NOT NULL GROUP BY parent_id", cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.ParentId, r => (int)r.Crops, StringComparer.Ordinal);
+        var sources = (await connection.QueryAsync<(string ImageId, string Source)>(new CommandDefinition(
+            "SELECT DISTINCT image_id, source FROM image_occurrences", cancellationToken: cancellationToken)))
+            .ToLookup(o => o.ImageId, o => o.Source);
+
         var result = new List<DatasetCandidate>(images.Count);
         foreach (var image in images)
         {
@@ -46,7 +57,13 @@ public sealed class SqlDatasetStore(SqlCatalog catalog) : IDatasetStore
             // The latest decision by the most trusted kind of person wins; undo is a newer decision.
             var decision = labels[image.Id].Where(l => l.Status is "confirmed" or "rejected")
                 .OrderByDescending(l => ProvenanceExtensions.ParseProvenance(l.Provenance).Trust()).ThenByDescending(l => l.Id).FirstOrDefault();
-            var hints = labels[image.Id].Concat(image.ParentId is { } p ? labels[p] : []).Where(l => l.Status == "hint").Select(l => l.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+            bool? subject = image.ParentId is null ? null : subjects.TryGetValue(image.Id, out var isSubject) ? isSubject : null;
+            // Not attributed (a crop no detection made, or one cut before attribution): it carries the photo's
+            // labels only when it is the photo's only crop.
+            var inherits = subject ?? (image.ParentId is { } pp && cropsPerParent.GetValueOrDefault(pp) == 1);
+            var photoHints = (image.ParentId is { } p ? labels[p] : []).Where(l => l.Status == "hint").Select(l => l.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+            var hints = labels[image.Id].Where(l => l.Status == "hint").Select(l => l.Label).Concat(inherits ? photoHints : [])
+                .Distinct().Order(StringComparer.Ordinal).ToList();
             var clusters = new List<string>();
             if (image.Cluster is { } c) clusters.Add(c);
             if (image.ParentId is { } pid && parents.TryGetValue(pid, out var pc) && pc is not null) clusters.Add(pc);
@@ -62,6 +79,9 @@ public sealed class SqlDatasetStore(SqlCatalog catalog) : IDatasetStore
                 ConfirmedLabel = decision.Status == "confirmed" ? decision.Label : null,
                 Rejected = decision.Status == "rejected",
                 LabelHints = hints,
+                PhotoSubject = subject,
+                PhotoLabelHints = photoHints,
+                Sources = [.. sources[image.Id].Concat(sources[owner]).Distinct().Order(StringComparer.Ordinal)],
                 CrowdContent = crowd.TryGetValue(image.Id, out var cr) && cr.Content != Crowd.CrowdQuestions.Unsure ? cr.Content : null,
                 CrowdQuality = crowd.TryGetValue(image.Id, out var cq) ? cq.Quality : null,
             });

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using System.Data.Common;
 using Dapper;
 using Skillmaker.Catalog;
 using Skillmaker.Detection;
@@ -111,8 +112,72 @@ public sealed class SqlDetectionStore(SqlCatalog catalog) : IDetectionStore
                     cropX = d.CropRect?.X, cropY = d.CropRect?.Y, cropWidth = d.CropRect?.Width, cropHeight = d.CropRect?.Height, d.CropId,
                 }, tx, cancellationToken: cancellationToken));
 
+        await UpsertAttributionsAsync(connection, tx, write.Attributions, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
+    }
+
+    public async Task<int> SaveAttributionsAsync(IReadOnlyList<CropAttribution> attributions, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
+        var changed = await UpsertAttributionsAsync(connection, tx, attributions, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    /// <summary>Writes each attribution unless the crop already has the same decision, rule and settings;
+    /// returns how many rows were new or changed.</summary>
+    private static async Task<int> UpsertAttributionsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<CropAttribution> attributions, CancellationToken cancellationToken)
+    {
+        var changed = 0;
+        foreach (var a in attributions)
+            changed += await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO crop_attributions (crop_id, parent_id, model_sha256, subject, rule, reason, settings, decided_at)
+                VALUES (@CropId, @ParentId, @ModelSha256, @subject, @Rule, @Reason, @SettingsJson, @decidedAt)
+                ON CONFLICT (crop_id) DO UPDATE SET parent_id = excluded.parent_id, model_sha256 = excluded.model_sha256, subject = excluded.subject,
+                    rule = excluded.rule, reason = excluded.reason, settings = excluded.settings, decided_at = excluded.decided_at
+                WHERE crop_attributions.subject <> excluded.subject OR crop_attributions.rule <> excluded.rule
+                    OR crop_attributions.settings <> excluded.settings OR crop_attributions.reason <> excluded.reason
+                """,
+                new { a.CropId, a.ParentId, a.ModelSha256, subject = a.Subject ? 1L : 0L, a.Rule, a.Reason, a.SettingsJson, decidedAt = SqlCatalog.Iso(a.DecidedAt) },
+                tx, cancellationToken: cancellationToken));
+        return changed;
+    }
+
+    public async Task<CropAttribution?> GetAttributionAsync(string cropId, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string CropId, string ParentId, string Model, long Subject, string Rule, string Reason, string Settings, string DecidedAt)?>(new CommandDefinition(
+            "SELECT crop_id, parent_id, model_sha256, subject, rule, reason, settings, decided_at FROM crop_attributions WHERE crop_id = @cropId",
+            new { cropId }, cancellationToken: cancellationToken));
+        return row is not { } r ? null : new CropAttribution
+        {
+            CropId = r.CropId, ParentId = r.ParentId, ModelSha256 = r.Model, Subject = r.Subject == 1, Rule = r.Rule, Reason = r.Reason,
+            SettingsJson = r.Settings, DecidedAt = DateTimeOffset.Parse(r.DecidedAt, CultureInfo.InvariantCulture),
+        };
+    }
+
+    public async Task<IReadOnlyList<AttributionInput>> ListAttributionInputsAsync(bool onlyMissing, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string ImageId, string Model, long Width, long Height, string CropId, double X1, double Y1, double X2, double Y2)>(new CommandDefinition(
+            """
+            SELECT d.image_id, d.model_sha256, i.width, i.height, d.crop_id, d.x1, d.y1, d.x2, d.y2
+            FROM detections d JOIN images i ON i.id = d.image_id
+            WHERE d.crop_id IS NOT NULL AND d.role = 'vehicle'
+            ORDER BY d.image_id, d.model_sha256, d.rank
+            """, cancellationToken: cancellationToken));
+        var missing = onlyMissing
+            ? (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT d.crop_id FROM detections d WHERE d.crop_id IS NOT NULL AND d.role = 'vehicle' AND d.crop_id NOT IN (SELECT crop_id FROM crop_attributions)",
+                cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal)
+            : null;
+        return [.. rows.GroupBy(r => (r.ImageId, r.Model))
+            .Where(g => missing is null || g.Any(r => missing.Contains(r.CropId)))
+            .Select(g => new AttributionInput(g.Key.ImageId, g.Key.Model, (int)g.First().Width, (int)g.First().Height,
+                [.. g.Select(r => new CroppedBox(r.CropId, new BoundingBox((float)r.X1, (float)r.Y1, (float)r.X2, (float)r.Y2)))]))];
     }
 
     public async Task FinishRunAsync(DetectRunResult result, CancellationToken cancellationToken)

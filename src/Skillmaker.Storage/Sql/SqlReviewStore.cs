@@ -119,10 +119,19 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
         var crowd = (await connection.QueryAsync<(string ImageId, string Content, string Quality, string Outcome)>(new CommandDefinition(
             "SELECT image_id, content, quality, outcome FROM crowd_results WHERE id IN (SELECT MAX(id) FROM crowd_results GROUP BY image_id)",
             cancellationToken: cancellationToken))).ToDictionary(c => c.ImageId, StringComparer.Ordinal);
+        var subjects = (await connection.QueryAsync<(string CropId, long Subject, string Reason)>(new CommandDefinition(
+            "SELECT crop_id, subject, reason FROM crop_attributions", cancellationToken: cancellationToken)))
+            .ToDictionary(a => a.CropId, a => (Subject: a.Subject == 1, a.Reason), StringComparer.Ordinal);
+        var cropsPerParent = crops.Where(c => c.ParentId is not null).GroupBy(c => c.ParentId!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var items = new List<ReviewItem>();
         foreach (var c in crops)
         {
-            var hints = labels[c.Id].Concat(c.ParentId is { } p ? labels[p] : []).Where(l => l.Status == "hint").Select(l => l.Label).Distinct().ToList();
+            // A photo's label hints belong to its subject only (see crop_attributions); a crop not attributed
+            // carries them only when it is the photo's only crop.
+            var attributed = subjects.TryGetValue(c.Id, out var a);
+            var inherits = attributed ? a.Subject : c.ParentId is { } pp && cropsPerParent.GetValueOrDefault(pp) == 1;
+            var photoHints = (c.ParentId is { } p ? labels[p] : []).Where(l => l.Status == "hint").Select(l => l.Label).Distinct().ToList();
+            var hints = labels[c.Id].Where(l => l.Status == "hint").Select(l => l.Label).Concat(inherits ? photoHints : []).Distinct().ToList();
             var decision = labels[c.Id].Where(l => l.Status is "confirmed" or "rejected" && l.Provenance == "expert").OrderByDescending(l => l.Id).Select(l => new ReviewDecision(
                 l.Label, l.Status == "confirmed" ? LabelStatus.Confirmed : LabelStatus.Rejected, l.Actor, DateTimeOffset.Parse(l.At, CultureInfo.InvariantCulture))).FirstOrDefault();
             crowd.TryGetValue(c.Id, out var cr);
@@ -132,6 +141,8 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
                 Group = hints.Count > 0 ? hints[0] : NoHintGroup, Hints = hints, Decision = decision,
                 CrowdContent = cr.ImageId is null ? null : cr.Content, CrowdQuality = cr.ImageId is null ? null : cr.Quality,
                 CrowdEscalated = cr.Outcome == "escalated",
+                Attribution = attributed ? a.Reason : null,
+                PhotoHintsWithheld = inherits ? [] : photoHints,
             });
         }
         return items;

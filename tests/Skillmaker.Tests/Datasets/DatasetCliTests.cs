@@ -45,7 +45,7 @@ public sealed class DatasetCliTests
         var result = await CliRunner.RunAsync(dir.Path, "extract", "def.json", "--test-fraction", "1.2");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("outside (0, 1)", result.Error);
+        Assert.Contains("outside [0, 1)", result.Error);
     }
 
     [Fact]

@@ -238,7 +238,7 @@ public sealed class DatasetDefinitionTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [InlineData("""{"name":"x","classesFromLabels":true,"testFraction":1.5}""", "testFraction: 1.5 is outside (0, 1)")]
+    [InlineData("""{"name":"x","classesFromLabels":true,"testFraction":1.5}""", "testFraction: 1.5 is outside [0, 1)")]
     [InlineData("""{"name":"x","classes":[{"name":"a","labels":[]}]}""", "classes[0].labels: class 'a' maps no labels")]
     [InlineData("""{"name":"x","classesFromLabels":true,"filters":{"crowdContent":["outside"]}}""", "filters.crowdContent[0]: 'outside' is not an answer; allowed: interior, exterior")]
     [InlineData("""{"name":"x","classesFromLabels":true,"balanse":{}}""", "balanse")]

@@ -99,7 +99,24 @@ public sealed class ClassifyApiTests(ServingFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(body.GetProperty("vehicle").GetProperty("detected").GetBoolean());
         Assert.Empty(body.GetProperty("cascade").EnumerateArray());
+        Assert.Equal("none", body.GetProperty("input").GetString());
         Assert.Equal("", response.Headers.GetValues(ApiHeaders.SkillVersions).Single());
+    }
+
+    [Fact]
+    public async Task Classify_NoVehicleWithWholeImageRequested_ClassifiesTheWholePhotoAndSaysSo()
+    {
+        await using var server = await ServingFixture.StartAsync(fixture.Root);
+        var photo = await File.ReadAllBytesAsync(TestAssets.Scene("lake_rainbow.jpg"));
+        var request = Classify(photo, "image/jpeg", fixture.Key);
+        request.RequestUri = new Uri("/v1/classify?wholeImage=true", UriKind.Relative);
+
+        var (status, body, _) = await SendAsync(server, request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(body.GetProperty("vehicle").GetProperty("detected").GetBoolean());
+        Assert.Equal("whole-image", body.GetProperty("input").GetString());
+        Assert.NotEmpty(body.GetProperty("cascade").EnumerateArray());
     }
 
     [Fact]
