@@ -50,6 +50,16 @@ public static class Roles
 /// (<see cref="CrowdEndpoints.MapCrowd"/>, <see cref="ReviewEndpoints.MapReview"/>, later the inference API).</summary>
 public static class SkillmakerServer
 {
+    /// <summary>The 4xx status of an exception that is the client's doing (a malformed body, a slow upload,
+    /// a refused action); null for a bug.</summary>
+    internal static int? ClientError(Exception error) => error switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        Common.SkillmakerException => StatusCodes.Status400BadRequest,
+        InvalidDataException => StatusCodes.Status400BadRequest, // a malformed form read by the framework
+        _ => null,
+    };
+
     /// <summary>The server over the line's workspace, started and listening on <see cref="ServerOptions.Urls"/>
     /// (port 0 picks a free port; see <see cref="Addresses"/>). Disposing it stops it.</summary>
     public static async Task<WebApplication> StartAsync(LineServices line, ServerOptions options, CancellationToken cancellationToken)
@@ -134,14 +144,25 @@ public static class SkillmakerServer
         var app = builder.Build();
         // Fail at start, naming the skill or file, rather than answer with half a cascade.
         if (options.Inference is not null) await app.Services.GetRequiredService<LiveSkills>().LoadAsync(cancellationToken);
-        app.UseExceptionHandler(handler => handler.Run(ctx =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            // A user-facing error keeps its message; anything else is a bug and says only that.
-            var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
-            return (error is Common.SkillmakerException
-                ? Results.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest, title: "Request not possible")
-                : Results.Problem("An unexpected error occurred; the server log has the details.", statusCode: StatusCodes.Status500InternalServerError)).ExecuteAsync(ctx);
-        }));
+            // The client's mistakes (a malformed or slow request, a refused action) are 4xx and one warning
+            // line from the handler below, not an error with a stack trace; bugs keep the framework's error log.
+            SuppressDiagnosticsCallback = c => ClientError(c.Exception) is not null,
+            ExceptionHandler = ctx =>
+            {
+                // A user-facing error keeps its message; anything else is a bug and says only that.
+                var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                if (error is not null && ClientError(error) is { } status)
+                {
+                    ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Skillmaker.Server").ClientError(
+                        ctx.Request.Method, ctx.Request.Path.Value ?? "", status, error.Message);
+                    ctx.RequestServices.GetService<InferenceMetrics>()?.CountRefused(status == StatusCodes.Status408RequestTimeout ? "timeout" : "malformed");
+                    return Results.Problem(error.Message, statusCode: status, title: error is Common.SkillmakerException ? "Request not possible" : "Bad request").ExecuteAsync(ctx);
+                }
+                return Results.Problem("An unexpected error occurred; the server log has the details.", statusCode: StatusCodes.Status500InternalServerError).ExecuteAsync(ctx);
+            },
+        });
         app.Use(async (ctx, next) =>
         {
             var h = ctx.Response.Headers;
