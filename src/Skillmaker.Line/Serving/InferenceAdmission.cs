@@ -11,6 +11,12 @@ public sealed class InferenceAdmission(ServingConfig config)
     private readonly int _perKey = config.MaxInFlightPerKey;
     private readonly ConcurrentDictionary<string, int> _byKey = new(StringComparer.Ordinal);
     private long _bytes;
+    private long _releasedSinceTrim;
+    private int _trimming;
+
+    /// <summary>Bytes released since the last trim above which the heap is given back to the system once
+    /// nothing is in flight: 64 MiB, or four of the largest bodies.</summary>
+    private readonly long _trimAfter = Math.Max(64L << 20, 4 * config.MaxBytes);
 
     /// <summary>Bytes reserved by requests in flight now.</summary>
     public long BytesInFlight => Interlocked.Read(ref _bytes);
@@ -58,6 +64,27 @@ public sealed class InferenceAdmission(ServingConfig config)
         }
     }
 
+    /// <summary>After a burst the request buffers are garbage on the large-object heap, which the GC would
+    /// keep committed until memory pressure came; once the burst is over (nothing in flight) and enough was
+    /// released, one compacting collection in the background returns it to the system.</summary>
+    private void AfterRelease(long bytes, long left)
+    {
+        if (Interlocked.Add(ref _releasedSinceTrim, bytes) < _trimAfter || left != 0) return;
+        if (Interlocked.Exchange(ref _trimming, 1) != 0) return;
+        Interlocked.Exchange(ref _releasedSinceTrim, 0);
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            finally
+            {
+                Volatile.Write(ref _trimming, 0);
+            }
+        }, null);
+    }
+
     public sealed class Ticket(InferenceAdmission owner, string? key, long bytes) : IDisposable
     {
         private int _released;
@@ -65,8 +92,9 @@ public sealed class InferenceAdmission(ServingConfig config)
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) != 0) return;
-            Interlocked.Add(ref owner._bytes, -bytes);
+            var left = Interlocked.Add(ref owner._bytes, -bytes);
             if (key is not null) owner.ReleaseKey(key);
+            owner.AfterRelease(bytes, left);
         }
     }
 }

@@ -108,12 +108,17 @@ public static class InferenceEndpoints
         if (!multipart && !type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
             return Refuse(metrics, "unsupported", Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Content-Type {type} is not accepted; send image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
         var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body is over the limit of {config.MaxBytes:N0} bytes.");
-        if (request.ContentLength > config.MaxBytes) return Refuse(metrics, "too_large", tooLarge);
+        if (request.ContentLength > config.MaxBytes)
+        {
+            context.Response.Headers.Connection = "close";
+            return Refuse(metrics, "too_large", tooLarge);
+        }
         if (gate.IsFull) return Busy(context, metrics, "busy", $"{config.EffectiveMaxConcurrent} photos are being classified and {config.MaxQueued} are waiting; retry shortly.");
         var (ticket, refusal) = admission.TryAdmit(key, request.ContentLength ?? config.MaxBytes);
         if (refusal == AdmissionRefusal.PerKey)
         {
             context.Response.Headers.RetryAfter = "1";
+            context.Response.Headers.Connection = "close";
             return Refuse(metrics, "per_key", Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
                 $"This API key already has {config.MaxInFlightPerKey} requests in flight; wait for their answers or retry after 1 s."));
         }
@@ -188,6 +193,8 @@ public static class InferenceEndpoints
     private static IResult Busy(HttpContext context, InferenceMetrics metrics, string reason, string detail)
     {
         context.Response.Headers.RetryAfter = "1";
+        // The body was never read: close rather than drain it to keep the connection.
+        context.Response.Headers.Connection = "close";
         return Refuse(metrics, reason, Problem(StatusCodes.Status503ServiceUnavailable, "Busy", detail));
     }
 
