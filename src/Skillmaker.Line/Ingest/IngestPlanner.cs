@@ -199,6 +199,11 @@ public static partial class IngestPlanner
                 continue;
             }
             var path = Path.GetFullPath(Path.Combine(baseDir, pathValue));
+            if (!IsConfined(path, baseDir, request.ManifestRoots))
+            {
+                rejected.Add(new Rejection(path, $"outside the manifest's folder {baseDir} (manifest {where}); a manifest may point only into its own folder or a root given with --manifest-root", RejectCode.Blocked));
+                continue;
+            }
             if (!File.Exists(path))
             {
                 rejected.Add(new Rejection(path, $"file does not exist (manifest {where})", IsDanglingLink(path) ? RejectCode.Unreadable : RejectCode.NotFound));
@@ -226,6 +231,37 @@ public static partial class IngestPlanner
                 GivenDateTaken = date,
             });
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/>, and the file a link there leads to, lie inside
+    /// <paramref name="baseDir"/> or one of <paramref name="roots"/>.</summary>
+    public static bool IsConfined(string path, string baseDir, IReadOnlyList<string> roots)
+    {
+        List<string> allowed = [Real(baseDir), .. roots.Select(r => Real(Path.GetFullPath(r)))];
+        bool Inside(string p) => allowed.Any(a => p.StartsWith(a.EndsWith(Path.DirectorySeparatorChar) ? a : a + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        return Inside(Path.GetFullPath(path)) && Inside(Real(path));
+    }
+
+    /// <summary>The path with every symbolic link along it resolved (as far as it exists).</summary>
+    private static string Real(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            try
+            {
+                var target = new FileInfo(next).LinkTarget is not null ? new FileInfo(next).ResolveLinkTarget(returnFinalTarget: true)?.FullName : null;
+                current = target is null ? next : Real(target);
+            }
+            catch (IOException)
+            {
+                current = next;
+            }
+        }
+        return current;
     }
 
     public const string DanglingLinkReason = "unreadable: the path is a link whose target does not exist";

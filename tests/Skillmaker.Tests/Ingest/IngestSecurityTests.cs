@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Skillmaker.Catalog;
+using Skillmaker.Imaging;
 using Skillmaker.Ingest;
 using Skillmaker.Tests.Support;
 
@@ -91,6 +92,33 @@ public sealed class IngestSecurityTests
         var rejected = Assert.Single(json.RootElement.GetProperty("rejected").EnumerateArray());
         Assert.Equal(Path.Combine(dir.Path, "photos", "closed"), rejected.GetProperty("path").GetString());
         Assert.Contains("permission denied", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManifestPointsOutsideItsFolder_RejectedAsBlockedAndNoContentQuoted()
+    {
+        using var dir = new TempDir("manifest-confined");
+        const string Secret = "root:*:19000:0:99999:7:::";
+        await File.WriteAllTextAsync(dir.File("secret.txt"), Secret + "\n");
+        File.Copy(TestAssets.Scene("bus.jpg"), dir.File("manifests/ok.jpg"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "manifests", "innocent.jpg"), Path.Combine(dir.Path, "secret.txt"));
+        var manifest = dir.File("manifests/m.csv");
+        await File.WriteAllLinesAsync(manifest, ["path", "ok.jpg", "../secret.txt", "innocent.jpg", "/etc/hostname"]);
+        await using var ws = await TestWorkspace.CreateAsync();
+
+        var confined = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "m" }, null, CancellationToken.None);
+        var widened = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "m", ManifestRoots = [dir.Path] }, null, CancellationToken.None);
+
+        Assert.Equal(1, confined.Added);
+        Assert.Equal(3, confined.Rejected.Count);
+        Assert.All(confined.Rejected, r => Assert.Equal(RejectCode.Blocked, r.Code));
+        Assert.All(confined.Rejected, r => Assert.Contains("outside the manifest's folder", r.Reason, StringComparison.Ordinal));
+        // With the folder above as a root the text file is read, and refused without a word of what it holds.
+        var text = widened.Rejected.Where(r => r.Code == RejectCode.NotAnImage).ToList();
+        Assert.Equal(2, text.Count);
+        Assert.All(text, r => Assert.Contains("holds text", r.Reason, StringComparison.Ordinal));
+        Assert.All(widened.Rejected.Concat(confined.Rejected), r => Assert.DoesNotContain("root:", r.Reason, StringComparison.Ordinal));
+        Assert.Equal(RejectCode.Blocked, Assert.Single(widened.Rejected, r => r.Path == "/etc/hostname").Code);
     }
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAsUserAsync(string workingDirectory, params string[] args)
