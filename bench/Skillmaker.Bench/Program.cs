@@ -14,6 +14,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["openset"] = ("Open-set rejection, leave-classes-out on the 13 car classes: AUROC and abstain rates per method", OpenSetBenchmark.RunAsync),
     ["train"] = ("Skill training cold versus warm embedding cache, every head, held-out quality", TrainBenchmark.RunAsync),
     ["serve"] = ("Inference API under wrk load on loopback: requests/s, p50/p99, errors; server p50 versus in-process", ServeBenchmark.RunAsync),
+    ["serve-burst"] = ("Server memory under a burst of 16 MiB uploads (server as a child process): RSS before, peak, after; answers by status", ServeBurstBenchmark.RunAsync),
     ["workers"] = ("Ingest + detect of cars and scenes on 1 and 2 local worker processes (PostgreSQL job queue) versus one process", WorkersBenchmark.RunAsync),
     ["sources"] = ("URL-list download and crawl over loopback versus local ingest of the same photos; page parsing", SourcesBenchmark.RunAsync),
 };

@@ -131,7 +131,7 @@ internal static class ServeBenchmark
 
     /// <summary>The example 13-variant skill without augmented copies (they only slow the set-up),
     /// trained on the car photos and promoted to production.</summary>
-    private static async Task<string> TrainAndPromoteAsync(LineServices line, string assets)
+    internal static async Task<string> TrainAndPromoteAsync(LineServices line, string assets)
     {
         await BenchSupport.IngestCarsAsync(line, assets);
         var workspace = line.Workspace;

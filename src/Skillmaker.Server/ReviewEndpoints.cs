@@ -59,7 +59,7 @@ public static class ReviewEndpoints
 
         group.MapPost("/undo", async (HttpContext ctx, [FromForm] string batch, [FromForm] string? group, ReviewService review, CancellationToken ct) =>
         {
-            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ct);
+            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
             return Results.Redirect($"/review?group={Uri.EscapeDataString(group ?? "")}&note={Uri.EscapeDataString($"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count.")}");
         });
         return app;

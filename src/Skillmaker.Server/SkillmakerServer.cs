@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,17 @@ public sealed record ServerOptions
     public Hangfire.JobStorage? Jobs { get; init; }
     /// <summary>Minimum level of the server's own log. Default Warning.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+    /// <summary>Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    /// believed: behind a TLS proxy the request counts as HTTPS, so cookies are <c>Secure</c>, and the client's
+    /// address is the one throttled and audited. Default none (forwarded headers are ignored). The programs
+    /// read it from <c>SKILLMAKER_TRUSTED_PROXIES</c> (comma-separated).</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    public const string TrustedProxiesVariable = "SKILLMAKER_TRUSTED_PROXIES";
+
+    /// <summary>The trusted proxies from the environment variable <see cref="TrustedProxiesVariable"/>.</summary>
+    public static IReadOnlyList<string> TrustedProxiesFrom(Func<string, string?> environment) =>
+        (environment(TrustedProxiesVariable) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 
@@ -50,6 +62,17 @@ public static class Roles
 /// (<see cref="CrowdEndpoints.MapCrowd"/>, <see cref="ReviewEndpoints.MapReview"/>, later the inference API).</summary>
 public static class SkillmakerServer
 {
+    /// <summary>The 4xx status of an exception that is the client's doing (a malformed body, a slow upload,
+    /// a refused action); null for a bug.</summary>
+    internal static int? ClientError(Exception error) => error switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        Common.NotAllowedException => StatusCodes.Status403Forbidden,
+        Common.SkillmakerException => StatusCodes.Status400BadRequest,
+        InvalidDataException => StatusCodes.Status400BadRequest, // a malformed form read by the framework
+        _ => null,
+    };
+
     /// <summary>The server over the line's workspace, started and listening on <see cref="ServerOptions.Urls"/>
     /// (port 0 picks a free port; see <see cref="Addresses"/>). Disposing it stops it.</summary>
     public static async Task<WebApplication> StartAsync(LineServices line, ServerOptions options, CancellationToken cancellationToken)
@@ -94,10 +117,29 @@ public static class SkillmakerServer
         services.AddProblemDetails();
         services.AddRazorComponents(); // the pages: Razor components rendered to static HTML
         services.AddAntiforgery(o => o.Cookie.Name = "skillmaker.csrf");
+        services.AddSingleton(new LoginThrottle(line.Time)).AddSingleton(new AuditLog(Path.Combine(workspace.StateDirectory, "audit.log"), line.Time));
+        // Sessions live on the server (the cookie holds an id): logout ends them everywhere.
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IDataProtectionProvider>((o, protection) =>
+            o.SessionStore = new ServerSessions(Path.Combine(workspace.StateDirectory, "server-sessions"), protection, line.Time));
+        if (options.TrustedProxies.Count > 0)
+            services.Configure<ForwardedHeadersOptions>(o =>
+            {
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                o.KnownProxies.Clear();
+                o.KnownIPNetworks.Clear();
+                foreach (var proxy in options.TrustedProxies)
+                {
+                    if (System.Net.IPNetwork.TryParse(proxy, out var network)) o.KnownIPNetworks.Add(network);
+                    else if (System.Net.IPAddress.TryParse(proxy, out var address)) o.KnownProxies.Add(address);
+                    else throw new Common.SkillmakerException($"Trusted proxy '{proxy}' is neither an IP address nor a CIDR network (e.g. 10.0.0.1 or 10.0.0.0/8).");
+                }
+            });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = "skillmaker.session";
             o.Cookie.HttpOnly = true;
+            // Secure whenever the request is HTTPS, including behind a trusted TLS proxy (forwarded headers).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.ExpireTimeSpan = options.SessionLifetime;
             o.SlidingExpiration = false;
@@ -134,14 +176,26 @@ public static class SkillmakerServer
         var app = builder.Build();
         // Fail at start, naming the skill or file, rather than answer with half a cascade.
         if (options.Inference is not null) await app.Services.GetRequiredService<LiveSkills>().LoadAsync(cancellationToken);
-        app.UseExceptionHandler(handler => handler.Run(ctx =>
+        if (options.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            // A user-facing error keeps its message; anything else is a bug and says only that.
-            var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
-            return (error is Common.SkillmakerException
-                ? Results.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest, title: "Request not possible")
-                : Results.Problem("An unexpected error occurred; the server log has the details.", statusCode: StatusCodes.Status500InternalServerError)).ExecuteAsync(ctx);
-        }));
+            // The client's mistakes (a malformed or slow request, a refused action) are 4xx and one warning
+            // line from the handler below, not an error with a stack trace; bugs keep the framework's error log.
+            SuppressDiagnosticsCallback = c => ClientError(c.Exception) is not null,
+            ExceptionHandler = ctx =>
+            {
+                // A user-facing error keeps its message; anything else is a bug and says only that.
+                var error = ctx.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+                if (error is not null && ClientError(error) is { } status)
+                {
+                    ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Skillmaker.Server").ClientError(
+                        ctx.Request.Method, ctx.Request.Path.Value ?? "", status, error.Message);
+                    ctx.RequestServices.GetService<InferenceMetrics>()?.CountRefused(status == StatusCodes.Status408RequestTimeout ? "timeout" : "malformed");
+                    return Results.Problem(error.Message, statusCode: status, title: error is Common.SkillmakerException ? "Request not possible" : "Bad request").ExecuteAsync(ctx);
+                }
+                return Results.Problem("An unexpected error occurred; the server log has the details.", statusCode: StatusCodes.Status500InternalServerError).ExecuteAsync(ctx);
+            },
+        });
         app.Use(async (ctx, next) =>
         {
             var h = ctx.Response.Headers;

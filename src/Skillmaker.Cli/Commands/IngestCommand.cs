@@ -23,6 +23,12 @@ public static class IngestCommand
             HelpName = "FILE.csv",
             AllowMultipleArgumentsPerToken = false,
         };
+        var manifestRoots = new Option<string[]>("--manifest-root")
+        {
+            Description = "A folder manifest paths may point into besides the manifest's own folder. Repeatable",
+            HelpName = "DIR",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var urls = new Option<string[]>("--urls", "-u")
         {
             Description = "Download the images of a URL list (one URL per line, or a CSV with columns url, set_id, label, date_taken). Repeatable",
@@ -32,7 +38,7 @@ public static class IngestCommand
         var web = new WebOptions(forCrawl: false);
         var command = new Command("ingest", "Add photos from folders, files, CSV manifests or URL lists to the catalog and blob store")
         {
-            paths, source, labels, sets, manifests, urls, web.Allow, web.AllowPrivate, web.Refresh,
+            paths, source, labels, sets, manifests, manifestRoots, urls, web.Allow, web.AllowPrivate, web.Refresh,
         };
         var jobs = new JobOptions();
         jobs.AddTo(command);
@@ -42,6 +48,7 @@ public static class IngestCommand
             {
                 Paths = [.. (parse.GetValue(paths) ?? []).Select(run.ResolvePath)],
                 Manifests = [.. (parse.GetValue(manifests) ?? []).Select(run.ResolvePath)],
+                ManifestRoots = [.. (parse.GetValue(manifestRoots) ?? []).Select(run.ResolvePath)],
                 Source = parse.GetValue(source)!,
                 LabelsFromFolders = parse.GetValue(labels),
                 SetsFromFolders = parse.GetValue(sets),

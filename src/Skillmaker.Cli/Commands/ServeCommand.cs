@@ -25,7 +25,7 @@ public static class ServeCommand
             var jobs = line.Workspace.Config.Jobs is { ServerMode: true } settings
                 ? (await HangfireQueue.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct)).Storage
                 : null;
-            await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference, Jobs = jobs }, ct);
+            await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference, Jobs = jobs, TrustedProxies = ServerOptions.TrustedProxiesFrom(line.Context.Environment) }, ct);
             var addresses = app.Addresses();
             var served = app.ServedVersions();
             if (run.IsJson) run.WriteJson(new { listening = addresses, workspace = line.Workspace.Root, skills = served, codeVersion = BuildInfo.CodeVersion, jobsDashboard = jobs is null ? null : JobsDashboard.Path });

@@ -8,3 +8,12 @@ public class SkillmakerException : Exception
     public SkillmakerException(string message, Exception inner) : base(message, inner) { }
     public SkillmakerException() { }
 }
+
+/// <summary>The action exists but this user may not take it (e.g. undoing another expert's review); the
+/// server answers 403.</summary>
+public class NotAllowedException : SkillmakerException
+{
+    public NotAllowedException(string message) : base(message) { }
+    public NotAllowedException(string message, Exception inner) : base(message, inner) { }
+    public NotAllowedException() { }
+}

@@ -51,15 +51,16 @@ public static class ImageFormatSniffer
     public static RejectReason? RefusalOf(ReadOnlySpan<byte> bytes)
     {
         var head = bytes[..Math.Min(HeadLength, bytes.Length)];
-        return Refusal(Sniff(head), head);
+        return Refusal(Sniff(head));
     }
 
     /// <summary>Turns an unaccepted sniff into the reason the file is refused; null when decodable.</summary>
-    public static RejectReason? Refusal(ImageFormat format, ReadOnlySpan<byte> head) => format switch
+    public static RejectReason? Refusal(ImageFormat format) => format switch
     {
         _ when IsSupported(format) => null,
-        ImageFormat.Text => new(RejectCode.NotAnImage, $"not an image: the file holds text (starts with \"{Printable(head)}\"); expected one of {SupportedList}"),
-        ImageFormat.Unknown => new(RejectCode.NotAnImage, $"not an image: unrecognised content (first bytes {Convert.ToHexString(head[..Math.Min(8, head.Length)])}); expected one of {SupportedList}"),
+        // Never quote the content: rejections are stored and shown, and the file may be a secret.
+        ImageFormat.Text => new(RejectCode.NotAnImage, $"not an image: the file holds text; expected one of {SupportedList}"),
+        ImageFormat.Unknown => new(RejectCode.NotAnImage, $"not an image: unrecognised content; expected one of {SupportedList}"),
         _ => new(RejectCode.UnsupportedFormat, $"unsupported format {Name(format).ToUpperInvariant()}; supported: {SupportedList}"),
     };
 
@@ -71,11 +72,5 @@ public static class ImageFormatSniffer
         foreach (var b in sample)
             if (b is 9 or 10 or 13 || (b >= 32 && b < 127) || b >= 0xC2) printable++;
         return printable >= sample.Length * 0.95;
-    }
-
-    private static string Printable(ReadOnlySpan<byte> head)
-    {
-        var text = System.Text.Encoding.UTF8.GetString(head[..Math.Min(24, head.Length)]);
-        return new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
     }
 }

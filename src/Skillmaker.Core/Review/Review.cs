@@ -51,8 +51,10 @@ public interface IReviewStore
     Task<IReadOnlyList<ReviewItem>> GetItemsAsync(ReviewQuery query, CancellationToken cancellationToken);
     /// <summary>Writes the labels of one batch in one transaction; throws when a crop is not a crop in the catalog.</summary>
     Task RecordAsync(string batchId, string action, IReadOnlyList<LabelRecord> labels, CancellationToken cancellationToken);
-    /// <summary>Retracts a batch's labels; returns how many were retracted (0 when already undone).</summary>
-    Task<int> UndoAsync(string batchId, string actor, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>Retracts a batch's labels; returns how many were retracted (0 when already undone). Throws
+    /// <see cref="Common.NotAllowedException"/> when <paramref name="actor"/> did not make the batch and
+    /// <paramref name="anyOwner"/> (an admin) is false.</summary>
+    Task<int> UndoAsync(string batchId, string actor, bool anyOwner, DateTimeOffset now, CancellationToken cancellationToken);
     Task<IReadOnlyList<ReviewBatch>> GetRecentBatchesAsync(string actor, int limit, CancellationToken cancellationToken);
     /// <summary>Every label seen as a hint or decision, for autocomplete.</summary>
     Task<IReadOnlyList<string>> GetKnownLabelsAsync(CancellationToken cancellationToken);

@@ -125,9 +125,10 @@ public sealed class LineServices : IAsyncDisposable
 
     public UserService Users() => new(UserStore, Time);
 
-    /// <summary>Signs image links in pages and exported task files with the workspace's secret.</summary>
+    /// <summary>Signs image links in pages and exported task files with the workspace's link secret (from the
+    /// environment or a 0600 file beside the catalog, never the catalog), validity capped by configuration.</summary>
     public async Task<SignedImageLinks> ImageLinksAsync(CancellationToken cancellationToken) =>
-        new(await UserStore.GetOrCreateSecretAsync("image-links", cancellationToken), Time);
+        new(await LinkSecret.LoadAsync(Workspace.StateDirectory, Context.Environment, cancellationToken), Time, LinkSecret.MaxLifetime(Context.Environment));
 
     /// <summary>Crowd batches on MTurk: export the open tasks, import the results.</summary>
     public async Task<MTurkBatches> MTurkBatchesAsync(CancellationToken cancellationToken) =>

@@ -30,7 +30,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
         services.AddSingleton(_ => line.LiveSkills(inference));
         services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>()));
-        services.AddSingleton(new InferenceGate(inference.Config));
+        services.AddSingleton(new InferenceGate(inference.Config)).AddSingleton(new InferenceAdmission(inference.Config));
         services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
         services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
             line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));

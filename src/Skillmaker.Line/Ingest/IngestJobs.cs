@@ -61,7 +61,7 @@ public sealed partial class IngestJobs(
     /// <summary>Plans, checks and stages every file, starts the ingest run and submits its batches.</summary>
     public async Task<IngestSubmission> SubmitAsync(IngestRequest request, WorkspaceRef workspace, JobDispatcher dispatcher, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
-        var plan = IngestPlanner.Build(request);
+        var plan = IngestPlanner.Build(request, cancellationToken);
         var runId = IngestService.NewRunId(time);
         var startedAt = time.GetUtcNow();
         await catalog.StartIngestRunAsync(new IngestRun(runId, request.Source, startedAt, [.. request.Paths, .. request.Manifests]), cancellationToken);

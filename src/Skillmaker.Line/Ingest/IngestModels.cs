@@ -10,6 +10,9 @@ public sealed record IngestRequest
     public IReadOnlyList<string> Paths { get; init; } = [];
     /// <summary>CSV manifests: column <c>path</c>, optional <c>set_id</c>, <c>label</c>, <c>date_taken</c>, <c>source</c>.</summary>
     public IReadOnlyList<string> Manifests { get; init; } = [];
+    /// <summary>Folders a manifest's paths may point into besides the manifest's own folder (and its
+    /// subfolders); a path elsewhere, or a link leading elsewhere, is rejected.</summary>
+    public IReadOnlyList<string> ManifestRoots { get; init; } = [];
     /// <summary>Name of the source, e.g. "staff-phones" or "stanford-cars".</summary>
     public required string Source { get; init; }
     /// <summary>Use a file's parent folder name as its label hint.</summary>

@@ -22,7 +22,9 @@ public static partial class IngestPlanner
 
     public sealed record Plan(IReadOnlyList<IngestItem> Items, IReadOnlyList<Rejection> Rejected, int Ignored, IReadOnlyList<string> Warnings);
 
-    public static Plan Build(IngestRequest request)
+    /// <summary>The plan; a walk stops at once when <paramref name="cancellationToken"/> is cancelled
+    /// (OperationCanceledException), so a signal during a long walk is not ignored.</summary>
+    public static Plan Build(IngestRequest request, CancellationToken cancellationToken)
     {
         ValidateSourceName(request.Source);
         var items = new List<IngestItem>();
@@ -34,7 +36,7 @@ public static partial class IngestPlanner
         {
             var path = Path.GetFullPath(raw);
             if (Directory.Exists(path))
-                ignored += AddFolder(path, request, items);
+                ignored += AddFolder(path, request, items, rejected, warnings, cancellationToken);
             else if (File.Exists(path))
                 items.Add(new IngestItem { Path = path, Source = request.Source, Actor = $"ingest:{request.Source}" });
             else if (IsDanglingLink(path))
@@ -72,18 +74,48 @@ public static partial class IngestPlanner
         return null;
     }
 
-    private static int AddFolder(string root, IngestRequest request, List<IngestItem> items)
+    /// <summary>Walks a folder, following symbolic links to folders but entering each folder (by device and
+    /// inode) once: a link back up the tree is reported once as a warning and not followed. A folder that
+    /// cannot be read is a rejection of that folder; the rest of the walk goes on.</summary>
+    private static int AddFolder(string root, IngestRequest request, List<IngestItem> items, List<Rejection> rejected, List<string> warnings, CancellationToken cancellationToken)
     {
         var ignored = 0;
         var files = new List<string>();
+        var visited = new Dictionary<FileIdentity, string>();
         var pending = new Stack<string>();
+        if (FileIdentity.Of(root) is { } rootId) visited[rootId] = root;
         pending.Push(root);
         while (pending.Count > 0)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var dir = pending.Pop();
-            foreach (var sub in Directory.EnumerateDirectories(dir))
-                if (!Path.GetFileName(sub).StartsWith('.')) pending.Push(sub);
-            foreach (var file in Directory.EnumerateFiles(dir))
+            string[] subs, dirFiles;
+            try
+            {
+                subs = Directory.GetDirectories(dir);
+                Array.Sort(subs, StringComparer.Ordinal);
+                dirFiles = Directory.GetFiles(dir);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                rejected.Add(new Rejection(dir, ex is UnauthorizedAccessException ? "folder cannot be read: permission denied" : $"folder cannot be read: {ex.Message}", RejectCode.Unreadable));
+                continue;
+            }
+            foreach (var sub in subs)
+            {
+                if (Path.GetFileName(sub).StartsWith('.')) continue;
+                if (FileIdentity.Of(sub) is { } id)
+                {
+                    if (visited.TryGetValue(id, out var first))
+                    {
+                        warnings.Add($"{sub} is a link to {first}, already walked; not followed again (a symbolic link loop or a second path to the same folder)");
+                        continue;
+                    }
+                    visited[id] = sub;
+                }
+                pending.Push(sub);
+            }
+            foreach (var file in dirFiles)
             {
                 if (Path.GetFileName(file).StartsWith('.')) continue;
                 if (ImageExtensions.Contains(Path.GetExtension(file))) files.Add(file);
@@ -167,6 +199,11 @@ public static partial class IngestPlanner
                 continue;
             }
             var path = Path.GetFullPath(Path.Combine(baseDir, pathValue));
+            if (!IsConfined(path, baseDir, request.ManifestRoots))
+            {
+                rejected.Add(new Rejection(path, $"outside the manifest's folder {baseDir} (manifest {where}); a manifest may point only into its own folder or a root given with --manifest-root", RejectCode.Blocked));
+                continue;
+            }
             if (!File.Exists(path))
             {
                 rejected.Add(new Rejection(path, $"file does not exist (manifest {where})", IsDanglingLink(path) ? RejectCode.Unreadable : RejectCode.NotFound));
@@ -194,6 +231,37 @@ public static partial class IngestPlanner
                 GivenDateTaken = date,
             });
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/>, and the file a link there leads to, lie inside
+    /// <paramref name="baseDir"/> or one of <paramref name="roots"/>.</summary>
+    public static bool IsConfined(string path, string baseDir, IReadOnlyList<string> roots)
+    {
+        List<string> allowed = [Real(baseDir), .. roots.Select(r => Real(Path.GetFullPath(r)))];
+        bool Inside(string p) => allowed.Any(a => p.StartsWith(a.EndsWith(Path.DirectorySeparatorChar) ? a : a + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        return Inside(Path.GetFullPath(path)) && Inside(Real(path));
+    }
+
+    /// <summary>The path with every symbolic link along it resolved (as far as it exists).</summary>
+    private static string Real(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            try
+            {
+                var target = new FileInfo(next).LinkTarget is not null ? new FileInfo(next).ResolveLinkTarget(returnFinalTarget: true)?.FullName : null;
+                current = target is null ? next : Real(target);
+            }
+            catch (IOException)
+            {
+                current = next;
+            }
+        }
+        return current;
     }
 
     public const string DanglingLinkReason = "unreadable: the path is a link whose target does not exist";

@@ -28,9 +28,21 @@ public sealed class IngestService(
 
     public async Task<IngestSummary> RunAsync(IngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
-        var plan = IngestPlanner.Build(request);
-        await using var session = await StartSessionAsync(request.Source, [.. request.Paths, .. request.Manifests], plan.Items.Count, progress, cancellationToken);
+        IngestPlanner.Plan plan;
+        var walkInterrupted = false;
+        try
+        {
+            plan = IngestPlanner.Build(request, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while walking the folders: the run is recorded as interrupted (a re-run starts over).
+            plan = new IngestPlanner.Plan([], [], 0, []);
+            walkInterrupted = true;
+        }
+        await using var session = await StartSessionAsync(request.Source, [.. request.Paths, .. request.Manifests], plan.Items.Count, progress, walkInterrupted ? CancellationToken.None : cancellationToken);
         session.AddPlanRejections(plan.Rejected);
+        if (walkInterrupted) session.MarkInterrupted();
         try
         {
             var parallel = new ParallelOptions

@@ -54,8 +54,9 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
     public Task<ReviewBatch> RejectAsync(IReadOnlyCollection<string> cropIds, string actor, CancellationToken cancellationToken) =>
         DecideAsync(cropIds, "rejected", LabelStatus.Rejected, actor, cancellationToken);
 
-    public Task<int> UndoAsync(string batchId, string actor, CancellationToken cancellationToken) =>
-        store.UndoAsync(batchId, actor, time.GetUtcNow(), cancellationToken);
+    /// <summary>Undoes a batch of <paramref name="actor"/>'s; an admin (<paramref name="isAdmin"/>) may undo anyone's.</summary>
+    public Task<int> UndoAsync(string batchId, string actor, bool isAdmin, CancellationToken cancellationToken) =>
+        store.UndoAsync(batchId, actor, isAdmin, time.GetUtcNow(), cancellationToken);
 
     public static string ValidateLabel(string? label)
     {

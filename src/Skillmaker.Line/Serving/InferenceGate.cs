@@ -11,6 +11,9 @@ public sealed class InferenceGate(ServingConfig config) : IDisposable
 
     public int Waiting => Volatile.Read(ref _waiting);
 
+    /// <summary>Every slot is taken and the queue is full: a new request would be refused now.</summary>
+    public bool IsFull => _slots.CurrentCount == 0 && Waiting >= _maxWaiting;
+
     /// <summary>A turn, released by disposing it; null when the queue is full.</summary>
     public async Task<Turn?> EnterAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,8 @@ public sealed class InferenceMetrics
     private readonly Histogram _skillLatency;
     private readonly Counter _skillAnswers;
     private readonly Gauge _skillVersion;
+    private readonly Counter _refused;
+    private readonly Gauge _inFlightBytes;
 
     public InferenceMetrics()
     {
@@ -32,10 +34,17 @@ public sealed class InferenceMetrics
         _skillLatency = factory.CreateHistogram("skillmaker_skill_duration_seconds", "Skill inference per crop.", ["skill", "version"], Latency);
         _skillAnswers = factory.CreateCounter("skillmaker_skill_answers_total", "Answers of each skill version; outcome is answered, or abstained when the top probability was below the threshold.", "skill", "version", "outcome");
         _skillVersion = factory.CreateGauge("skillmaker_skill_version", "Version of each skill being served (the production alias).", "skill");
+        _refused = factory.CreateCounter("skillmaker_requests_refused_total", "Requests refused before any work, by reason: too_large, busy, memory, per_key, malformed, timeout, unsupported.", "reason");
+        _inFlightBytes = factory.CreateGauge("skillmaker_classify_inflight_bytes", "Request bytes reserved by classify requests in flight.");
         DotNetStats.Register(_registry);
     }
 
     public void CountRequest(int status) => _requests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
+
+    /// <summary>Counts a request refused (malformed, too slow, too large, over a limit).</summary>
+    public void CountRefused(string reason) => _refused.WithLabels(reason).Inc();
+
+    public void SetInFlightBytes(long bytes) => _inFlightBytes.Set(bytes);
 
     public void ObserveRequest(TimeSpan elapsed) => _requestLatency.Observe(elapsed.TotalSeconds);
 

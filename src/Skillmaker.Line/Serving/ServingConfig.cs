@@ -58,6 +58,22 @@ public sealed record ServingConfig
     /// <c>?wholeImage=true</c>. Default false.</summary>
     public bool WholeImageFallback { get; init; }
 
+    /// <summary>Request bytes all admitted <c>/v1/classify</c> requests may hold at once (each counts its
+    /// Content-Length, or <see cref="MaxBytes"/> when it sends none). A request that would go over is
+    /// answered 503 with <c>Retry-After</c> before its body is read, so a burst of large uploads cannot
+    /// grow the server's memory beyond this. Default 256 MiB; never less than <see cref="MaxBytes"/>.</summary>
+    public long MaxInFlightBytes { get; init; } = 256L << 20;
+
+    [JsonIgnore]
+    public long EffectiveMaxInFlightBytes => Math.Max(MaxInFlightBytes, MaxBytes);
+
+    /// <summary>Requests one API key may have in flight (reading, waiting or classified); more get 429 with
+    /// <c>Retry-After</c>, so one client cannot take the whole queue. Default 32; 0 means no limit.</summary>
+    public int MaxInFlightPerKey { get; init; } = 32;
+
+    /// <summary>Seconds a client has to send the whole body; a slower upload gets 408. Default 30.</summary>
+    public double BodyTimeoutSeconds { get; init; } = 30;
+
     [JsonIgnore]
     public int EffectiveMaxConcurrent => MaxConcurrent > 0 ? MaxConcurrent : Environment.ProcessorCount;
 
@@ -83,7 +99,7 @@ public sealed record ServingConfig
         }
         catch (JsonException ex)
         {
-            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
+            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"maxInFlightBytes\", \"maxInFlightPerKey\", \"bodyTimeoutSeconds\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
         }
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
@@ -102,6 +118,9 @@ public sealed record ServingConfig
         if (MaxPixels is < 1024 or > 1_000_000_000) errors.Add($"maxPixels is {MaxPixels}; expected 1024..1000000000");
         if (MaxConcurrent is < 0 or > 1024) errors.Add($"maxConcurrent is {MaxConcurrent}; expected 0 (one per core)..1024");
         if (MaxQueued is < 0 or > 100_000) errors.Add($"maxQueued is {MaxQueued}; expected 0..100000");
+        if (MaxInFlightBytes is < 1024 or > 1L << 40) errors.Add($"maxInFlightBytes is {MaxInFlightBytes}; expected 1024..1099511627776");
+        if (MaxInFlightPerKey is < 0 or > 100_000) errors.Add($"maxInFlightPerKey is {MaxInFlightPerKey}; expected 0 (no limit)..100000");
+        if (!(BodyTimeoutSeconds is >= 0.1 and <= 3600)) errors.Add($"bodyTimeoutSeconds is {BodyTimeoutSeconds}; expected 0.1..3600");
         if (!(RefreshSeconds is >= 0.1 and <= 3600)) errors.Add($"refreshSeconds is {RefreshSeconds}; expected 0.1..3600");
         if (errors.Count > 0) throw new SkillmakerException($"Serving config {where}: {string.Join("; ", errors)}.");
         return this;

@@ -195,7 +195,7 @@ public sealed partial class WebFetcher : IDisposable
     {
         var head = buffer.GetBuffer().AsSpan(0, (int)Math.Min(buffer.Length, SniffBytes));
         var format = ImageFormatSniffer.Sniff(head);
-        if (ImageFormatSniffer.Refusal(format, head) is not { } refusal) return null;
+        if (ImageFormatSniffer.Refusal(format) is not { } refusal) return null;
         var served = mediaType is null ? "no Content-Type" : $"Content-Type {mediaType}";
         if (format == ImageFormat.Text && (IsHtml(mediaType ?? "") || head.TrimStart(" \t\r\n"u8).StartsWith("<"u8)))
             return new RejectReason(RejectCode.NotAnImage, $"not an image: the server sent HTML ({served}); expected one of {ImageFormatSniffer.SupportedList}; the download was stopped");

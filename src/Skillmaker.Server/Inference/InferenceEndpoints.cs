@@ -2,7 +2,10 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 using Skillmaker.Detection;
@@ -46,8 +49,10 @@ public static class InferenceEndpoints
             .Produces<ClassifyAnswer>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
         app.MapGet("/readyz", (LiveSkills skills) => skills.IsReady
@@ -65,22 +70,25 @@ public static class InferenceEndpoints
             .ExcludeFromDescription();
     }
 
-    private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills, InferenceGate gate)
+    private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills,
+        InferenceGate gate, InferenceAdmission admission, TimeProvider time, ILoggerFactory logging)
     {
         var started = Stopwatch.GetTimestamp();
-        var result = await AnswerAsync(context, pipeline, config, keys, skills, gate);
+        var result = await AnswerAsync(context, pipeline, config, keys, skills, gate, admission, time, metrics, logging.CreateLogger("Skillmaker.Server.Classify"));
         context.Response.Headers[ApiHeaders.CodeVersion] = Common.BuildInfo.CodeVersion;
         if (result is IStatusCodeHttpResult { StatusCode: { } status }) metrics.CountRequest(status);
         metrics.ObserveRequest(Stopwatch.GetElapsedTime(started));
         return result;
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, LiveSkills skills, InferenceGate gate)
+    private static async Task<IResult> AnswerAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, LiveSkills skills, InferenceGate gate,
+        InferenceAdmission admission, TimeProvider time, InferenceMetrics metrics, ILogger log)
     {
         var ct = context.RequestAborted;
+        string? key = null;
         if (config.RequireApiKey)
         {
-            var key = context.Request.Headers[ApiHeaders.ApiKey].FirstOrDefault()
+            key = context.Request.Headers[ApiHeaders.ApiKey].FirstOrDefault()
                 ?? (context.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null);
             if (key is null)
                 return Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send your key in the {ApiHeaders.ApiKey} header or as 'Authorization: Bearer KEY'. Keys come from `skillmaker api-keys add NAME`.");
@@ -89,94 +97,153 @@ public static class InferenceEndpoints
         }
         if (!skills.IsReady) return Problem(StatusCodes.Status503ServiceUnavailable, "Not ready", "The models are still loading; retry shortly.");
 
-        var (bytes, refusal) = await ReadImageAsync(context.Request, config.MaxBytes, ct);
-        if (refusal is not null) return refusal;
-        using var turn = await gate.EnterAsync(ct);
-        if (turn is null)
+        // Admission, all before a byte of the body is read: what is sent, its size, the queue, the
+        // caller's share and the memory budget. A refused body is never buffered.
+        var request = context.Request;
+        var contentType = request.ContentType;
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+            return Refuse(metrics, "unsupported", Problem(StatusCodes.Status415UnsupportedMediaType, "Content type required", "Set Content-Type to image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
+        var type = mediaType.MediaType.Value ?? "";
+        var multipart = type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        if (!multipart && !type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            return Refuse(metrics, "unsupported", Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Content-Type {type} is not accepted; send image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
+        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body is over the limit of {config.MaxBytes:N0} bytes.");
+        if (request.ContentLength > config.MaxBytes)
+        {
+            context.Response.Headers.Connection = "close";
+            return Refuse(metrics, "too_large", tooLarge);
+        }
+        if (gate.IsFull) return Busy(context, metrics, "busy", $"{config.EffectiveMaxConcurrent} photos are being classified and {config.MaxQueued} are waiting; retry shortly.");
+        var (ticket, refusal) = admission.TryAdmit(key, request.ContentLength ?? config.MaxBytes);
+        if (refusal == AdmissionRefusal.PerKey)
         {
             context.Response.Headers.RetryAfter = "1";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Busy", $"{config.EffectiveMaxConcurrent} photos are being classified and {config.MaxQueued} are waiting; retry shortly.");
+            context.Response.Headers.Connection = "close";
+            return Refuse(metrics, "per_key", Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
+                $"This API key already has {config.MaxInFlightPerKey} requests in flight; wait for their answers or retry after 1 s."));
         }
+        if (ticket is null)
+            return Busy(context, metrics, "memory", $"Requests in flight already hold {admission.BytesInFlight:N0} of {admission.Capacity:N0} bytes; retry shortly.");
+        metrics.SetInFlightBytes(admission.BytesInFlight);
         try
         {
-            var wholeImage = context.Request.Query["wholeImage"].FirstOrDefault() is { } w && (w == "1" || w.Equals("true", StringComparison.OrdinalIgnoreCase));
-            var answer = pipeline.Classify(bytes, wholeImage);
-            context.Response.Headers[ApiHeaders.SkillVersions] = string.Join(", ", answer.Cascade.Select(s => $"{s.Skill}@{s.SkillVersion}"));
-            return Results.Ok(answer);
+            byte[] bytes;
+            // The whole body within the time allowed: a slow upload is 408, not a connection held forever.
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(config.BodyTimeoutSeconds), time))
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token))
+            {
+                IResult? problem;
+                try
+                {
+                    (bytes, problem) = await ReadImageAsync(request, multipart, mediaType, config.MaxBytes, tooLarge, linked.Token);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    (bytes, problem) = ([], Problem(StatusCodes.Status408RequestTimeout, "Upload too slow", $"The body did not arrive within {config.BodyTimeoutSeconds:0.#} s; send it faster or a smaller photo."));
+                }
+                catch (BadHttpRequestException ex)
+                {
+                    // Kestrel's own limits: 413 over the size, 408 below the minimum data rate, 400 malformed.
+                    (bytes, problem) = ([], ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? tooLarge
+                        : Problem(ex.StatusCode, ex.StatusCode == StatusCodes.Status408RequestTimeout ? "Upload too slow" : "Malformed request", $"{ex.Message}."));
+                }
+                catch (IOException ex) when (!ct.IsCancellationRequested)
+                {
+                    // A body that ends before the form does (truncated multipart) or a broken chunked encoding.
+                    (bytes, problem) = ([], Problem(StatusCodes.Status400BadRequest, "Malformed body", $"{ex.Message} Expected a complete photo or multipart/form-data form."));
+                }
+                if (problem is not null)
+                {
+                    var status = (problem as IStatusCodeHttpResult)?.StatusCode ?? 400;
+                    var reason = status switch { 413 => "too_large", 408 => "timeout", 415 => "unsupported", _ => "malformed" };
+                    if (status != 413) log.ClassifyRefused(status, context.Connection.RemoteIpAddress, (problem as ProblemHttpResult)?.ProblemDetails.Detail);
+                    return Refuse(metrics, reason, problem);
+                }
+            }
+            using var turn = await gate.EnterAsync(ct);
+            if (turn is null) return Busy(context, metrics, "busy", $"{config.EffectiveMaxConcurrent} photos are being classified and {config.MaxQueued} are waiting; retry shortly.");
+            try
+            {
+                var wholeImage = context.Request.Query["wholeImage"].FirstOrDefault() is { } w && (w == "1" || w.Equals("true", StringComparison.OrdinalIgnoreCase));
+                var answer = pipeline.Classify(bytes, wholeImage);
+                context.Response.Headers[ApiHeaders.SkillVersions] = string.Join(", ", answer.Cascade.Select(s => $"{s.Skill}@{s.SkillVersion}"));
+                return Results.Ok(answer);
+            }
+            catch (ImageTooLargeException ex)
+            {
+                return Problem(StatusCodes.Status413PayloadTooLarge, "Image too large", $"{ex.Message}; send a smaller image (at most {config.MaxPixels / 1e6:0.#} MP).");
+            }
+            catch (ImageDecodeException ex)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Not a usable image", $"{ex.Message}. Expected a JPEG, PNG, WebP, GIF or BMP photo.");
+            }
         }
-        catch (ImageTooLargeException ex)
+        finally
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Image too large", $"{ex.Message}; send a smaller image (at most {config.MaxPixels / 1e6:0.#} MP).");
-        }
-        catch (ImageDecodeException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Not a usable image", $"{ex.Message}. Expected a JPEG, PNG, WebP, GIF or BMP photo.");
+            ticket.Dispose();
+            metrics.SetInFlightBytes(admission.BytesInFlight);
         }
     }
 
-    /// <summary>The image bytes from a raw body or the first file of a form, within the byte limit.</summary>
-    private static async Task<(byte[] Bytes, IResult? Refusal)> ReadImageAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    private static IResult Refuse(InferenceMetrics metrics, string reason, IResult problem)
     {
-        var tooLarge = Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body is over the limit of {maxBytes:N0} bytes.");
-        if (request.ContentLength > maxBytes) return ([], tooLarge);
+        metrics.CountRefused(reason);
+        return problem;
+    }
+
+    private static IResult Busy(HttpContext context, InferenceMetrics metrics, string reason, string detail)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        // The body was never read: close rather than drain it to keep the connection.
+        context.Response.Headers.Connection = "close";
+        return Refuse(metrics, reason, Problem(StatusCodes.Status503ServiceUnavailable, "Busy", detail));
+    }
+
+    /// <summary>The image bytes from a raw body or the first file of a form, read as they stream in and
+    /// never more than the byte limit; other form fields are skipped unread into memory.</summary>
+    private static async Task<(byte[] Bytes, IResult? Refusal)> ReadImageAsync(HttpRequest request, bool multipart, MediaTypeHeaderValue mediaType, long maxBytes, IResult tooLarge, CancellationToken ct)
+    {
         // Kestrel then stops reading a body that runs over, whatever the Content-Length said.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes + 64 * 1024;
-        var contentType = request.ContentType;
-        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
-            return ([], Problem(StatusCodes.Status415UnsupportedMediaType, "Content type required", "Set Content-Type to image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
-        var type = mediaType.MediaType.Value ?? "";
-        Stream body;
-        if (type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxBytes, ValueCountLimit = 16 }, ct);
-            }
-            catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-            {
-                return ([], tooLarge);
-            }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                return ([], tooLarge);
-            }
-            catch (InvalidDataException ex)
-            {
-                return ([], Problem(StatusCodes.Status400BadRequest, "Malformed form", $"{ex.Message}. Expected multipart/form-data with one image file."));
-            }
-            if (form.Files.Count == 0) return ([], Problem(StatusCodes.Status400BadRequest, "No image", "The form has no file; send the photo as a file field (e.g. curl -F image=@photo.jpg)."));
-            body = form.Files[0].OpenReadStream();
-        }
-        else if (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || type.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-        {
-            body = request.Body;
-        }
-        else
-        {
-            return ([], Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Content-Type {type} is not accepted; send image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data."));
-        }
+        if (!multipart) return await ReadAllAsync(request.Body, request.ContentLength, maxBytes, tooLarge, ct);
 
-        await using (body)
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200)
+            return ([], Problem(StatusCodes.Status400BadRequest, "Malformed form", "The multipart/form-data Content-Type has no usable boundary; let your HTTP client build the form (e.g. curl -F image=@photo.jpg)."));
+        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+        const int MaxSections = 16;
+        try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int read;
-            try
+            for (var sections = 0; sections < MaxSections; sections++)
             {
-                while ((read = await body.ReadAsync(chunk, ct)) > 0)
-                {
-                    if (buffer.Length + read > maxBytes) return ([], tooLarge);
-                    buffer.Write(chunk, 0, read);
-                }
+                var section = await reader.ReadNextSectionAsync(ct);
+                if (section is null) break;
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
+                    return await ReadAllAsync(section.Body, null, maxBytes, tooLarge, ct);
+                // A plain field: read through (the reader discards it) without keeping it.
+                await section.Body.CopyToAsync(Stream.Null, ct);
             }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                return ([], tooLarge);
-            }
-            if (buffer.Length == 0) return ([], Problem(StatusCodes.Status400BadRequest, "Empty body", "The request carries no image; send the photo's bytes."));
-            return (buffer.ToArray(), null);
         }
+        catch (InvalidDataException ex)
+        {
+            return ([], Problem(StatusCodes.Status400BadRequest, "Malformed form", $"{ex.Message} Expected multipart/form-data with one image file."));
+        }
+        return ([], Problem(StatusCodes.Status400BadRequest, "No image", $"The form has no file within its first {MaxSections} fields; send the photo as a file field (e.g. curl -F image=@photo.jpg)."));
+    }
+
+    private static async Task<(byte[] Bytes, IResult? Refusal)> ReadAllAsync(Stream body, long? length, long maxBytes, IResult tooLarge, CancellationToken ct)
+    {
+        // Sized once from Content-Length when there is one (admission reserved exactly that).
+        using var buffer = new MemoryStream(length is > 0 and var n && n <= maxBytes ? (int)n : 64 * 1024);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return ([], tooLarge);
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) return ([], Problem(StatusCodes.Status400BadRequest, "Empty body", "The request carries no image; send the photo's bytes."));
+        return (buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray(), null);
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);

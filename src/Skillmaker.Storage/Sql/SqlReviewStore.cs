@@ -54,13 +54,15 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
         await tx.CommitAsync(cancellationToken);
     }
 
-    public async Task<int> UndoAsync(string batchId, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> UndoAsync(string batchId, string actor, bool anyOwner, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
-        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM review_batches WHERE batch_id = @batchId",
+        var owner = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT actor FROM review_batches WHERE batch_id = @batchId",
             new { batchId }, tx, cancellationToken: cancellationToken));
-        if (exists == 0) throw new SkillmakerException($"Review action {batchId} is unknown; nothing was undone.");
+        if (owner is null) throw new SkillmakerException($"Review action {batchId} is unknown; nothing was undone.");
+        if (!anyOwner && !string.Equals(owner, actor, StringComparison.Ordinal))
+            throw new NotAllowedException($"Review action {batchId} was made by another expert; only they or an admin can undo it. Nothing was undone.");
         var n = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO label_retractions (label_id, batch_id, actor, recorded_at)

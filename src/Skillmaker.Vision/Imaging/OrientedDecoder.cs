@@ -16,7 +16,7 @@ public static class OrientedDecoder
         if (bytes.IsEmpty) throw new ImageDecodeException("empty image (0 bytes)");
         var head = bytes[..Math.Min(64, bytes.Length)];
         var format = ImageFormatSniffer.Sniff(head);
-        if (ImageFormatSniffer.Refusal(format, head) is { } refusal) throw new ImageDecodeException(refusal.Message);
+        if (ImageFormatSniffer.Refusal(format) is { } refusal) throw new ImageDecodeException(refusal.Message);
         var name = ImageFormatSniffer.Name(format).ToUpperInvariant();
 
         using var data = SKData.CreateCopy(bytes);

@@ -19,7 +19,7 @@ public sealed class SkiaImageProbe : IImageProbe
         if (bytes.IsEmpty) return ImageProbeResult.Reject(RejectCode.Empty, "empty file (0 bytes)");
         var head = bytes[..Math.Min(ImageFormatSniffer.HeadLength, bytes.Length)];
         var format = ImageFormatSniffer.Sniff(head);
-        if (ImageFormatSniffer.Refusal(format, head) is { } refusal) return ImageProbeResult.Reject(refusal.Code, refusal.Message);
+        if (ImageFormatSniffer.Refusal(format) is { } refusal) return ImageProbeResult.Reject(refusal.Code, refusal.Message);
 
         using var data = SKData.CreateCopy(bytes);
         using var stream = new SKMemoryStream(data);

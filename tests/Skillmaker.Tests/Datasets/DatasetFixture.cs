@@ -22,7 +22,7 @@ internal static class DatasetSetup
     {
         var manifest = ws.Scratch.File($"feeds/{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(manifest, ["path,set_id,label", .. rows.Select(r => $"{r.Path},{r.SetId},{r.Label}")]);
-        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = source }, null, CancellationToken.None);
+        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = source, ManifestRoots = [TestAssets.Dir] }, null, CancellationToken.None);
         Assert.Empty(summary.Rejected);
     }
 

@@ -105,7 +105,7 @@ public sealed class IngestCliTests
         await CliRunner.RunAsync(dir.Path, "init");
         var manifest = dir.File("m.csv");
         await File.WriteAllTextAsync(manifest, $"path,set_id,label\n{TestAssets.Scene("bus.jpg")},advert-1,bus\n");
-        await CliRunner.RunAsync(dir.Path, "ingest", "--manifest", manifest, "--source", "dealer");
+        await CliRunner.RunAsync(dir.Path, "ingest", "--manifest", manifest, "--manifest-root", TestAssets.Scenes, "--source", "dealer");
         var id = await Common.Sha256Hex.OfFileAsync(TestAssets.Scene("bus.jpg"), CancellationToken.None);
 
         var json = (await CliRunner.RunAsync(dir.Path, "images", "show", id[..10], "--json")).Json;

@@ -35,8 +35,8 @@ public abstract class ReviewStoreContract
         Assert.Equal("bmw m3", decided[crops[1].CropId].Decision!.Label);
         Assert.Equal(2, (await review.ItemsAsync(new ReviewQuery(), None)).Count);
 
-        Assert.Equal(1, await review.UndoAsync(relabel.BatchId, "ana", None));
-        Assert.Equal(0, await review.UndoAsync(relabel.BatchId, "ana", None));
+        Assert.Equal(1, await review.UndoAsync(relabel.BatchId, "ana", false, None));
+        Assert.Equal(0, await review.UndoAsync(relabel.BatchId, "ana", false, None));
         var after = (await review.ItemsAsync(new ReviewQuery { IncludeDecided = true, Limit = 500 }, None)).ToDictionary(i => i.CropId);
         Assert.Equal("bmw m3", after[crops[0].CropId].Decision!.Label);
 

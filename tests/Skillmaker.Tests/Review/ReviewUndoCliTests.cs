@@ -15,7 +15,7 @@ public class ReviewUndoCliTests
         var review = new ReviewService(WorkspaceStorage.ReviewStore(ws.Catalog), TimeProvider.System);
         await review.ConfirmAsync([crops[0].CropId], "kept label", "ana", CancellationToken.None);
         var undone = await review.ConfirmAsync([crops[0].CropId], "mistake", "ana", CancellationToken.None);
-        Assert.Equal(1, await review.UndoAsync(undone.BatchId, "bo", CancellationToken.None));
+        Assert.Equal(1, await review.UndoAsync(undone.BatchId, "bo", isAdmin: true, CancellationToken.None));
 
         var json = await CliRunner.RunAsync(ws.Root, "images", "show", crops[0].CropId, "--json");
         Assert.True(json.ExitCode == 0, json.Error);

@@ -25,7 +25,7 @@ public static class Crops
             .SelectMany(g => g.Take(perClass).Select(p => (Path: p, Label: labelOf?.Invoke(g.Key) ?? g.Key))).ToList();
         var manifest = ws.Scratch.File($"feeds/{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p.Path},{p.Label}")]);
-        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "cars" }, null, CancellationToken.None);
+        var summary = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "cars", ManifestRoots = [TestAssets.Dir] }, null, CancellationToken.None);
         Assert.Empty(summary.Rejected);
 
         var probe = new SkiaImageProbe();

@@ -46,7 +46,7 @@ public sealed class PureFunctionTests
         byte[] heic = [0, 0, 0, 0x18, .. "ftypheic"u8.ToArray(), 0, 0, 0, 0];
         var format = ImageFormatSniffer.Sniff(heic);
 
-        var refusal = ImageFormatSniffer.Refusal(format, heic);
+        var refusal = ImageFormatSniffer.Refusal(format);
 
         Assert.Equal(ImageFormat.Heic, format);
         Assert.Equal(RejectCode.UnsupportedFormat, refusal!.Code);
