@@ -68,9 +68,11 @@ public sealed partial class DemoRunner(IDemoHost host, LineContext context, Demo
                 var queued = await crowdService.EnqueueAllCropsAsync(null, ct);
                 var crops = await line.DatasetStore.GetCandidatesAsync(ImageKind.Crop, ct);
                 var accepted = crops.Count(c => c.ConfirmedLabel is null && !c.Rejected && c.LabelHints.Count > 0);
+                var background = crops.Count(c => c.PhotoSubject == false && c.PhotoLabelHints.Count > 0);
                 p.Report((1, 1));
                 return new DemoCrowd(accepted, Provenance.Source.ToWire(), queued, crowdService.Options.Overlap,
-                    $"accepted {accepted} label hints from the source as labels (provenance: {Provenance.Source.ToWire()}) — in production people label these on the crowd page " +
+                    $"accepted {accepted} label hints from the source as labels (provenance: {Provenance.Source.ToWire()}; each photo's label goes to its subject only, " +
+                    $"{background} background vehicles get none) — in production people label these on the crowd page " +
                     $"(/crowd, {queued} tasks queued with overlap {crowdService.Options.Overlap}) and experts confirm them on /review; see docs/crowd.md");
             }),
             c => c.Note, c => c);

@@ -125,12 +125,12 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
                 decision = PromotionGate.Decide(candidate.Summary, null, null, info.Gate);
             else
             {
-                var leaked = await LeakedItemsAsync(manifest, info, productionInfo!, cancellationToken);
+                var leaked = await LeakedItemsAsync(manifest, productionInfo!, cancellationToken);
                 decision = leaked.Count > 0 && info.Gate.Leakage == LeakagePolicy.Refuse
                     ? new GateDecision(false, false, [], LeakageRefusal(leaked, productionInfo!))
                     : PromotionGate.Decide(candidate.Summary, productionMeasured.Summary,
                         PairedStatistics.Compare(candidate.Predictions, candidate.Labels, productionMeasured.Predictions, productionMeasured.Labels,
-                            leaked, info.Gate.Confidence, SeedOf(info, productionInfo!)), info.Gate);
+                            leaked.Select(l => l.ImageId).ToHashSet(StringComparer.Ordinal), info.Gate.Confidence, SeedOf(info, productionInfo!)), info.Gate);
             }
             if (request.DryRun)
                 return new PromotionResult
@@ -147,37 +147,27 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         }
     }
 
-    /// <summary>Test items of the candidate's manifest that production trained on (by image, parent
-    /// photo or set), so it would be scored on what it memorised. Empty when production's training
-    /// manifest is the same or gone.</summary>
-    private async Task<IReadOnlySet<string>> LeakedItemsAsync(DatasetManifest manifest, SkillPackageInfo candidate, SkillPackageInfo production, CancellationToken cancellationToken)
+    /// <summary>Test items of the candidate's manifest that either version has in effect seen in training
+    /// (<see cref="LeakageCheck"/>: the same image or photo, a near-duplicate, the same set as the catalog
+    /// knows them now), so production could be scored on what it memorised. Production's training
+    /// manifest being gone is logged: its items cannot be checked.</summary>
+    private async Task<IReadOnlyList<LeakedItem>> LeakedItemsAsync(DatasetManifest manifest, SkillPackageInfo production, CancellationToken cancellationToken)
     {
-        var leaked = new HashSet<string>(StringComparer.Ordinal);
-        var manifests = new List<DatasetManifest> { manifest };
-        if (production.ManifestId != candidate.ManifestId)
+        var check = new LeakageCheck(_env.Datasets);
+        var test = manifest.Items.Where(i => i.Split == Split.Test).ToList();
+        var leaked = (await check.CheckAsync(manifest, test, cancellationToken)).ToList();
+        if (production.ManifestId != manifest.Id)
         {
-            var trainedOn = await _env.Datasets.GetManifestAsync(production.ManifestId, cancellationToken);
-            if (trainedOn is null)
-                LogLeakageUnchecked(production.Name, production.Version, production.ManifestId[..12]);
-            else manifests.Add(trainedOn);
+            if (await _env.Datasets.GetManifestAsync(production.ManifestId, cancellationToken) is { } trainedOn)
+                leaked.AddRange(await check.CheckAsync(trainedOn, test, cancellationToken));
+            else LogLeakageUnchecked(production.Name, production.Version, production.ManifestId[..12]);
         }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var m in manifests)
-            foreach (var item in m.Items.Where(i => i.Split == Split.Train))
-            {
-                seen.Add("i:" + item.ImageId);
-                if (item.ParentId is { } parent) seen.Add("p:" + parent);
-                seen.Add("g:" + item.Group);
-            }
-        foreach (var item in manifest.Items.Where(i => i.Split == Split.Test))
-            if (seen.Contains("i:" + item.ImageId) || (item.ParentId is { } parent && seen.Contains("p:" + parent)) || seen.Contains("g:" + item.Group))
-                leaked.Add(item.ImageId);
-        return leaked;
+        return [.. leaked.GroupBy(l => l.ImageId, StringComparer.Ordinal).Select(g => g.First()).OrderBy(l => l.ImageId, StringComparer.Ordinal)];
     }
 
-    private static string LeakageRefusal(IReadOnlySet<string> leaked, SkillPackageInfo production) =>
-        $"{leaked.Count} test item(s) were in the training data of production v{production.Version} (same image, photo or set), so it would be scored on what it trained on: " +
-        string.Join(", ", leaked.Order(StringComparer.Ordinal).Take(10).Select(i => i[..Math.Min(12, i.Length)])) + (leaked.Count > 10 ? ", …" : "") +
+    private static string LeakageRefusal(IReadOnlyList<LeakedItem> leaked, SkillPackageInfo production) =>
+        $"{leaked.Count} test item(s) were in effect in the training data of production v{production.Version} or of this version, so a version would be scored on what it trained on: " +
+        string.Join("; ", leaked.Take(10).Select(l => $"{l.ImageId[..Math.Min(12, l.ImageId.Length)]} ({l.Reason})")) + (leaked.Count > 10 ? "; …" : "") +
         ". gate.leakage is refuse; extract a manifest whose test split neither version trained on, or set gate.leakage to exclude.";
 
     /// <summary>The bootstrap's seed: fixed by what is compared, so the same promotion gives the same figures.</summary>

@@ -83,15 +83,19 @@ public sealed class DemoTests(DemoFixture demo) : IClassFixture<DemoFixture>
     public async Task Demo_Labels_AreTheSourcesHintsWithProvenanceSource()
     {
         var labels = await demo.QueryAsync("SELECT status, provenance, COUNT(*) FROM labels GROUP BY status, provenance", r => (r.GetString(0), r.GetString(1), r.GetInt32(2)));
+        // A photo's label goes to its subject crop only (label attribution), not to background vehicles.
         var hintedCrops = (await demo.QueryAsync(
-            "SELECT COUNT(*) FROM images c WHERE c.kind = 'crop' AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = c.parent_id AND l.status = 'hint')", r => r.GetInt32(0))).Single();
+            "SELECT COUNT(*) FROM images c JOIN crop_attributions a ON a.crop_id = c.id AND a.subject = 1 WHERE c.kind = 'crop' AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = c.parent_id AND l.status = 'hint')", r => r.GetInt32(0))).Single();
+        var background = (await demo.QueryAsync(
+            "SELECT COUNT(*) FROM images c JOIN crop_attributions a ON a.crop_id = c.id AND a.subject = 0 WHERE c.kind = 'crop' AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = c.parent_id AND l.status = 'hint')", r => r.GetInt32(0))).Single();
 
         // Nobody confirmed anything: every label is a folder name the source gave.
         Assert.Equal(new[] { ("hint", "source", PhotosIn(TestAssets.Cars)) }, labels);
         var crowd = demo.Json.GetProperty("crowd");
         Assert.Equal("source", crowd.GetProperty("provenance").GetString());
         Assert.Equal(hintedCrops, crowd.GetProperty("labelsAccepted").GetInt32());
-        Assert.Contains($"accepted {hintedCrops} label hints from the source as labels (provenance: source)", crowd.GetProperty("note").GetString());
+        Assert.Contains($"accepted {hintedCrops} label hints from the source as labels (provenance: source; each photo's label goes to its subject only, {background} background vehicles get none)", crowd.GetProperty("note").GetString());
+        Assert.True(background > 0, "the shared car photos have background cars");
         Assert.Contains("crowd page", crowd.GetProperty("note").GetString());
         foreach (var skill in demo.Skills)
             Assert.True(JsonDocument.Parse(File.ReadAllText(skill.GetProperty("definitionFile").GetString()!)).RootElement.GetProperty("allowLabelHints").GetBoolean());

@@ -32,7 +32,7 @@ public abstract class LabelAttributionContract
         var photos = WithBackgroundCars.Concat(SingleCar).Select(f => Path.Combine(TestAssets.Cars, f)).ToList();
         var manifest = ws.Scratch.File($"feeds/{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p},{Path.GetFileName(Path.GetDirectoryName(p))}")]);
-        var ingested = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "stanford" }, null, None);
+        var ingested = await ws.Ingest().RunAsync(new IngestRequest { Manifests = [manifest], Source = "stanford", ManifestRoots = [TestAssets.Dir] }, null, None);
         Assert.Empty(ingested.Rejected);
         var detect = new DetectService(WorkspaceStorage.OpenDetectionStore(ws.Catalog), ws.Blobs, DetectionAssets.Detector, new DetectorSettings(), TimeProvider.System, NullLogger<DetectService>.Instance);
         await detect.RunAsync(new DetectRequest(), null, None);

@@ -38,7 +38,7 @@ public sealed class ExternalTestSetTests : IAsyncLifetime
     {
         var manifest = Path.Combine(_dir.Path, $"{source}.csv");
         await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p},{ClassOf(p)}")]);
-        Check(await CliRunner.RunAsync(Root, "ingest", "--manifest", manifest, "--source", source));
+        Check(await CliRunner.RunAsync(Root, "ingest", "--manifest", manifest, "--source", source, "--manifest-root", TestAssets.Dir));
     }
 
     private static CliResult Check(CliResult result)

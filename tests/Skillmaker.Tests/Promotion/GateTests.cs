@@ -81,7 +81,7 @@ public sealed class GateTests(TrainingFixture fixture)
         Directory.CreateDirectory(configs);
         var sets = Path.Combine(configs, "sets.csv");
         await File.WriteAllTextAsync(sets, $"path,set_id\n{paths[train.ImageId]},same-car\n{paths[test.ImageId]},same-car\n");
-        Assert.Equal(0, (await CliRunner.RunAsync(root, "ingest", "--manifest", sets, "--source", "set-list")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(root, "ingest", "--manifest", sets, "--source", "set-list", "--manifest-root", TestAssets.Dir)).ExitCode);
         File.Copy(Path.Combine(fixture.Configs, "makes4.dataset.json"), Path.Combine(configs, "makes4.dataset.json"));
         var config = fixture.ConfigJson("makes", "makes4.dataset.json", """{ "type": "logistic" }""");
         await File.WriteAllTextAsync(Path.Combine(configs, "exclude.json"), config);
@@ -95,12 +95,14 @@ public sealed class GateTests(TrainingFixture fixture)
         var audit = await CliRunner.RunAsync(root, "splits", "audit", "--json");
 
         var comparison = excluded.Json.GetProperty("decision").GetProperty("comparison");
-        Assert.Equal([train.ImageId], comparison.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
-        Assert.Contains("1 left out: seen in training", excluded.Json.GetProperty("decision").GetProperty("reason").GetString());
+        // The photo v2 trained on, and the test photo now known to be the same car.
+        Assert.Equal(new[] { train.ImageId, test.ImageId }.Order(StringComparer.Ordinal), comparison.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("2 left out: seen in training", excluded.Json.GetProperty("decision").GetProperty("reason").GetString());
         Assert.Equal(1, refused.ExitCode);
         var refusal = refused.Json.GetProperty("decision").GetProperty("reason").GetString()!;
-        Assert.Contains("1 test item(s) were in the training data of production v2", refusal);
-        Assert.Contains(train.ImageId[..12], refusal);
+        Assert.Contains("2 test item(s) were in effect in the training data of production v2", refusal);
+        Assert.Contains($"{train.ImageId[..12]} (the image was in training)", refusal);
+        Assert.Contains($"{test.ImageId[..12]} (set same-car was in training)", refusal);
         var affected = audit.Json.GetProperty("versionsTrainedOnTestItems").EnumerateArray().ToList();
         var v2 = Assert.Single(affected, a => a.GetProperty("skill").GetString() == "makes" && a.GetProperty("version").GetInt32() == 2);
         Assert.Equal([train.ImageId], v2.GetProperty("images").EnumerateArray().Select(e => e.GetString()));

@@ -20,7 +20,7 @@ public sealed class CrossValidationTests : IDisposable
         var photos = TestAssets.CarPhotos().Where(p => Path.GetFileName(Path.GetDirectoryName(p)) is "audi_s4_sedan_2012" or "tesla_model_s_sedan_2012");
         var manifest = Path.Combine(_dir.Path, "photos.csv");
         await File.WriteAllLinesAsync(manifest, ["path,label", .. photos.Select(p => $"{p},{Path.GetFileName(Path.GetDirectoryName(p))}")]);
-        var ingest = await CliRunner.RunAsync(Root, "ingest", "--manifest", manifest, "--source", "stanford");
+        var ingest = await CliRunner.RunAsync(Root, "ingest", "--manifest", manifest, "--source", "stanford", "--manifest-root", TestAssets.Dir);
         Assert.True(ingest.ExitCode == 0, ingest.Error);
         await File.WriteAllTextAsync(Path.Combine(_dir.Path, "two.dataset.json"), definitionJson);
         var config = JsonNode.Parse(TrainingFixture.SkillConfigJson("two", "two.dataset.json", """{ "type": "logistic" }"""))!;
