@@ -6,6 +6,7 @@ using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Tests.Training;
 using Skillmaker.Workspaces;
+using static Skillmaker.Tests.Promotion.PromotionReading;
 
 namespace Skillmaker.Tests.Promotion;
 
@@ -198,9 +199,6 @@ public sealed class GateTests(TrainingFixture fixture)
     private static bool IsFrom(string root, JsonElement post) =>
         post.TryGetProperty("report", out var r) && r.ValueKind == JsonValueKind.String && r.GetString()!.StartsWith(root, StringComparison.Ordinal);
 
-    private static Dictionary<string, JsonElement> Checks(JsonElement promotion) =>
-        promotion.GetProperty("decision").GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
-
     /// <summary>An expert's confirmed labels, written as the review page records them (which takes crops only).</summary>
     private static async Task ConfirmLabelsAsync(string root, IEnumerable<string> images, string label)
     {
@@ -224,10 +222,5 @@ public sealed class GateTests(TrainingFixture fixture)
         return (await WorkspaceStorage.DatasetStore(catalog).GetManifestAsync(id, CancellationToken.None))!;
     }
 
-    private static async Task<IReadOnlyDictionary<string, int>> AliasesAsync(string root)
-    {
-        var workspace = await Workspace.OpenAsync(root, CancellationToken.None);
-        await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-        return await WorkspaceStorage.AliasRegistry(catalog).GetAliasesAsync("makes", CancellationToken.None);
-    }
+    private static async Task<IReadOnlyDictionary<string, int>> AliasesAsync(string root) => (await RegistryAsync(root)).Aliases;
 }

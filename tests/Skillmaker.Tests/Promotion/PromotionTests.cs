@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Skillmaker.Registry;
-using Skillmaker.Storage;
 using Skillmaker.Tests.Support;
 using Skillmaker.Tests.Training;
-using Skillmaker.Workspaces;
+using static Skillmaker.Tests.Promotion.PromotionReading;
 
 namespace Skillmaker.Tests.Promotion;
 
@@ -169,16 +167,5 @@ public sealed class PromotionTests(TrainingFixture fixture)
         Assert.True(images >= 2 + 2 * failures, $"{images} images for {failures} failures");
         ExternalTool.Run("pdftoppm", "-png", "-r", "40", pdf, Path.Combine(dir.Path, "page"));
         Assert.True(Directory.GetFiles(dir.Path, "page*.png").Length >= 3);
-    }
-
-    private static Dictionary<string, JsonElement> Checks(JsonElement promotion) =>
-        promotion.GetProperty("decision").GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
-
-    private static async Task<(IReadOnlyDictionary<string, int> Aliases, IReadOnlyList<AliasMove> History)> RegistryAsync(string root)
-    {
-        var workspace = await Workspace.OpenAsync(root, CancellationToken.None);
-        await using var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, CancellationToken.None);
-        var registry = WorkspaceStorage.AliasRegistry(catalog);
-        return (await registry.GetAliasesAsync("makes", CancellationToken.None), await registry.GetHistoryAsync("makes", CancellationToken.None));
     }
 }
