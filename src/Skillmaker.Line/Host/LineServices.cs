@@ -235,8 +235,11 @@ public sealed class LineServices : IAsyncDisposable
 
     public LiveSkills LiveSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>());
 
-    public static ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics) =>
-        new(inference.Detector, inference.DetectorSettings, skills, inference.Config, metrics);
+    public static ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics, ShadowRunner? shadow = null) =>
+        new(inference.Detector, inference.DetectorSettings, skills, inference.Config, metrics, shadow);
+
+    /// <summary>The staging versions of the cascade's skills, for shadow answers.</summary>
+    public LiveSkills StagingSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>(), Aliases.Staging);
 
     private TrainingEnvironment BuildTraining()
     {

@@ -29,7 +29,17 @@ public static class ServiceCollectionExtensions
         // Factories, so the container disposes what it made (the loaded skill versions).
         services.AddSingleton(inference.Config).AddSingleton(new InferenceMetrics());
         services.AddSingleton(_ => line.LiveSkills(inference));
-        services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>()));
+        if (inference.Config.Shadow)
+        {
+            // The challengers: staging versions, kept fresh like production's, answering off the request path.
+            services.AddKeyedSingleton(Registry.Aliases.Staging, (_, _) => line.StagingSkills(inference));
+            services.AddSingleton(sp => new ShadowRunner(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), sp.GetRequiredService<InferenceMetrics>(), line.Context.Logging.CreateLogger<ShadowRunner>()));
+            services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
+            services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
+                line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));
+        }
+        services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>(),
+            inference.Config.Shadow ? sp.GetRequiredService<ShadowRunner>() : null));
         services.AddSingleton(new InferenceGate(inference.Config)).AddSingleton(new InferenceAdmission(inference.Config));
         services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
         services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,

@@ -49,7 +49,7 @@ public sealed record ClassifyAnswer
 
 /// <summary>Photo → vehicles → the largest vehicle's crop → the cascade of skills. Stateless and
 /// thread-safe; the models it uses are shared.</summary>
-public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings detectorSettings, LiveSkills skills, ServingConfig config, InferenceMetrics metrics)
+public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings detectorSettings, LiveSkills skills, ServingConfig config, InferenceMetrics metrics, ShadowRunner? shadow = null)
 {
     /// <param name="wholeImage">When the detector finds no vehicle, classify the whole photo (also when
     /// the serving config sets <c>wholeImageFallback</c>); the answer says so in <see cref="ClassifyAnswer.Input"/>.</param>
@@ -98,6 +98,7 @@ public sealed class ClassifyPipeline(YoloDetector detector, DetectorSettings det
                 Skill = classifier.Skill, Label = top.Label, Probability = top.Probability, Options = [.. probabilities.Take(stage.TopK ?? classifier.TopK)],
                 Abstained = abstained, Reason = reason, Ood = answer.Ood, OodThreshold = answer.OodThreshold, SkillVersion = classifier.Version, CodeVersion = classifier.CodeVersion,
             });
+            shadow?.Offer(classifier.Skill, classifier.Version, top.Label, crop);
             stage = abstained ? null : stage.Next.GetValueOrDefault(top.Label);
         }
         return answers;

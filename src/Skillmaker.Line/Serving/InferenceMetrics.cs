@@ -23,6 +23,7 @@ public sealed class InferenceMetrics
     private readonly Counter _skillAnswers;
     private readonly Gauge _skillVersion;
     private readonly Counter _refused;
+    private readonly Counter _shadow;
     private readonly Gauge _inFlightBytes;
 
     public InferenceMetrics()
@@ -35,6 +36,7 @@ public sealed class InferenceMetrics
         _skillAnswers = factory.CreateCounter("skillmaker_skill_answers_total", "Answers of each skill version; outcome is answered, or abstained when the top probability was below the threshold.", "skill", "version", "outcome");
         _skillVersion = factory.CreateGauge("skillmaker_skill_version", "Version of each skill being served (the production alias).", "skill");
         _refused = factory.CreateCounter("skillmaker_requests_refused_total", "Requests refused before any work, by reason: too_large, busy, memory, per_key, malformed, timeout, unsupported.", "reason");
+        _shadow = factory.CreateCounter("skillmaker_shadow_answers_total", "Shadow answers of staging versions beside production's (not returned): agreement is agree or disagree on the top label; dropped when the shadow queue was full.", "skill", "staging_version", "agreement");
         _inFlightBytes = factory.CreateGauge("skillmaker_classify_inflight_bytes", "Request bytes reserved by classify requests in flight.");
         DotNetStats.Register(_registry);
     }
@@ -43,6 +45,10 @@ public sealed class InferenceMetrics
 
     /// <summary>Counts a request refused (malformed, too slow, too large, over a limit).</summary>
     public void CountRefused(string reason) => _refused.WithLabels(reason).Inc();
+
+    /// <summary>Counts a staging version's shadow answer: "agree", "disagree" or "dropped".</summary>
+    public void CountShadow(string skill, int stagingVersion, string agreement) =>
+        _shadow.WithLabels(skill, stagingVersion.ToString(CultureInfo.InvariantCulture), agreement).Inc();
 
     public void SetInFlightBytes(long bytes) => _inFlightBytes.Set(bytes);
 

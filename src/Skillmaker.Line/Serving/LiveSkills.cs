@@ -5,11 +5,12 @@ using Skillmaker.Registry;
 
 namespace Skillmaker.Serving;
 
-/// <summary>The skill versions the server answers with: those the <c>production</c> aliases point at.
+/// <summary>The skill versions the server answers with: those the <c>production</c> aliases point at
+/// (or, for shadow answers, the <c>staging</c> ones: <paramref name="alias"/>).
 /// A refresh loads moved versions first and then swaps the whole set at once, so a request sees either
 /// the old set or the new one, never a mix; a swapped-out version is disposed only when the last request
 /// holding it has finished, so a promotion drops nothing in flight.</summary>
-public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegistry registry, ISkillLoader loader, ILogger<LiveSkills> logger) : IDisposable
+public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegistry registry, ISkillLoader loader, ILogger<LiveSkills> logger, string alias = Aliases.Production) : IDisposable
 {
     // Loading a version may fetch it (a shared skill store), so the refresh lock is awaited, not held by a thread.
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -28,7 +29,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
         var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var skill in skills)
         {
-            var version = await registry.GetAliasAsync(skill, Aliases.Production, cancellationToken);
+            var version = await registry.GetAliasAsync(skill, alias, cancellationToken);
             if (version is null) errors.Add($"skill '{skill}' has no production version (train it, then `skillmaker promote {skill}@VERSION`)");
             else wanted[skill] = version.Value;
         }
@@ -42,7 +43,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
     {
         var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var skill in skills)
-            if (await registry.GetAliasAsync(skill, Aliases.Production, cancellationToken) is { } version)
+            if (await registry.GetAliasAsync(skill, alias, cancellationToken) is { } version)
                 wanted[skill] = version;
         return await SwapAsync(wanted, failFast: false, cancellationToken);
     }
@@ -107,6 +108,21 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
         }
     }
 
+    /// <summary>The current set when one is loaded (a staging set may have nothing to load).</summary>
+    public bool TryAcquire(out Lease lease)
+    {
+        while (Volatile.Read(ref _current) is { } set)
+        {
+            if (set.TryAddRef())
+            {
+                lease = new Lease(set);
+                return true;
+            }
+        }
+        lease = default;
+        return false;
+    }
+
     public void Dispose()
     {
         _refreshing.Wait();
@@ -123,7 +139,14 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
     public readonly struct Lease(SkillSet set) : IDisposable
     {
         public ISkillClassifier this[string skill] => set.Handles[skill].Classifier;
-        public void Dispose() => set.Release();
+
+        public bool TryGet(string skill, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISkillClassifier? classifier)
+        {
+            classifier = set?.Handles.GetValueOrDefault(skill)?.Classifier;
+            return classifier is not null;
+        }
+
+        public void Dispose() => set?.Release();
     }
 
     /// <summary>A reference-counted loaded version; shared by consecutive sets while it stays in production.</summary>

@@ -64,6 +64,11 @@ public sealed record ServingConfig
     /// grow the server's memory beyond this. Default 256 MiB; never less than <see cref="MaxBytes"/>.</summary>
     public long MaxInFlightBytes { get; init; } = 256L << 20;
 
+    /// <summary>Shadow mode: when a cascade skill has a <c>staging</c> version (<c>promote --to staging</c>),
+    /// it also answers each crop after the response, off the request's path; its answer is logged and
+    /// counted beside production's (<c>skillmaker_shadow_answers_total</c>), never returned. Default false.</summary>
+    public bool Shadow { get; init; }
+
     [JsonIgnore]
     public long EffectiveMaxInFlightBytes => Math.Max(MaxInFlightBytes, MaxBytes);
 
