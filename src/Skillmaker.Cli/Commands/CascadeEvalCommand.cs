@@ -29,9 +29,10 @@ internal static class CascadeEvalCommand
             var config = parse.GetValue(serving) is { } s ? run.ResolvePath(s) : null;
             var result = await run.WithProgressAsync("Classifying labelled photos", p =>
                 line.EvaluateCascadeAsync(new CascadeRequest(run.ResolvePath(parse.GetValue(photos)!), config, server, key), p, ct));
+            var saved = await line.Evaluation().RecordCascadeAsync(result, ct);
             if (run.IsJson)
             {
-                run.WriteJson(result);
+                run.WriteJson(new { path = saved, evaluation = result });
                 return ExitCodes.Ok;
             }
             var c = run.Console;
@@ -43,6 +44,7 @@ internal static class CascadeEvalCommand
             c.Write(table);
             c.WriteLine($"End to end: {result.EndToEndCorrect} of {result.VehiclePhotos} vehicle photos right all the way ({CascadeEvaluator.Percent(result.EndToEndCorrect, result.VehiclePhotos)}), " +
                         $"{result.EndToEndAbstained} abstained ({result.AbstainedWithTruthInOptions} with the truth among the options); latency per photo p50 {result.LatencyP50Ms:0.0} ms, p95 {result.LatencyP95Ms:0.0} ms");
+            c.WriteLine($"Saved {saved}");
             return ExitCodes.Ok;
         }));
         return command;

@@ -128,6 +128,17 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         return affected;
     }
 
+    /// <summary>Saves a cascade evaluation as JSON under <c>.skillmaker/evaluations/cascade/</c>, named by
+    /// when it ran, so the harness's results can be compared over time; returns the path.</summary>
+    public async Task<string> RecordCascadeAsync(CascadeEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(_env.Workspace.StateDirectory, "evaluations", "cascade");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{_env.Time.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
+        await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(evaluation, SkillJson.Options), cancellationToken);
+        return path;
+    }
+
     /// <summary>A cascade evaluator for <paramref name="config"/>: each stage's truth for a photo label is
     /// the class of its production version's dataset definition that holds that label.</summary>
     public async Task<CascadeEvaluator> CascadeEvaluatorAsync(Serving.ServingConfig config, CancellationToken cancellationToken)

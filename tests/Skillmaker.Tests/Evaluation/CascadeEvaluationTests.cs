@@ -37,7 +37,10 @@ public sealed class CascadeEvaluationTests(ServingFixture fixture)
 
         Assert.Equal(0, local.ExitCode);
         Assert.Equal(0, remote.ExitCode);
-        var l = local.Json;
+        var l = local.Json.GetProperty("evaluation");
+        var saved = local.Json.GetProperty("path").GetString()!;
+        Assert.StartsWith(Path.Combine(fixture.Root, ".skillmaker", "evaluations", "cascade"), saved, StringComparison.Ordinal);
+        Assert.Equal(l.GetProperty("endToEndCorrect").GetInt32(), JsonDocument.Parse(File.ReadAllText(saved)).RootElement.GetProperty("endToEndCorrect").GetInt32());
         Assert.Equal(16 + 4, l.GetProperty("photos").GetInt32());
         Assert.Equal(16, l.GetProperty("vehiclePhotos").GetInt32());
         Assert.Equal(4, l.GetProperty("noVehiclePhotos").GetInt32());
@@ -55,10 +58,11 @@ public sealed class CascadeEvaluationTests(ServingFixture fixture)
         static string Answers(JsonElement e) => string.Join("\n", e.GetProperty("results").EnumerateArray().Select(r =>
             $"{Path.GetFileName(r.GetProperty("path").GetString())} {r.GetProperty("outcome").GetString()} " +
             string.Join(" ", r.GetProperty("stages").EnumerateArray().Select(s => $"{s.GetProperty("skill").GetString()}={s.GetProperty("answer").GetString()}"))));
-        Assert.Equal(Answers(l), Answers(remote.Json));
-        Assert.Contains(server.Address.Host, remote.Json.GetProperty("via").GetString());
+        Assert.Equal(Answers(l), Answers(remote.Json.GetProperty("evaluation")));
+        Assert.Contains(server.Address.Host, remote.Json.GetProperty("evaluation").GetProperty("via").GetString());
         Assert.Contains("End to end:", human.Out);
         Assert.Contains("audi-variant", human.Out);
+        Assert.Contains("Saved ", human.Out);
     }
 
     [Fact]
