@@ -28,8 +28,8 @@ internal static class GateBenchmark
         var env = temp.Line.Training;
         var skill = await SkillConfigLoader.LoadAsync(TrainBenchmark.FindExample(), env.Environment, CancellationToken.None);
         var training = temp.Line.Trainer();
-        var first = await TrainOnceAsync(training, skill);
-        var second = await TrainOnceAsync(training, skill);
+        var first = await TrainBenchmark.TrainOnceAsync(training, skill);
+        var second = await TrainBenchmark.TrainOnceAsync(training, skill);
         var promotion = temp.Line.Promotion();
         var production = new SkillRef(skill.Name, first.Package.Version);
         await promotion.PromoteAsync(new PromotionRequest(production, "bench"), null, CancellationToken.None);
@@ -105,11 +105,5 @@ internal static class GateBenchmark
         probabilities[answer] = 0.8f;
         probabilities[(answer + 1) % probabilities.Length] = 0.2f;
         return p with { Probabilities = probabilities };
-    }
-
-    private static async Task<TrainResult> TrainOnceAsync(TrainingService training, LoadedSkillConfig skill)
-    {
-        using var prepared = await training.PrepareAsync(skill, null, null, null, CancellationToken.None);
-        return await training.TrainAsync(prepared, null, CancellationToken.None);
     }
 }

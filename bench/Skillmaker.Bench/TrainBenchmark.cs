@@ -115,7 +115,7 @@ internal static class TrainBenchmark
         Console.WriteLine($"    regularisation by 5-fold CV: {string.Join(", ", cv.Select(kv => $"l2 {kv.Key} cv {kv.Value:F3}"))} -> l2 {chosen}: held-out top-1 {c1:F3}  top-3 {c3:F3}");
     }
 
-    private static async Task<TrainResult> TrainOnceAsync(TrainingService training, LoadedSkillConfig skill)
+    internal static async Task<TrainResult> TrainOnceAsync(TrainingService training, LoadedSkillConfig skill)
     {
         using var prepared = await training.PrepareAsync(skill, null, null, null, CancellationToken.None);
         return await training.TrainAsync(prepared, null, CancellationToken.None);

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Skillmaker.Cli.Infrastructure;
+using Skillmaker.Common;
 using Skillmaker.Evaluation;
 using Skillmaker.Promotion;
 
@@ -38,5 +39,5 @@ internal static class PromotionOutput
             console.MarkupLineInterpolated($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
     }
 
-    private static string Pct(double v) => (v * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+    private static string Pct(double v) => Numbers.Percent(v);
 }

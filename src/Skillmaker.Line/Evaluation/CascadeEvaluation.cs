@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Skillmaker.Common;
 using Skillmaker.Serving;
 
@@ -147,5 +146,5 @@ public sealed class CascadeEvaluator(ServingConfig config, IReadOnlyDictionary<s
     }
 
     /// <summary>Percent with one decimal, for reports.</summary>
-    public static string Percent(int part, int whole) => whole == 0 ? "n/a" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    public static string Percent(int part, int whole) => whole == 0 ? "n/a" : Numbers.Percent((double)part / whole);
 }

@@ -12,12 +12,17 @@ public sealed record LeakedItem(string ImageId, string Reason);
 public sealed class LeakageCheck(IDatasetStore store)
 {
     /// <param name="training">The manifest the version was trained on (its train split counts).</param>
-    public async Task<IReadOnlyList<LeakedItem>> CheckAsync(DatasetManifest training, IReadOnlyList<ManifestItem> testItems, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LeakedItem>> CheckAsync(DatasetManifest training, IReadOnlyList<ManifestItem> testItems, CancellationToken cancellationToken) =>
+        CheckAsync([training], testItems, cancellationToken);
+
+    /// <summary>The same against the train splits of several manifests at once (e.g. a candidate's and
+    /// production's), reading the catalog once; each leaked item is listed once, in test order.</summary>
+    public async Task<IReadOnlyList<LeakedItem>> CheckAsync(IReadOnlyList<DatasetManifest> trainings, IReadOnlyList<ManifestItem> testItems, CancellationToken cancellationToken)
     {
         var known = new Dictionary<string, DatasetCandidate>(StringComparer.Ordinal);
         foreach (var kind in new[] { ImageKind.Original, ImageKind.Crop })
             foreach (var c in await store.GetCandidatesAsync(kind, cancellationToken)) known[c.ImageId] = c;
-        var train = training.Items.Where(i => i.Split == Split.Train).ToList();
+        var train = trainings.SelectMany(t => t.Items).Where(i => i.Split == Split.Train).ToList();
         var images = train.SelectMany(i => i.ParentId is { } p ? new[] { i.ImageId, p } : [i.ImageId]).ToHashSet(StringComparer.Ordinal);
         var clusters = train.SelectMany(i => known.TryGetValue(i.ImageId, out var c) ? c.NearDuplicateClusters : []).ToHashSet(StringComparer.Ordinal);
         var sets = train.Select(i => known.TryGetValue(i.ImageId, out var c) ? c.SetId : null).OfType<string>().ToHashSet(StringComparer.Ordinal);

@@ -142,9 +142,10 @@ public static class PairedStatistics
         if (m == 0) return new Interval(0, 0, 0, confidence);
         var tail = (1 - confidence) / 2;
         var b = candidateOnlyRight;
+        var logFactorial = LogFactorials(m);
         // P(X ≥ b; θ) grows with θ; P(X ≤ b; θ) falls with θ.
-        var low = b == 0 ? 0 : Bisect(theta => 1 - BinomialCdf(b - 1, m, theta) - tail);
-        var high = b == m ? 1 : Bisect(theta => tail - BinomialCdf(b, m, theta));
+        var low = b == 0 ? 0 : Bisect(theta => 1 - BinomialCdf(b - 1, m, theta, logFactorial) - tail);
+        var high = b == m ? 1 : Bisect(theta => tail - BinomialCdf(b, m, theta, logFactorial));
         var share = (double)m / items;
         return new Interval(estimate, Math.Min(estimate, share * (2 * low - 1)), Math.Max(estimate, share * (2 * high - 1)), confidence);
     }
@@ -161,14 +162,14 @@ public static class PairedStatistics
         return (lo + hi) / 2;
     }
 
-    /// <summary>P(X ≤ k) for X ~ Binomial(n, p), summed in log space.</summary>
-    private static double BinomialCdf(int k, int n, double p)
+    /// <summary>P(X ≤ k) for X ~ Binomial(n, p), summed in log space (so large n does not overflow);
+    /// <paramref name="logFactorial"/> holds ln i! for i ≤ n.</summary>
+    private static double BinomialCdf(int k, int n, double p, double[] logFactorial)
     {
         if (k < 0) return 0;
         if (k >= n) return 1;
         if (p <= 0) return 1;
         if (p >= 1) return 0;
-        var logFactorial = LogFactorials(n);
         double sum = 0;
         for (var i = 0; i <= k; i++)
             sum += Math.Exp(logFactorial[n] - logFactorial[i] - logFactorial[n - i] + i * Math.Log(p) + (n - i) * Math.Log(1 - p));
@@ -187,11 +188,6 @@ public static class PairedStatistics
     {
         var n = b + c;
         if (n == 0) return 1;
-        var k = Math.Min(b, c);
-        // Sum of binomial(n, i) / 2^n for i ≤ k, in log space so large n does not overflow.
-        var logFactorial = LogFactorials(n);
-        double tail = 0;
-        for (var i = 0; i <= k; i++) tail += Math.Exp(logFactorial[n] - logFactorial[i] - logFactorial[n - i] - n * Math.Log(2));
-        return Math.Min(1, 2 * tail);
+        return Math.Min(1, 2 * BinomialCdf(Math.Min(b, c), n, 0.5, LogFactorials(n)));
     }
 }

@@ -233,13 +233,12 @@ public sealed class LineServices : IAsyncDisposable
 
     private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    public LiveSkills LiveSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>());
+    /// <summary>The versions the cascade's skills' <paramref name="alias"/> points at (production; staging for shadow answers).</summary>
+    public LiveSkills LiveSkills(InferenceSetup inference, string alias = Aliases.Production) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>(), alias);
 
     public static ClassifyPipeline Classifier(InferenceSetup inference, LiveSkills skills, InferenceMetrics metrics, ShadowRunner? shadow = null) =>
         new(inference.Detector, inference.DetectorSettings, skills, inference.Config, metrics, shadow);
 
-    /// <summary>The staging versions of the cascade's skills, for shadow answers.</summary>
-    public LiveSkills StagingSkills(InferenceSetup inference) => new(inference.Config.Skills, Registry, inference.Loader, Logger<LiveSkills>(), Aliases.Staging);
 
     private TrainingEnvironment BuildTraining()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Skillmaker.Common;
 using Skillmaker.Evaluation;
 
 namespace Skillmaker.Promotion;
@@ -124,6 +125,6 @@ public static class PromotionGate
         _ => check.Explanation,
     };
 
-    private static string Pct(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-    private static string Ms(double v) => v.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+    private static string Pct(double v) => Numbers.Percent(v);
+    private static string Ms(double v) => Numbers.OneDecimal(v) + " ms";
 }

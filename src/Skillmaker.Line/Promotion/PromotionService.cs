@@ -153,16 +153,14 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     /// manifest being gone is logged: its items cannot be checked.</summary>
     private async Task<IReadOnlyList<LeakedItem>> LeakedItemsAsync(DatasetManifest manifest, SkillPackageInfo production, CancellationToken cancellationToken)
     {
-        var check = new LeakageCheck(_env.Datasets);
-        var test = manifest.Items.Where(i => i.Split == Split.Test).ToList();
-        var leaked = (await check.CheckAsync(manifest, test, cancellationToken)).ToList();
+        var trainings = new List<DatasetManifest> { manifest };
         if (production.ManifestId != manifest.Id)
         {
-            if (await _env.Datasets.GetManifestAsync(production.ManifestId, cancellationToken) is { } trainedOn)
-                leaked.AddRange(await check.CheckAsync(trainedOn, test, cancellationToken));
+            if (await _env.Datasets.GetManifestAsync(production.ManifestId, cancellationToken) is { } trainedOn) trainings.Add(trainedOn);
             else LogLeakageUnchecked(production.Name, production.Version, production.ManifestId[..12]);
         }
-        return [.. leaked.GroupBy(l => l.ImageId, StringComparer.Ordinal).Select(g => g.First()).OrderBy(l => l.ImageId, StringComparer.Ordinal)];
+        var leaked = await new LeakageCheck(_env.Datasets).CheckAsync(trainings, [.. manifest.Items.Where(i => i.Split == Split.Test)], cancellationToken);
+        return [.. leaked.OrderBy(l => l.ImageId, StringComparer.Ordinal)];
     }
 
     private static string LeakageRefusal(IReadOnlyList<LeakedItem> leaked, SkillPackageInfo production) =>

@@ -121,7 +121,7 @@ public static class PdfReportWriter
 
     }
 
-    private static string Pct(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    private static string Pct(double v) => Numbers.Percent(v);
     private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A top-to-bottom flow over A4 pages (in points) with automatic page breaks, drawn with

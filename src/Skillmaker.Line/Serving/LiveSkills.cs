@@ -98,15 +98,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
     }
 
     /// <summary>The current set, held until the lease is disposed.</summary>
-    public Lease Acquire()
-    {
-        while (true)
-        {
-            var set = Volatile.Read(ref _current) ?? throw new InvalidOperationException("Skills are not loaded yet.");
-            if (set.TryAddRef()) return new Lease(set);
-            // Lost a race with a swap that retired this set; the next read sees the new one.
-        }
-    }
+    public Lease Acquire() => TryAcquire(out var lease) ? lease : throw new InvalidOperationException("Skills are not loaded yet.");
 
     /// <summary>The current set when one is loaded (a staging set may have nothing to load).</summary>
     public bool TryAcquire(out Lease lease)
@@ -118,6 +110,7 @@ public sealed partial class LiveSkills(IReadOnlyList<string> skills, IAliasRegis
                 lease = new Lease(set);
                 return true;
             }
+            // Lost a race with a swap that retired this set; the next read sees the new one.
         }
         lease = default;
         return false;

@@ -501,7 +501,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         throw new SkillmakerException($"Class '{name}' is not among the manifest's classes.");
     }
 
-    private static string Pct(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    private static string Pct(double v) => Numbers.Percent(v);
 
     private sealed class StageAdapter(IProgress<TrainingProgress> inner, string skill, string stage) : IProgress<(int Done, int Total)>
     {
