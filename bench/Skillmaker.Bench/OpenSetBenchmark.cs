@@ -1,5 +1,6 @@
 using System.Globalization;
 using Skillmaker.Datasets;
+using Skillmaker.Skills;
 using Skillmaker.Training;
 using Skillmaker.Vision.Embeddings;
 using Skillmaker.Vision.Heads;
@@ -47,14 +48,46 @@ internal static class OpenSetBenchmark
         var originalsByClass = Enumerable.Range(0, trainVectors.Length).Where(i => rowOriginal[i]).Select(i => (Vector: trainVectors[i], Label: rowLabels[i]))
             .Concat(testVectors.Select((v, i) => (Vector: v, Label: testLabels[i]))).ToList();
 
+        // As served (network.testTime hflip): each scored image is the mean of its embedding and its mirror's.
+        var flipper = new Embedder(prepared.Backbone, prepared.BackboneSha256, env.EmbeddingCache, env.ReadImageAsync,
+            new EmbedderOptions { BatchSize = 16, DecodeParallelism = prepared.Threads, AugmentationSteps = [new Augmentation.AugmentationStep { Op = "hflip", P = 1 }], Seed = 0 });
+        var (trainFlipped, _) = await flipper.EmbedAsync([.. trainItems.Select(t => new EmbeddingRequest(t.ImageId, 1))], null, CancellationToken.None);
+        var (testFlipped, _) = await flipper.EmbedAsync([.. testItems.Select(t => new EmbeddingRequest(t.ImageId, 1))], null, CancellationToken.None);
+        static float[] Mean(float[] a, float[] b) => [.. a.Zip(b, (x, y) => (x + y) / 2)];
+        var testTta = testVectors.Select((v, i) => Mean(v, testFlipped[i])).ToList();
+        var originalsTta = Enumerable.Range(0, trainVectors.Length).Where(i => rowOriginal[i]).Select(i => (Vector: Mean(trainVectors[i], trainFlipped[rowGroups[i]]), Label: rowLabels[i]))
+            .Concat(testTta.Select((v, i) => (Vector: v, Label: testLabels[i]))).ToList();
+
         var permutation = Enumerable.Range(0, classes.Count).ToArray();
         new Random(unchecked((int)seed)).Shuffle(permutation);
-        var methods = new (string Name, string Method, int K, double Shrinkage, bool Root)[]
+        // Each method is fitted on the known classes' training rows (and the head trained on them) and gives one
+        // or more score parts per image; several parts are summed after standardising each on the calibration half.
+        var methods = new List<(string Name, bool Tta, Func<List<float[]>, List<int>, int, IHead, Func<IReadOnlyList<float[]>, float[][]>> Fit)>();
+        static Func<IReadOnlyList<float[]>, float[]> Relative(List<float[]> f, List<int> l, int c, double a)
         {
-            ("softmax (1 - top p)", "softmax", 0, 0, false),
-            ("knn k=1", "knn", 1, 0, false), ("knn k=5", "knn", 5, 0, false), ("knn k=5 root", "knn", 5, 0, true),
-            ("mahalanobis a=0.5", "mahalanobis", 0, 0.5, false), ("mahalanobis a=0.8", "mahalanobis", 0, 0.8, false), ("mahalanobis a=0.8 root", "mahalanobis", 0, 0.8, true),
-        };
+            var classwise = OpenSetScorer.Fit("mahalanobis", f, l, c, 0, a);
+            var background = OpenSetScorer.Fit("mahalanobis", f, [.. l.Select(_ => 0)], 1, 0, a);
+            return x => [.. classwise.Score(x).Zip(background.Score(x), (m, b) => m - b)];
+        }
+        static float[] Softmax(IHead head, IReadOnlyList<float[]> x) => [.. head.Predict(x).Select(p => 1 - p.Max())];
+        foreach (var tta in new[] { false, true })
+        {
+            var t = tta ? ", TTA" : "";
+            methods.Add(($"softmax (1 - top p){t}", tta, (_, _, _, head) => x => [Softmax(head, x)]));
+            methods.Add(($"knn k=5{t}", tta, (f, l, c, _) => { var s = OpenSetScorer.Fit("knn", f, l, c, 5); return x => [s.Score(x)]; }));
+            methods.Add(($"mahalanobis a=0.8{t}", tta, (f, l, c, _) => { var s = OpenSetScorer.Fit("mahalanobis", f, l, c, 0, 0.8); return x => [s.Score(x)]; }));
+            foreach (var a in tta ? new[] { 0.5, 0.8, 0.95 } : [0.8])
+                methods.Add(($"relative mahalanobis a={a}{t}", tta, (f, l, c, _) => { var s = Relative(f, l, c, a); return x => [s(x)]; }));
+            if (!tta) continue;
+            methods.Add(("lda energy a=0.5, TTA", tta, (f, l, c, _) =>
+            {
+                var lda = (LdaHead)HeadFactory.Train(new HeadSpec { Type = "lda" }, new HeadTrainingData(f, l, c), 1).Head;
+                return x => [[.. lda.Logits(x).Select(g => { var m = g.Max(); return -(m + MathF.Log(g.Sum(v => MathF.Exp(v - m)))); })]];
+            }));
+            methods.Add(("mahalanobis + softmax, TTA", tta, (f, l, c, head) => { var s = OpenSetScorer.Fit("mahalanobis", f, l, c, 0, 0.8); return x => [s.Score(x), Softmax(head, x)]; }));
+            methods.Add(("rel. mahalanobis + softmax, TTA", tta, (f, l, c, head) => { var s = Relative(f, l, c, 0.8); return x => [s(x), Softmax(head, x)]; }));
+            methods.Add(("rel. maha + knn, TTA", tta, (f, l, c, _) => { var s = Relative(f, l, c, 0.8); var k = OpenSetScorer.Fit("knn", f, l, c, 5); return x => [s(x), k.Score(x)]; }));
+        }
         var results = methods.ToDictionary(m => m.Name, _ => new List<FoldResult>());
         Console.WriteLine($"open-set benchmark: {TrainBenchmark.FindExample()}, workspace seed {seed}, {folds} folds, {LeftOut} of {classes.Count} classes unseen per fold");
         for (var fold = 0; fold < folds; fold++)
@@ -65,27 +98,20 @@ internal static class OpenSetBenchmark
             var rows = Enumerable.Range(0, trainVectors.Length).Where(i => !unseen.Contains(rowLabels[i])).ToList();
             var features = rows.Select(i => trainVectors[i]).ToList();
             var labels = rows.Select(i => Map(rowLabels[i])).ToList();
-            var groups = rows.Select(i => rowGroups[i]).ToList();
-            var originals = rows.Select(i => rowOriginal[i]).ToList();
-            var knownTest = testVectors.Where((_, i) => !unseen.Contains(testLabels[i])).ToList();
-            var unseenAll = originalsByClass.Where(o => unseen.Contains(o.Label)).Select(o => o.Vector).ToList();
             var head = HeadFactory.Train(skill.Config.Network.Head, new HeadTrainingData(features, labels, known.Count), 1).Head;
-            Console.WriteLine($"  fold {fold + 1}: unseen {string.Join(", ", unseen.Select(c => classes[c]))}; {rows.Count} training rows, {knownTest.Count} known held-out, {unseenAll.Count} unseen images");
-            foreach (var (name, method, k, shrinkage, root) in methods)
+            Console.WriteLine($"  fold {fold + 1}: unseen {string.Join(", ", unseen.Select(c => classes[c]))}; {rows.Count} training rows, {testVectors.Count(v => true) - testLabels.Count(unseen.Contains)} known held-out, {originalsByClass.Count(o => unseen.Contains(o.Label))} unseen images");
+            foreach (var (name, tta, fit) in methods)
             {
-                float[] knownScores, unseenScores;
-                if (method == "softmax")
-                {
-                    knownScores = [.. head.Predict(knownTest).Select(p => 1 - p.Max())];
-                    unseenScores = [.. head.Predict(unseenAll).Select(p => 1 - p.Max())];
-                }
-                else
-                {
-                    var scorer = OpenSetScorer.Fit(method, features, labels, known.Count, k, shrinkage, root);
-                    knownScores = scorer.Score(knownTest);
-                    unseenScores = scorer.Score(unseenAll);
-                }
+                var knownTest = (tta ? testTta : [.. testVectors]).Where((_, i) => !unseen.Contains(testLabels[i])).ToList();
+                var unseenAll = (tta ? originalsTta : originalsByClass).Where(o => unseen.Contains(o.Label)).Select(o => o.Vector).ToList();
+                var score = fit(features, labels, known.Count, head);
+                var knownParts = score(knownTest);
+                var unseenParts = score(unseenAll);
                 // Calibrate on every other known held-out image; measure on the rest and on the unseen.
+                float[] Sum(float[][] parts) => parts.Length == 1 ? parts[0]
+                    : [.. Enumerable.Range(0, parts[0].Length).Select(i => parts.Select((p, j) => Standardise(p[i], knownParts[j].Where((_, k) => k % 2 == 0).ToArray())).Sum())];
+                var knownScores = Sum(knownParts);
+                var unseenScores = Sum(unseenParts);
                 var calibration = knownScores.Where((_, i) => i % 2 == 0).ToArray();
                 var measured = knownScores.Where((_, i) => i % 2 == 1).ToArray();
                 float? t95 = OpenSetScorer.Threshold(calibration, 0.95), t90 = OpenSetScorer.Threshold(calibration, 0.90);
@@ -109,6 +135,13 @@ internal static class OpenSetBenchmark
     }
 
     private sealed record FoldResult(double Auroc, double Known95, double Unseen95, double Known90, double Unseen90, double UnseenAtOracle90);
+
+    private static float Standardise(float value, float[] reference)
+    {
+        var mean = reference.Average();
+        var sd = Math.Sqrt(reference.Average(v => (v - mean) * (v - mean))) + 1e-9;
+        return (float)((value - mean) / sd);
+    }
 
     private static double Answered(float[] scores, float threshold) => scores.Count(x => x <= threshold) / (double)scores.Length;
 

@@ -105,9 +105,9 @@ public sealed record BackboneSpec
 /// <summary>The trained last layer: a type and its parameters (see docs/training.md per type).</summary>
 public sealed record HeadSpec
 {
-    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm", "naive-bayes"];
+    public static readonly IReadOnlyList<string> Types = ["logistic", "lightgbm", "knn", "linear-svm", "naive-bayes", "lda"];
 
-    /// <summary>logistic (default), lightgbm, knn, linear-svm or naive-bayes.</summary>
+    /// <summary>logistic (default), lightgbm, knn, linear-svm, naive-bayes or lda.</summary>
     public string Type { get; init; } = "logistic";
 
     /// <summary>Parameters of the head type; unknown names are errors. Default: the type's defaults.</summary>
@@ -168,8 +168,8 @@ public sealed record ServingSpec
     /// out-of-distribution. 1 answers everything the softmax answers. Default 0.95.</summary>
     public double Coverage { get; init; } = 0.95;
 
-    /// <summary>The out-of-distribution score: mahalanobis (default), knn, or none.</summary>
-    public string OpenSet { get; init; } = "mahalanobis";
+    /// <summary>The out-of-distribution score: relative-mahalanobis (default), mahalanobis, knn, or none.</summary>
+    public string OpenSet { get; init; } = "relative-mahalanobis";
 }
 
 /// <summary>Shared JSON settings for skill configs and packages: camelCase, kebab-case enums

@@ -26,13 +26,14 @@ public static class CrossValidation
         {
             var trainRows = new List<float[]>();
             var trainLabels = new List<int>();
+            var trainGroups = new List<int>();
             var held = new List<int>();
             for (var i = 0; i < train.Count; i++)
             {
                 if (foldOf[i] == f) { held.Add(i); continue; }
-                for (var r = 0; r < perItem; r++) { trainRows.Add(rows[i * perItem + r]); trainLabels.Add(rowLabels[i * perItem + r]); }
+                for (var r = 0; r < perItem; r++) { trainRows.Add(rows[i * perItem + r]); trainLabels.Add(rowLabels[i * perItem + r]); trainGroups.Add(i); }
             }
-            var trained = HeadFactory.Train(head, new HeadTrainingData(trainRows, trainLabels, classes), unchecked((int)seed + f) & int.MaxValue);
+            var trained = HeadFactory.Train(head, new HeadTrainingData(trainRows, trainLabels, classes, Groups: trainGroups), unchecked((int)seed + f) & int.MaxValue);
             var probabilities = trained.Head.Predict([.. held.Select(i => rows[i * perItem])]);
             var correct = 0;
             for (var h = 0; h < held.Count; h++)

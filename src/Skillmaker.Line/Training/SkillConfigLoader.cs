@@ -94,8 +94,8 @@ public static partial class SkillConfigLoader
         if (c.Serving.TopK is < 1 or > 100) errors.Add($"serving.topK: {c.Serving.TopK} is outside 1..100");
         if (!(c.Serving.Coverage > 0 && c.Serving.Coverage <= 1))
             errors.Add($"serving.coverage: {c.Serving.Coverage} is outside (0, 1]; it is the share of images of the skill's own classes to answer (e.g. 0.95; 1 turns open-set rejection off)");
-        if (c.Serving.OpenSet is not ("mahalanobis" or "knn" or "none"))
-            errors.Add($"serving.openSet: '{c.Serving.OpenSet}' is not an open-set method; allowed: mahalanobis, knn, none");
+        if (c.Serving.OpenSet is not ("relative-mahalanobis" or "mahalanobis" or "knn" or "none"))
+            errors.Add($"serving.openSet: '{c.Serving.OpenSet}' is not an open-set method; allowed: relative-mahalanobis, mahalanobis, knn, none");
         if (c.Evaluation.Folds is { } folds && folds is < 2 or > 20) errors.Add($"evaluation.folds: {folds} is outside 2..20 (e.g. 5)");
         if (c.Notify is { } n)
         {

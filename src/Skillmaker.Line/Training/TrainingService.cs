@@ -176,7 +176,8 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         progress?.Report(new TrainingProgress(skill.Name, "head", 0, 1));
         var headWatch = Stopwatch.StartNew();
         var weights = manifest.ClassWeights is { } w ? rowLabels.Select(l => (float)w[classes[l]]).ToList() : null;
-        var trained = HeadFactory.Train(config.Network.Head, new HeadTrainingData(vectors[..trainRows], rowLabels, classes.Count, weights), unchecked((int)seed) & int.MaxValue);
+        var groups = Enumerable.Range(0, trainRows).Select(i => i / (copies + 1)).ToList();
+        var trained = HeadFactory.Train(config.Network.Head, new HeadTrainingData(vectors[..trainRows], rowLabels, classes.Count, weights, groups), unchecked((int)seed) & int.MaxValue);
         var testVectors = vectors[trainRows..];
         if (config.Network.TestTime == "hflip" && test.Count > 0)
         {
@@ -204,7 +205,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Version = reservation.Version,
             CreatedAt = _env.Time.GetUtcNow(),
             Labels = classes,
-            Head = new HeadInfo { Type = config.Network.Head.Type, File = trained.FileName, Sha256 = Sha256Hex.Of(trained.File), Params = HeadParams.Effective(config.Network.Head) },
+            Head = new HeadInfo { Type = config.Network.Head.Type, File = trained.FileName, Sha256 = Sha256Hex.Of(trained.File), Params = trained.Params ?? HeadParams.Effective(config.Network.Head) },
             Backbone = new BackboneInfo { Path = skill.BackbonePath, Sha256 = prepared.BackboneSha256, Input = prepared.Backbone.InputName, Output = prepared.Backbone.OutputName, EmbeddingSize = prepared.Backbone.EmbeddingSize },
             Preprocessing = config.Network.Backbone.Preprocessing,
             TestTime = config.Network.TestTime,

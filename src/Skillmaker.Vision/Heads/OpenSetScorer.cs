@@ -13,12 +13,16 @@ namespace Skillmaker.Vision.Heads;
 /// shared by all classes, shrunk towards a scaled identity (Lee et al. 2018), on L2-normalised
 /// embeddings. The inverse is kept in Woodbury form (training rows × training rows), so it stays small when
 /// the embedding has more dimensions than there are rows.</item>
+/// <item><c>relative-mahalanobis</c>: the mahalanobis score minus the squared Mahalanobis distance to one
+/// background Gaussian fitted on all training rows (its mean and its own shrunk covariance; Ren et al.
+/// 2021, "A simple fix to Mahalanobis distance for improving near-OOD detection"): directions in which
+/// every car varies stop counting as evidence of novelty.</item>
 /// </list>
 /// Deterministic and thread-safe once built.</summary>
 public sealed class OpenSetScorer
 {
     public const string FileName = "openset.bin";
-    public static readonly IReadOnlyList<string> Methods = ["knn", "mahalanobis"];
+    public static readonly IReadOnlyList<string> Methods = ["knn", "mahalanobis", "relative-mahalanobis"];
     private static ReadOnlySpan<byte> Magic => "SMOOD001"u8;
 
     private readonly int _k;
@@ -44,7 +48,7 @@ public sealed class OpenSetScorer
         _cholesky = cholesky;
         _beta = beta;
         _projectedMeans = new double[classes * rows];
-        if (method == "mahalanobis")
+        if (method != "knn")
             for (var c = 0; c < classes; c++)
                 for (var r = 0; r < rows; r++)
                     _projectedMeans[c * rows + r] = TensorPrimitives.Dot(Row(_vectors, r, dimension), Row(_classMeans, c, dimension));
@@ -60,6 +64,8 @@ public sealed class OpenSetScorer
     public bool Root { get; private init; }
     /// <summary>mahalanobis: the share of the identity in the shared covariance.</summary>
     public double Shrinkage => _shrinkage;
+    /// <summary>relative-mahalanobis: the background Gaussian (a mahalanobis scorer with one class).</summary>
+    private OpenSetScorer? Background { get; init; }
 
     /// <summary>Fits on the training embeddings (all rows: originals and augmented copies).</summary>
     /// <param name="k">knn: which neighbour's distance is the score.</param>
@@ -80,6 +86,13 @@ public sealed class OpenSetScorer
                 var vectors = new float[n * d];
                 for (var i = 0; i < n; i++) CenteredUnit(features[i], mean, vectors.AsSpan(i * d, d));
                 return new OpenSetScorer(method, Math.Clamp(k, 1, n), 0, d, n, classes, mean, vectors, [], [], 0) { Root = root };
+            }
+            case "relative-mahalanobis":
+            {
+                var classwise = Fit("mahalanobis", features, labels, classes, k, shrinkage);
+                var background = Fit("mahalanobis", features, [.. labels.Select(_ => 0)], 1, k, shrinkage);
+                return new OpenSetScorer(method, 0, shrinkage, d, n, classes, [], classwise._vectors, classwise._classMeans, classwise._cholesky, classwise._beta)
+                    { Root = root, Background = background };
             }
             case "mahalanobis":
             {
@@ -104,7 +117,7 @@ public sealed class OpenSetScorer
                 for (var i = 0; i < n; i++)
                     for (var j = 0; j <= i; j++)
                         gram[i * n + j] = gram[j * n + i] = TensorPrimitives.Dot(Row(residuals, i, d), Row(residuals, j, d)) + (i == j ? Math.Min(diagonal, 1e30) : 0);
-                Cholesky(gram, n);
+                Gaussian.Cholesky(gram, n);
                 return new OpenSetScorer(method, 0, shrinkage, d, n, classes, [], residuals, classMeans, gram, beta) { Root = root };
             }
             default:
@@ -119,8 +132,9 @@ public sealed class OpenSetScorer
         var result = new float[embeddings.Count];
         var query = new float[Dimension];
         var similarities = Method == "knn" ? new float[Rows] : [];
-        var projected = Method == "mahalanobis" ? new double[Rows] : [];
-        var solved = Method == "mahalanobis" ? new double[Rows] : [];
+        var projected = Method != "knn" ? new double[Rows] : [];
+        var solved = Method != "knn" ? new double[Rows] : [];
+        var background = Background?.Score(embeddings);
         for (var q = 0; q < embeddings.Count; q++)
         {
             if (embeddings[q].Length != Dimension)
@@ -142,12 +156,12 @@ public sealed class OpenSetScorer
                     TensorPrimitives.Subtract(query, Row(_classMeans, c, Dimension), difference);
                     var norm = (double)TensorPrimitives.Dot(difference, difference);
                     for (var r = 0; r < Rows; r++) solved[r] = projected[r] - _projectedMeans[c * Rows + r];
-                    ForwardSolve(_cholesky, Rows, solved);
+                    Gaussian.ForwardSolve(_cholesky, Rows, solved);
                     var quad = 0.0;
                     foreach (var s in solved) quad += s * s;
                     best = Math.Min(best, (norm - quad) / _beta);
                 }
-                result[q] = (float)Math.Max(best, 0);
+                result[q] = background is null ? (float)Math.Max(best, 0) : (float)(Math.Max(best, 0) - background[q]);
             }
         }
         return result;
@@ -214,6 +228,12 @@ public sealed class OpenSetScorer
         }
         w.Write(_cholesky.Length);
         foreach (var v in _cholesky) w.Write(v);
+        if (Background is { } b)
+        {
+            var bytes = b.Serialize();
+            w.Write(bytes.Length);
+            w.Write(bytes);
+        }
         w.Flush();
         return stream.ToArray();
     }
@@ -250,7 +270,17 @@ public sealed class OpenSetScorer
             var cholesky = new double[length];
             for (var i = 0; i < length; i++) cholesky[i] = r.ReadDouble();
             if (vectors.Length != rows * dimension) throw new EndOfStreamException();
-            return new OpenSetScorer(Methods[methodIndex], k, shrinkage, dimension, rows, classes, mean, vectors, classMeans, cholesky, beta) { Root = root };
+            OpenSetScorer? background = null;
+            if (Methods[methodIndex] == "relative-mahalanobis")
+            {
+                var size = r.ReadInt32();
+                if (size < 0 || size > bytes.Length) throw new EndOfStreamException();
+                var inner = r.ReadBytes(size);
+                if (inner.Length != size) throw new EndOfStreamException();
+                background = Deserialize(inner);
+                if (background.Method != "mahalanobis" || background.Dimension != dimension) throw new SkillmakerException("The open-set file's background Gaussian does not match its classes.");
+            }
+            return new OpenSetScorer(Methods[methodIndex], k, shrinkage, dimension, rows, classes, mean, vectors, classMeans, cholesky, beta) { Root = root, Background = background };
         }
         catch (EndOfStreamException)
         {
@@ -282,38 +312,6 @@ public sealed class OpenSetScorer
         var copy = (float[])values.Clone();
         Array.Sort(copy);
         return copy[copy.Length - Math.Min(k, copy.Length)];
-    }
-
-    /// <summary>In place: the lower factor L of a symmetric positive definite n×n matrix (upper part zeroed).</summary>
-    private static void Cholesky(double[] a, int n)
-    {
-        for (var j = 0; j < n; j++)
-        {
-            var sum = a[j * n + j];
-            for (var p = 0; p < j; p++) sum -= a[j * n + p] * a[j * n + p];
-            if (!(sum > 0)) throw new SkillmakerException("The open-set covariance is not positive definite; raise the shrinkage.");
-            var diag = Math.Sqrt(sum);
-            a[j * n + j] = diag;
-            for (var i = j + 1; i < n; i++)
-            {
-                var s = a[i * n + j];
-                for (var p = 0; p < j; p++) s -= a[i * n + p] * a[j * n + p];
-                a[i * n + j] = s / diag;
-            }
-            for (var i = 0; i < j; i++) a[i * n + j] = 0;
-        }
-    }
-
-    /// <summary>Solves L·y = b in place (b becomes y).</summary>
-    private static void ForwardSolve(double[] l, int n, double[] b)
-    {
-        for (var i = 0; i < n; i++)
-        {
-            var s = b[i];
-            var row = i * n;
-            for (var p = 0; p < i; p++) s -= l[row + p] * b[p];
-            b[i] = s / l[row + i];
-        }
     }
 }
 

@@ -22,6 +22,8 @@ public sealed class HeadTests(TrainingFixture fixture)
         { "linear-svm", "{}" },
         { "naive-bayes", "{}" },
         { "naive-bayes", """{ "varSmoothing": 0.1, "priors": "uniform" }""" },
+        { "lda", "{}" },
+        { "lda", """{ "shrinkage": 0.2, "normalize": "none", "priors": "uniform" }""" },
     };
 
     [Theory]
@@ -43,6 +45,81 @@ public sealed class HeadTests(TrainingFixture fixture)
         var correct = test.Select((t, i) => Array.IndexOf(probabilities[i], probabilities[i].Max()) == t.Label).Count(c => c);
         // Four classes (chance 25%): every head type must be clearly better than chance.
         Assert.True(correct > test.Count * 0.4, $"{type}: {correct} of {test.Count} correct");
+    }
+
+    [Fact]
+    public async Task LdaHead_FullShrinkageUniformPriors_PicksNearestClassMeanOfUnitEmbeddings()
+    {
+        // With Σ = a scaled identity and equal priors, the discriminant is the nearest class mean (Euclidean,
+        // on unit embeddings): an independent check of the Woodbury-free path and of the biases.
+        var (train, test, classes) = await EmbeddingsAsync(fixture);
+        static float[] Unit(float[] v) { var n = MathF.Sqrt(v.Sum(x => x * x)); return [.. v.Select(x => x / n)]; }
+        var spec = new HeadSpec { Type = "lda", Params = JsonDocument.Parse("""{ "shrinkage": 1, "priors": "uniform" }""").RootElement };
+        var head = HeadFactory.Train(spec, new HeadTrainingData([.. train.Select(t => t.Vector)], [.. train.Select(t => t.Label)], classes), 1).Head;
+        var means = Enumerable.Range(0, classes).Select(c =>
+        {
+            var rows = train.Where(t => t.Label == c).Select(t => Unit(t.Vector)).ToList();
+            return Enumerable.Range(0, rows[0].Length).Select(j => rows.Average(r => r[j])).ToArray();
+        }).ToList();
+
+        var predicted = head.Predict([.. test.Select(t => t.Vector)]);
+
+        for (var i = 0; i < test.Count; i++)
+        {
+            var x = Unit(test[i].Vector);
+            var nearest = Enumerable.Range(0, classes).MinBy(c => x.Zip(means[c], (a, b) => (a - (double)b) * (a - b)).Sum());
+            Assert.Equal(nearest, Array.IndexOf(predicted[i], predicted[i].Max()));
+        }
+    }
+
+    [Fact]
+    public async Task LdaHead_ShrinkageFromWoodbury_MatchesDenseCovarianceSolve()
+    {
+        // Σ⁻¹μ computed in Woodbury form (rows × rows) against a dense D×D solve on a 16-dimensional slice.
+        var (train, _, classes) = await EmbeddingsAsync(fixture);
+        var rows = train.Take(60).Select(t => (Vector: t.Vector[..16], t.Label)).ToList();
+        var spec = new HeadSpec { Type = "lda", Params = JsonDocument.Parse("""{ "shrinkage": 0.3, "normalize": "none", "priors": "uniform" }""").RootElement };
+        var head = (LdaHead)HeadFactory.Train(spec, new HeadTrainingData([.. rows.Select(r => r.Vector)], [.. rows.Select(r => r.Label)], classes), 1).Head;
+        var present = rows.Select(r => r.Label).Distinct().Order().ToList();
+        var means = present.ToDictionary(c => c, c => Enumerable.Range(0, 16).Select(j => rows.Where(r => r.Label == c).Average(r => (double)r.Vector[j])).ToArray());
+        var scatter = new double[16, 16];
+        foreach (var (v, l) in rows)
+            for (var a = 0; a < 16; a++)
+                for (var b = 0; b < 16; b++)
+                    scatter[a, b] += (v[a] - means[l][a]) * (v[b] - means[l][b]) / rows.Count;
+        var trace = Enumerable.Range(0, 16).Sum(a => scatter[a, a]);
+        var sigma = new double[16, 16];
+        for (var a = 0; a < 16; a++)
+            for (var b = 0; b < 16; b++)
+                sigma[a, b] = 0.7 * scatter[a, b] + (a == b ? 0.3 * trace / 16 : 0);
+        var query = train[^1].Vector[..16];
+
+        var logits = head.Logits([query])[0];
+
+        // Dense: logit_c = xᵀΣ⁻¹μ_c − ½μ_cᵀΣ⁻¹μ_c (+ the same log prior for every class); compare differences.
+        double Dense(int c) { var w = Solve(sigma, means[c]); return query.Select((x, j) => x * w[j]).Sum() - 0.5 * means[c].Select((m, j) => m * w[j]).Sum(); }
+        foreach (var c in present.Skip(1))
+            Assert.Equal(Dense(c) - Dense(present[0]), logits[c] - logits[present[0]], 2);
+    }
+
+    private static double[] Solve(double[,] a, double[] b)
+    {
+        var n = b.Length;
+        var m = (double[,])a.Clone();
+        var x = (double[])b.Clone();
+        for (var p = 0; p < n; p++)
+            for (var r = p + 1; r < n; r++)
+            {
+                var f = m[r, p] / m[p, p];
+                for (var c = p; c < n; c++) m[r, c] -= f * m[p, c];
+                x[r] -= f * x[p];
+            }
+        for (var r = n - 1; r >= 0; r--)
+        {
+            for (var c = r + 1; c < n; c++) x[r] -= m[r, c] * x[c];
+            x[r] /= m[r, r];
+        }
+        return x;
     }
 
     [Fact]

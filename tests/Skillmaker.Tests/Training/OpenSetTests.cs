@@ -20,7 +20,7 @@ public sealed class OpenSetTests(TrainingFixture fixture)
         var info = JsonSerializer.Deserialize<SkillPackageInfo>(File.ReadAllText(Path.Combine(dir, "skill.json")), SkillJson.Options)!;
 
         var openSet = Assert.IsType<OpenSetInfo>(info.OpenSet);
-        Assert.Equal("mahalanobis", openSet.Method);
+        Assert.Equal("relative-mahalanobis", openSet.Method);
         Assert.Equal(0.95, openSet.Coverage);
         Assert.True(File.Exists(Path.Combine(dir, openSet.File)));
         Assert.Equal(info.Metrics.TestImages, openSet.TestImages);
@@ -46,6 +46,7 @@ public sealed class OpenSetTests(TrainingFixture fixture)
 
     [Theory]
     // The bench (openset) measured mahalanobis clearly ahead of knn on unseen car models.
+    [InlineData("relative-mahalanobis", 0.7)]
     [InlineData("mahalanobis", 0.7)]
     [InlineData("knn", 0.5)]
     public async Task OpenSetScorer_ClassLeftOut_ScoresHigherThanKnownAndRoundTrips(string method, double minAuroc)
@@ -63,6 +64,29 @@ public sealed class OpenSetTests(TrainingFixture fixture)
         // AUROC of the unseen class (Tesla) against the known ones (chance is 0.5).
         var auroc = unseenScores.Sum(u => knownScores.Sum(k => u > k ? 1.0 : u == k ? 0.5 : 0)) / (knownScores.Length * (double)unseenScores.Length);
         Assert.True(auroc > minAuroc, $"{method}: AUROC {auroc:F3}");
+    }
+
+    [Fact]
+    public async Task OpenSetScorer_RelativeMahalanobis_IsClasswiseMinusBackgroundDistance()
+    {
+        var (train, test, classes) = await HeadTests.EmbeddingsAsync(fixture);
+        var features = train.Select(t => t.Vector).ToList();
+        var labels = train.Select(t => t.Label).ToList();
+        var queries = test.Select(t => t.Vector).ToList();
+
+        var relative = OpenSetScorer.Fit("relative-mahalanobis", features, labels, classes, shrinkage: 0.8).Score(queries);
+        var classwise = OpenSetScorer.Fit("mahalanobis", features, labels, classes, shrinkage: 0.8).Score(queries);
+        var background = OpenSetScorer.Fit("mahalanobis", features, [.. labels.Select(_ => 0)], 1, shrinkage: 0.8).Score(queries);
+
+        for (var i = 0; i < queries.Count; i++) Assert.Equal(classwise[i] - background[i], relative[i], 3);
+    }
+
+    [Fact]
+    public void OpenSetScorer_UnknownMethod_NamesAllowed()
+    {
+        var ex = Assert.Throws<Common.SkillmakerException>(() => OpenSetScorer.Fit("energy", [[1f, 0f], [0f, 1f]], [0, 1], 2));
+
+        Assert.Contains("'energy' is not an open-set method; allowed: knn, mahalanobis, relative-mahalanobis", ex.Message);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class TrainingInputTests : IDisposable
         var result = await TrainAsync(Network(head: """{ "type": "xgboost" }"""));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm, naive-bayes", result.Error);
+        Assert.Contains("network.head.type: 'xgboost' is not a head; allowed: logistic, lightgbm, knn, linear-svm, naive-bayes, lda", result.Error);
     }
 
     [Theory]
@@ -79,7 +79,7 @@ public sealed class TrainingInputTests : IDisposable
         var result = await TrainAsync(Network(), """, "serving": { "openSet": "energy" }""");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("serving.openSet: 'energy' is not an open-set method; allowed: mahalanobis, knn, none", result.Error);
+        Assert.Contains("serving.openSet: 'energy' is not an open-set method; allowed: relative-mahalanobis, mahalanobis, knn, none", result.Error);
     }
 
     [Fact]
