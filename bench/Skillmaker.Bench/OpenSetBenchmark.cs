@@ -15,7 +15,9 @@ namespace Skillmaker.Bench;
 /// rates are measured on the other known held-out images and on the unseen. Reports per method: AUROC (known held-out versus unseen), the share of known answered and of
 /// unseen abstained at the calibrated thresholds for coverage 0.95 and 0.90, and the share of unseen
 /// abstained when exactly 90% of the known held-out images are answered (oracle threshold on the
-/// measured half, for comparison). The baseline is the softmax (1 − top probability). Arguments: [seed=20261123] [folds=5].</summary>
+/// measured half, for comparison). The baseline is the softmax (1 − top probability). Each score is measured
+/// on the embeddings as they are and as served (hflip TTA: the mean of the image's and its mirror's);
+/// combinations sum their parts after standardising each on the calibration half. Arguments: [seed=20261123] [folds=5].</summary>
 internal static class OpenSetBenchmark
 {
     private const int LeftOut = 3;
@@ -98,7 +100,7 @@ internal static class OpenSetBenchmark
             var rows = Enumerable.Range(0, trainVectors.Length).Where(i => !unseen.Contains(rowLabels[i])).ToList();
             var features = rows.Select(i => trainVectors[i]).ToList();
             var labels = rows.Select(i => Map(rowLabels[i])).ToList();
-            var head = HeadFactory.Train(skill.Config.Network.Head, new HeadTrainingData(features, labels, known.Count), 1).Head;
+            var head = HeadFactory.Train(skill.Config.Network.Head, new HeadTrainingData(features, labels, known.Count, Groups: [.. rows.Select(i => rowGroups[i])]), 1).Head;
             Console.WriteLine($"  fold {fold + 1}: unseen {string.Join(", ", unseen.Select(c => classes[c]))}; {rows.Count} training rows, {testVectors.Count(v => true) - testLabels.Count(unseen.Contains)} known held-out, {originalsByClass.Count(o => unseen.Contains(o.Label))} unseen images");
             foreach (var (name, tta, fit) in methods)
             {
