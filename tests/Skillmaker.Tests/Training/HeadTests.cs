@@ -102,6 +102,47 @@ public sealed class HeadTests(TrainingFixture fixture)
             Assert.Equal(Dense(c) - Dense(present[0]), logits[c] - logits[present[0]], 2);
     }
 
+    [Fact]
+    public async Task HeadFactory_LdaWithoutShrinkage_ChoosesItByGroupedCrossValidationAndRecordsIt()
+    {
+        var (train, test, classes) = await EmbeddingsAsync(fixture);
+        var data = new HeadTrainingData([.. train.Select(t => t.Vector)], [.. train.Select(t => t.Label)], classes, Groups: [.. train.Select((_, i) => i)]);
+
+        var trained = HeadFactory.Train(new HeadSpec { Type = "lda" }, data, 1);
+
+        var recorded = Assert.IsType<JsonElement>(trained.Params);
+        var chosen = recorded.GetProperty("shrinkage").GetDouble();
+        Assert.Contains(chosen, LdaHead.ShrinkageGrid);
+        Assert.Equal("cross-validation", recorded.GetProperty("shrinkageBy").GetString());
+        var accuracies = recorded.GetProperty("crossValidationAccuracy").EnumerateObject().ToDictionary(p => double.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture), p => p.Value.GetDouble());
+        Assert.Equal(LdaHead.ShrinkageGrid.Count, accuracies.Count);
+        Assert.Equal(accuracies.Values.Max(), accuracies[chosen]);
+        // The chosen head is the one a fixed shrinkage gives.
+        var fixedSpec = new HeadSpec { Type = "lda", Params = JsonDocument.Parse($$"""{ "shrinkage": {{chosen.ToString(System.Globalization.CultureInfo.InvariantCulture)}} }""").RootElement };
+        Assert.Equal(HeadFactory.Train(fixedSpec, data, 1).File, trained.File);
+    }
+
+    [Theory]
+    [InlineData("""{ "shrinkage": 0 }""", "network.head.params.shrinkage: 0 is outside (0, 1]")]
+    [InlineData("""{ "shrinkage": 1.5 }""", "network.head.params.shrinkage: 1.5 is outside (0, 1]")]
+    [InlineData("""{ "normalize": "zscore" }""", "network.head.params.normalize: 'zscore' is not allowed; use l2 or none")]
+    public void HeadParams_LdaBadParameter_NamesFieldAndExpected(string parameters, string expected)
+    {
+        var spec = new HeadSpec { Type = "lda", Params = JsonDocument.Parse(parameters).RootElement };
+
+        var ex = Assert.Throws<SkillmakerException>(() => HeadParams.Parse(spec));
+
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void HeadFactory_CorruptLdaFile_Explains()
+    {
+        var ex = Assert.Throws<SkillmakerException>(() => HeadFactory.Load("lda", "SMLDA001"u8.ToArray().Concat(new byte[20]).ToArray(), 4));
+
+        Assert.Contains("lda head", ex.Message);
+    }
+
     private static double[] Solve(double[,] a, double[] b)
     {
         var n = b.Length;
