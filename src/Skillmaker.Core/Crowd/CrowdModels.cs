@@ -58,6 +58,11 @@ public sealed record CrowdAnswer
     public required DateTimeOffset AnsweredAt { get; init; }
 }
 
+/// <summary>What workers read about one answer option, with an example crop.</summary>
+/// <param name="Option">The option, as "content:exterior" or "quality:blurry" (<see cref="CrowdQuestions.OptionKey"/>).</param>
+/// <param name="ExampleImageId">A crop that shows the option; null for none.</param>
+public sealed record CrowdInstruction(string Option, string Text, string? ExampleImageId, string UpdatedBy, DateTimeOffset UpdatedAt);
+
 /// <summary>A task reserved for a worker until <see cref="ExpiresAt"/>.</summary>
 public sealed record CrowdAssignment(CrowdTask Task, string Worker, DateTimeOffset LockedAt, DateTimeOffset ExpiresAt);
 

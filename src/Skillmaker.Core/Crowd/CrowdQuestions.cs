@@ -30,6 +30,32 @@ public static class CrowdQuestions
         new(Unsure, "Other problem, or not sure", 'g'),
     ];
 
+    /// <summary>An option's key for instructions: "content:exterior", "quality:blurry".</summary>
+    public static string OptionKey(string question, string value) => $"{question}:{value}";
+
+    /// <summary>Every option of both questions with its key, question 1 first.</summary>
+    public static IEnumerable<(string Key, string Question, AnswerOption Option)> AllOptions =>
+        Content.Select(o => (OptionKey("content", o.Value), "content", o)).Concat(Quality.Select(o => (OptionKey("quality", o.Value), "quality", o)));
+
+    /// <summary>What a worker reads about an option until an admin writes something better.</summary>
+    public static string DefaultInstruction(string key) => key switch
+    {
+        "content:interior" => "Seats, dashboard, steering wheel or boot seen from inside.",
+        "content:exterior" => "The body of the vehicle from outside, more than half of it in the picture.",
+        "content:close-up" => "A part of the outside (a lamp, a door, the bonnet): less than half of the vehicle.",
+        "content:close-up-text" => "A part you can read: a badge, a number plate, a sticker.",
+        "content:obstructed" => "A vehicle mostly hidden by another car, a person, a tree or a fence.",
+        "content:opening-mechanism" => "A door handle, a lock, a boot or fuel flap release.",
+        "content:wheel" => "A wheel, rim or tyre fills most of the picture.",
+        "content:unsure" => "Choose this rather than guess; the picture goes to other people.",
+        "quality:good" => "Sharp edges; you could recognise the vehicle again.",
+        "quality:blurry" => "Smeared by movement or out of focus.",
+        "quality:low-resolution" => "Tiny or blocky: you see the pixels.",
+        "quality:distorted" => "Stretched, squeezed, warped, or with odd colours.",
+        "quality:unsure" => "Another problem (too dark, cut off), or you cannot tell.",
+        _ => "",
+    };
+
     public static bool IsContent(string value) => Content.Any(o => o.Value == value);
     public static bool IsQuality(string value) => Quality.Any(o => o.Value == value);
 

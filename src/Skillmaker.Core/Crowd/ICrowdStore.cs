@@ -12,6 +12,9 @@ public interface ICrowdStore
     /// <summary>Crops (image ids) that have never been queued.</summary>
     Task<IReadOnlyList<string>> GetUnqueuedCropsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The task a worker holds now (reserved, unanswered, not run out), without reserving one.</summary>
+    Task<CrowdAssignment?> GetHeldAsync(string worker, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Reserves the next task for a worker: the one they already hold, else a task they have
     /// not answered (in any round of the same crop) that still needs workers (every
     /// <paramref name="goldEvery"/>th one a gold task).</summary>
@@ -32,6 +35,12 @@ public interface ICrowdStore
 
     /// <summary>Writes results, closes their tasks, and queues the next round (same overlap) for those sent back.</summary>
     Task SaveConsolidationAsync(IReadOnlyList<CrowdResult> results, CancellationToken cancellationToken);
+
+    /// <summary>The instructions admins wrote, one per answer option that has any.</summary>
+    Task<IReadOnlyList<CrowdInstruction>> GetInstructionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the instructions of the given options in one transaction.</summary>
+    Task SaveInstructionsAsync(IReadOnlyList<CrowdInstruction> instructions, CancellationToken cancellationToken);
 
     /// <summary>The latest consolidated result per crop.</summary>
     Task<IReadOnlyList<CrowdResult>> GetLatestResultsAsync(CancellationToken cancellationToken);

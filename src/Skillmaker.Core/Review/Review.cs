@@ -25,6 +25,16 @@ public sealed record ReviewItem
     public string? Attribution { get; init; }
     /// <summary>The photo's label hints that this crop does not carry (it is not the photo's subject).</summary>
     public IReadOnlyList<string> PhotoHintsWithheld { get; init; } = [];
+    /// <summary>Where the crop's photo came from (its ingest source); null when unknown.</summary>
+    public string? Source { get; init; }
+    /// <summary>The detector's score for the crop's box (the highest when several models cut it); null when unknown.</summary>
+    public double? Confidence { get; init; }
+
+    /// <summary>Crops whose shorter side is under this many pixels are flagged small: background cars and slivers.</summary>
+    public const int SmallSide = 100;
+
+    /// <summary>The shorter side is under <see cref="SmallSide"/> pixels.</summary>
+    public bool IsSmall => Math.Min(Width, Height) < SmallSide;
 }
 
 public sealed record ReviewGroup(string Name, int Total, int Undecided);
@@ -37,6 +47,26 @@ public sealed record ReviewQuery
     public int Offset { get; init; }
     /// <summary>Crops per page. Default 48.</summary>
     public int Limit { get; init; } = 48;
+    /// <summary>Only crops whose photo came from this ingest source.</summary>
+    public string? Source { get; init; }
+    /// <summary>Only crops whose shorter side is at least this many pixels.</summary>
+    public int? MinSide { get; init; }
+    /// <summary>Only crops whose shorter side is at most this many pixels.</summary>
+    public int? MaxSide { get; init; }
+    /// <summary>Only crops with a detector score of at least this (crops without a score are left out).</summary>
+    public double? MinConfidence { get; init; }
+    /// <summary>Only crops with a detector score below this (crops without a score are left out).</summary>
+    public double? BelowConfidence { get; init; }
+
+    /// <summary>Whether <paramref name="item"/> passes the group, decided and filter conditions.</summary>
+    public bool Matches(ReviewItem item) =>
+        (Group is null || item.Group == Group)
+        && (IncludeDecided || item.Decision is null)
+        && (Source is null || item.Source == Source)
+        && (MinSide is not { } min || Math.Min(item.Width, item.Height) >= min)
+        && (MaxSide is not { } max || Math.Min(item.Width, item.Height) <= max)
+        && (MinConfidence is not { } lo || item.Confidence >= lo)
+        && (BelowConfidence is not { } hi || item.Confidence < hi);
 }
 
 /// <summary>One expert action: the label records it wrote, so that undo can retract exactly them.</summary>
@@ -58,6 +88,8 @@ public interface IReviewStore
     Task<IReadOnlyList<ReviewBatch>> GetRecentBatchesAsync(string actor, int limit, CancellationToken cancellationToken);
     /// <summary>Every label seen as a hint or decision, for autocomplete.</summary>
     Task<IReadOnlyList<string>> GetKnownLabelsAsync(CancellationToken cancellationToken);
+    /// <summary>The ingest sources of the photos that crops were cut from, for the grid's filter.</summary>
+    Task<IReadOnlyList<string>> GetSourcesAsync(CancellationToken cancellationToken);
     /// <summary>The image's label records that an undo retracted, with who undid them and when.</summary>
     Task<IReadOnlyList<LabelRetraction>> GetRetractionsAsync(string imageId, CancellationToken cancellationToken);
 }

@@ -27,6 +27,40 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
         return await store.SetGoldAsync(imageId, CrowdQuestions.ValidateContent(content, "gold"), CrowdQuestions.ValidateQuality(quality, "gold"), time.GetUtcNow(), cancellationToken);
     }
 
+    /// <summary>The task the worker holds now, without reserving one (opening the page reserves nothing).</summary>
+    public Task<CrowdAssignment?> HeldTaskAsync(string worker, CancellationToken cancellationToken) =>
+        store.GetHeldAsync(worker, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>Every answer option with what workers read about it: the admins' text and example crop, else the default text.</summary>
+    public async Task<IReadOnlyList<GuideEntry>> GuideAsync(CancellationToken cancellationToken)
+    {
+        var written = (await store.GetInstructionsAsync(cancellationToken)).ToDictionary(i => i.Option, StringComparer.Ordinal);
+        return [.. CrowdQuestions.AllOptions.Select(o => written.TryGetValue(o.Key, out var w)
+            ? new GuideEntry(o.Key, o.Question, o.Option, w.Text, w.ExampleImageId, w)
+            : new GuideEntry(o.Key, o.Question, o.Option, CrowdQuestions.DefaultInstruction(o.Key), null, null))];
+    }
+
+    /// <summary>Saves admins' instructions (option key → text and example crop id, empty for none), all or
+    /// nothing: an unknown option, an empty or overlong text, or an example that is not a crop is refused
+    /// naming the option.</summary>
+    public async Task SaveGuideAsync(IReadOnlyList<(string Key, string Text, string? Example)> entries, string actor, CancellationToken cancellationToken)
+    {
+        var keys = CrowdQuestions.AllOptions.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        var rows = new List<CrowdInstruction>();
+        foreach (var (key, text, example) in entries)
+        {
+            if (!keys.Contains(key)) throw new SkillmakerException($"'{key}' is not an answer option; expected one of: {string.Join(", ", keys)}.");
+            var trimmed = text.Trim();
+            if (trimmed.Length is 0 or > 1000) throw new SkillmakerException($"The instruction for {key} must be 1 to 1000 characters (it is {trimmed.Length}).");
+            string? exampleId = string.IsNullOrWhiteSpace(example) ? null : example.Trim().ToLowerInvariant();
+            if (exampleId is not null && (await catalog.GetImageAsync(exampleId, cancellationToken))?.Image.Kind != ImageKind.Crop)
+                throw new SkillmakerException($"The example for {key} ('{exampleId}') is not a crop in the catalog; give a crop's full id (as `images list --kind crop` shows it), or leave it empty.");
+            rows.Add(new CrowdInstruction(key, trimmed, exampleId, actor, now));
+        }
+        await store.SaveInstructionsAsync(rows, cancellationToken);
+    }
+
     public Task<CrowdAssignment?> NextTaskAsync(string worker, CancellationToken cancellationToken) =>
         store.AcquireAsync(worker, time.GetUtcNow(), options.LockDuration, options.GoldEvery, cancellationToken);
 
@@ -174,6 +208,11 @@ public sealed partial class CrowdService(ICrowdStore store, ICatalog catalog, Cr
     [LoggerMessage(Level = LogLevel.Information, Message = "Consolidated {Count} crowd tasks with {Method}")]
     private static partial void LogConsolidated(ILogger logger, int count, ConsolidationMethod method);
 }
+
+/// <summary>One answer option as workers read it.</summary>
+/// <param name="Key">"content:exterior", "quality:blurry".</param>
+/// <param name="Written">What an admin wrote, when anyone did; null while the default text is shown.</param>
+public sealed record GuideEntry(string Key, string Question, AnswerOption Option, string Text, string? ExampleImageId, CrowdInstruction? Written);
 
 /// <summary>What the queued work costs. <see cref="Cost"/> is in the currency of the hourly rate; the top-level
 /// figures are the own page's, <see cref="Channels"/> has each channel's, <see cref="Assumptions"/> says

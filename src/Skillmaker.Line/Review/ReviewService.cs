@@ -10,6 +10,7 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
     public Task<IReadOnlyList<ReviewGroup>> GroupsAsync(CancellationToken cancellationToken) => store.GetGroupsAsync(cancellationToken);
     public Task<IReadOnlyList<ReviewItem>> ItemsAsync(ReviewQuery query, CancellationToken cancellationToken) => store.GetItemsAsync(query, cancellationToken);
     public Task<IReadOnlyList<string>> KnownLabelsAsync(CancellationToken cancellationToken) => store.GetKnownLabelsAsync(cancellationToken);
+    public Task<IReadOnlyList<string>> SourcesAsync(CancellationToken cancellationToken) => store.GetSourcesAsync(cancellationToken);
     public Task<IReadOnlyList<ReviewBatch>> RecentAsync(string actor, CancellationToken cancellationToken) => store.GetRecentBatchesAsync(actor, 5, cancellationToken);
 
     /// <summary>Confirms the crops as <paramref name="label"/> (also how a relabel is stored).</summary>

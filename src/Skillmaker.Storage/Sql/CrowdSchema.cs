@@ -83,4 +83,19 @@ internal static class CrowdSchema
             {sql.Refuse("label_retractions_no_delete", "label_retractions", "DELETE", "retractions are append-only")}
             """),
     ]);
+
+    /// <summary>What crowd workers read per answer option, edited by admins. A module of its own, so it
+    /// can be added to any workspace whatever its crowd module's version.</summary>
+    public static SchemaModule InstructionsModule { get; } = new("crowd-instructions",
+    [
+        new(1, "instructions with an example crop per answer option", """
+            CREATE TABLE crowd_instructions (
+                option_key TEXT PRIMARY KEY,
+                text TEXT NOT NULL,
+                example_image_id TEXT NULL REFERENCES images(id),
+                updated_by TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
+    ]);
 }

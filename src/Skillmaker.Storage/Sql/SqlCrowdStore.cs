@@ -65,6 +65,45 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
             "SELECT id FROM images WHERE kind = 'crop' AND id NOT IN (SELECT image_id FROM crowd_tasks) ORDER BY ingested_at, id", cancellationToken: cancellationToken))];
     }
 
+    public async Task<IReadOnlyList<CrowdInstruction>> GetInstructionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Option, string Text, string? Example, string By, string At)>(new CommandDefinition(
+            "SELECT option_key, text, example_image_id, updated_by, updated_at FROM crowd_instructions ORDER BY option_key", cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new CrowdInstruction(r.Option, r.Text, r.Example, r.By, Parse(r.At)))];
+    }
+
+    public async Task SaveInstructionsAsync(IReadOnlyList<CrowdInstruction> instructions, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        await using var tx = await BeginAsync(connection, cancellationToken);
+        foreach (var i in instructions)
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO crowd_instructions (option_key, text, example_image_id, updated_by, updated_at) VALUES (@Option, @Text, @ExampleImageId, @UpdatedBy, @at)
+                ON CONFLICT (option_key) DO UPDATE SET text = excluded.text, example_image_id = excluded.example_image_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                """, new { i.Option, i.Text, i.ExampleImageId, i.UpdatedBy, at = SqlCatalog.Iso(i.UpdatedAt) }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<CrowdAssignment?> GetHeldAsync(string worker, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var held = await connection.QueryFirstOrDefaultAsync<(long TaskId, string LockedAt, string ExpiresAt)?>(new CommandDefinition(
+            HeldQuery, new { worker, nowText = SqlCatalog.Iso(now) }, cancellationToken: cancellationToken));
+        if (held is not { } h) return null;
+        var task = await GetTaskAsync(connection, null, h.TaskId, cancellationToken);
+        return task is null ? null : new CrowdAssignment(task, worker, Parse(h.LockedAt), Parse(h.ExpiresAt));
+    }
+
+    /// <summary>The open task a worker holds (reserved, not yet answered, reservation not run out).</summary>
+    private const string HeldQuery = """
+        SELECT l.task_id, l.locked_at, l.expires_at FROM crowd_locks l JOIN crowd_tasks t ON t.id = l.task_id
+        WHERE l.worker = @worker AND l.expires_at > @nowText AND t.status = 'open'
+          AND NOT EXISTS (SELECT 1 FROM crowd_answers a WHERE a.task_id = l.task_id AND a.worker = @worker)
+        ORDER BY l.locked_at LIMIT 1
+        """;
+
     public async Task<CrowdAssignment?> AcquireAsync(string worker, DateTimeOffset now, TimeSpan lockDuration, int goldEvery, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
@@ -72,12 +111,7 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         await using var tx = await BeginAsync(connection, cancellationToken);
         var nowText = SqlCatalog.Iso(now);
         var held = await connection.QueryFirstOrDefaultAsync<(long TaskId, string LockedAt, string ExpiresAt)?>(new CommandDefinition(
-            """
-            SELECT l.task_id, l.locked_at, l.expires_at FROM crowd_locks l JOIN crowd_tasks t ON t.id = l.task_id
-            WHERE l.worker = @worker AND l.expires_at > @nowText AND t.status = 'open'
-              AND NOT EXISTS (SELECT 1 FROM crowd_answers a WHERE a.task_id = l.task_id AND a.worker = @worker)
-            ORDER BY l.locked_at LIMIT 1
-            """, new { worker, nowText }, tx, cancellationToken: cancellationToken));
+            HeldQuery, new { worker, nowText }, tx, cancellationToken: cancellationToken));
         if (held is { } h)
         {
             var heldTask = await GetTaskAsync(connection, tx, h.TaskId, cancellationToken);
@@ -268,7 +302,7 @@ public sealed class SqlCrowdStore(SqlCatalog catalog) : ICrowdStore
         return tx;
     }
 
-    private static async Task<CrowdTask?> GetTaskAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken cancellationToken)
+    private static async Task<CrowdTask?> GetTaskAsync(DbConnection connection, DbTransaction? tx, long id, CancellationToken cancellationToken)
     {
         var row = await connection.QueryFirstOrDefaultAsync<TaskRow>(new CommandDefinition($"SELECT {TaskColumns} FROM crowd_tasks WHERE id = @id",
             new { id }, tx, cancellationToken: cancellationToken));

@@ -22,8 +22,7 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
     {
         var all = await LoadAsync(cancellationToken);
         // Crops the crowd escalated (unsure twice) and nobody decided yet come first: they wait for an expert.
-        return [.. all.Where(i => query.Group is null || i.Group == query.Group)
-            .Where(i => query.IncludeDecided || i.Decision is null)
+        return [.. all.Where(query.Matches)
             .OrderByDescending(i => i.CrowdEscalated && i.Decision is null)
             .Skip(query.Offset).Take(Math.Clamp(query.Limit, 1, 500))];
     }
@@ -93,6 +92,16 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
             "SELECT DISTINCT label FROM labels WHERE status <> 'rejected' ORDER BY label", cancellationToken: cancellationToken))];
     }
 
+    public async Task<IReadOnlyList<string>> GetSourcesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT DISTINCT o.source FROM image_occurrences o
+            WHERE o.image_id IN (SELECT parent_id FROM images WHERE kind = 'crop' AND parent_id IS NOT NULL) ORDER BY o.source
+            """, cancellationToken: cancellationToken))];
+    }
+
     public async Task<IReadOnlyList<LabelRetraction>> GetRetractionsAsync(string imageId, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
@@ -124,6 +133,15 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
         var subjects = (await connection.QueryAsync<(string CropId, long Subject, string Reason)>(new CommandDefinition(
             "SELECT crop_id, subject, reason FROM crop_attributions", cancellationToken: cancellationToken)))
             .ToDictionary(a => a.CropId, a => (Subject: a.Subject == 1, a.Reason), StringComparer.Ordinal);
+        // A photo seen under several sources counts under the first by name: one source per crop keeps the filter simple.
+        var sources = (await connection.QueryAsync<(string ImageId, string Source)>(new CommandDefinition(
+            """
+            SELECT o.image_id, MIN(o.source) FROM image_occurrences o
+            WHERE o.image_id IN (SELECT parent_id FROM images WHERE kind = 'crop' AND parent_id IS NOT NULL) GROUP BY o.image_id
+            """, cancellationToken: cancellationToken))).ToDictionary(s => s.ImageId, s => s.Source, StringComparer.Ordinal);
+        var scores = (await connection.QueryAsync<(string CropId, double Score)>(new CommandDefinition(
+            "SELECT crop_id, MAX(score) FROM detections WHERE crop_id IS NOT NULL GROUP BY crop_id", cancellationToken: cancellationToken)))
+            .ToDictionary(s => s.CropId, s => s.Score, StringComparer.Ordinal);
         var cropsPerParent = crops.Where(c => c.ParentId is not null).GroupBy(c => c.ParentId!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var items = new List<ReviewItem>();
         foreach (var c in crops)
@@ -145,6 +163,8 @@ public sealed class SqlReviewStore(SqlCatalog catalog) : IReviewStore
                 CrowdEscalated = cr.Outcome == "escalated",
                 Attribution = attributed ? a.Reason : null,
                 PhotoHintsWithheld = inherits ? [] : photoHints,
+                Source = c.ParentId is { } sp && sources.TryGetValue(sp, out var source) ? source : null,
+                Confidence = scores.TryGetValue(c.Id, out var score) ? score : null,
             });
         }
         return items;

@@ -29,6 +29,7 @@ public class CrowdPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         page.Response += (_, r) => { if (r.Status >= 400) failed.Add($"{r.Status} {r.Url}"); };
         await page.GotoAsync($"{server.BaseUrl}/login?token={token}");
         await page.ClickAsync("#sign-in");
+        await page.ClickAsync("#start");
         await page.Locator("#answer").WaitForAsync();
 
         // What an AZERTY keyboard sends for the keys in the places of 2 and A.
@@ -71,6 +72,7 @@ public class CrowdPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             var page = await context.NewPageAsync();
             await page.GotoAsync($"{server.BaseUrl}/login?token={token}");
             await page.ClickAsync("#sign-in");
+            await page.ClickAsync("#start");
             await page.Locator("#answer, #no-tasks").First.WaitForAsync();
             var answered = 0;
             while (await page.Locator("#answer").CountAsync() > 0)

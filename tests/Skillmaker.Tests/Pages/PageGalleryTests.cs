@@ -48,7 +48,9 @@ public class PageGalleryTests(BrowserFixture browser) : IClassFixture<BrowserFix
         await ShotAsync(stranger, "login-refused", 401, await stranger.RunAndWaitForResponseAsync(() => stranger.ClickAsync("#sign-in"), r => r.Request.Method == "POST"));
 
         var worker = await SignInAsync("carl", UserRole.Crowd);
-        await ShotAsync(worker, "crowd-no-tasks", 200, await worker.GotoAsync($"{server.BaseUrl}/crowd"));
+        await ShotAsync(worker, "crowd-start", 200, await worker.GotoAsync($"{server.BaseUrl}/crowd"));
+        await worker.ClickAsync("#start");
+        await ShotAsync(worker, "crowd-no-tasks", 200);
         await ShotAsync(worker, "forbidden", 403, await worker.GotoAsync($"{server.BaseUrl}/review"));
         var expert = await SignInAsync("ana", UserRole.Expert);
         await ShotAsync(expert, "review-no-crops", 200, await expert.GotoAsync($"{server.BaseUrl}/review"));
@@ -56,7 +58,9 @@ public class PageGalleryTests(BrowserFixture browser) : IClassFixture<BrowserFix
         await Crops.MakeAsync(ws, classes: 2, perClass: 2);
         await new CrowdService(WorkspaceStorage.CrowdStore(ws.Catalog), ws.Catalog, options, TimeProvider.System, NullLogger<CrowdService>.Instance)
             .EnqueueAllCropsAsync(3, CancellationToken.None);
-        await ShotAsync(worker, "crowd-task", 200, await worker.GotoAsync($"{server.BaseUrl}/crowd"));
+        await worker.GotoAsync($"{server.BaseUrl}/crowd");
+        await worker.ClickAsync("#start");
+        await ShotAsync(worker, "crowd-task", 200);
         // Past the browser's own check of the required answers: the server says what is missing.
         var refused = await worker.RunAndWaitForResponseAsync(
             () => worker.EvalOnSelectorAsync("#answer", "f => { f.querySelectorAll('[required]').forEach(e => e.removeAttribute('required')); HTMLFormElement.prototype.submit.call(f); }"),
@@ -67,11 +71,15 @@ public class PageGalleryTests(BrowserFixture browser) : IClassFixture<BrowserFix
         await expert.Locator("input[name=crop]").First.CheckAsync();
         await expert.ClickAsync("#reject");
         await expert.Locator("#note").WaitForAsync();
+        await ShotAsync(expert, "review-decided-in-place", 200);
         await ShotAsync(expert, "review-decided", 200, await expert.GotoAsync($"{server.BaseUrl}/review?page=1&decided=true"));
-        await ShotAsync(expert, "review-nothing-selected", 400, await expert.RunAndWaitForResponseAsync(() => expert.ClickAsync("#confirm"), r => r.Request.Method == "POST"));
+        await expert.ClickAsync("#confirm");
+        await expert.Locator("#status .error").WaitForAsync();
+        await ShotAsync(expert, "review-nothing-selected", 200);
 
         var admin = await SignInAsync("boss", UserRole.Admin);
         await ShotAsync(admin, "admin", 200, await admin.GotoAsync($"{server.BaseUrl}/admin"));
+        await ShotAsync(admin, "admin-instructions", 200, await admin.GotoAsync($"{server.BaseUrl}/admin/instructions"));
 
         // Chromium reports each blocked inline script or style on the console.
         Assert.DoesNotContain(console, m => m.Contains("Content Security Policy", StringComparison.Ordinal));
