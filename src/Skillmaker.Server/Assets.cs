@@ -51,6 +51,7 @@ public static class Assets
         legend { font-weight:700; margin-bottom:.3rem; }
         .option { display:block; padding:.25rem .4rem; border-radius:6px; cursor:pointer; }
         .option:has(input:checked) { background:#ddf4ff; }
+        .task .below { grid-column:1 / -1; }
         .send { display:flex; gap:.5rem; flex-wrap:wrap; }
         .guide { list-style:none; padding:0; display:grid; grid-template-columns:repeat(auto-fill, minmax(260px, 1fr)); gap:.6rem; }
         .guide li { display:flex; gap:.6rem; align-items:flex-start; border:1px solid var(--line); border-radius:8px; padding:.4rem; }
