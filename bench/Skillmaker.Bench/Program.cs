@@ -11,6 +11,7 @@ var benchmarks = new SortedDictionary<string, (string Description, Func<string[]
     ["embed"] = ("Backbone embeddings through the cache versus bare InferenceSession.Run; head training times; quality", EmbedBenchmark.RunAsync),
     ["gate"] = ("Promotion gate error rates: false refusals of identical retrains (real latency), smallest regression refused 95% of the time", GateBenchmark.RunAsync),
     ["ingest"] = ("Ingest (hash, probe, pHash, catalog write) versus decode-only", IngestBenchmark.RunAsync),
+    ["review"] = ("Review page in real Chromium: clicks, keys, page loads and seconds to decide 200 crops with 10% wrong, old flow versus keyboard flow", ReviewBenchmark.RunAsync),
     ["openset"] = ("Open-set rejection, leave-classes-out on the 13 car classes: AUROC and abstain rates per method", OpenSetBenchmark.RunAsync),
     ["train"] = ("Skill training cold versus warm embedding cache, every head, held-out quality", TrainBenchmark.RunAsync),
     ["serve"] = ("Inference API under wrk load on loopback: requests/s, p50/p99, errors; server p50 versus in-process", ServeBenchmark.RunAsync),

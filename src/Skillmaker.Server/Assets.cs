@@ -185,12 +185,13 @@ public static class Assets
           const undos = [];
           let anchor = null;
           let pointerShift = false;
+          let lastCell = null;
 
           const say = (text, error) => {
             status.textContent = '';
             const s = document.createElement('span');
             s.className = error ? 'error' : 'notice';
-            s.id = 'note';
+            s.id = error ? 'problem' : 'note';
             s.textContent = text;
             status.append(s);
           };
@@ -228,6 +229,7 @@ public static class Assets
 
           if (grid) {
             grid.addEventListener('pointerdown', e => { pointerShift = e.shiftKey; });
+            grid.addEventListener('focusin', e => { const c = e.target.closest('.cell'); if (c) lastCell = c; });
             grid.addEventListener('click', e => {
               const cell = e.target.closest('.cell');
               if (!cell) return;
@@ -275,9 +277,15 @@ public static class Assets
             undoButton.hidden = false;
             say(body.note);
             if (action === 'relabel') { label.value = ''; newLabel.value = ''; }
+            // Back to the grid where the expert was (also after choosing a class in the list).
             if (cells().every(c => !open(c))) document.getElementById('next').focus();
-            else if (chosen.includes(current())) box(chosen[chosen.length - 1]).focus();
+            else if (lastCell) box(lastCell).focus();
           };
+
+          const selectAll = () => { for (const c of cells()) if (open(c)) box(c).checked = true; };
+          const selectNone = () => { for (const c of cells()) box(c).checked = false; };
+          document.getElementById('select-all').addEventListener('click', selectAll);
+          document.getElementById('select-none').addEventListener('click', selectNone);
 
           form.addEventListener('submit', e => {
             e.preventDefault();
@@ -330,8 +338,8 @@ public static class Assets
               case 'ArrowLeft': move(-1, e.shiftKey); break;
               case 'ArrowDown': move(columns(), e.shiftKey); break;
               case 'ArrowUp': move(-columns(), e.shiftKey); break;
-              case 'KeyA': for (const c of cells()) if (open(c)) box(c).checked = true; break;
-              case 'Escape': for (const c of cells()) box(c).checked = false; break;
+              case 'KeyA': selectAll(); break;
+              case 'Escape': selectNone(); break;
               case 'KeyC': if (document.getElementById('confirm')) decide('confirm'); else return; break;
               case 'KeyR': label.focus(); break;
               case 'KeyX': decide('reject'); break;

@@ -128,6 +128,10 @@ public class ReviewPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
         await page.Locator("#grid").WaitForAsync();
         Assert.Equal(8, await cells.CountAsync());
+        await page.ClickAsync("#select-all");
+        Assert.Equal(8, await page.Locator("#grid input[name=crop]:checked").CountAsync());
+        await page.ClickAsync("#select-none");
+        Assert.Equal(0, await page.Locator("#grid input[name=crop]:checked").CountAsync());
 
         // Filters: by size, by detector confidence, by source; each keeps the group.
         await page.GotoAsync($"{server.BaseUrl}/review?group={Uri.EscapeDataString(group)}&size=small");
