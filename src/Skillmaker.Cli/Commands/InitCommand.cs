@@ -41,14 +41,15 @@ public static class InitCommand
 
             // Every server is checked before anything is written: a failed init leaves no workspace behind.
             string? queueLocation = null;
-            await using (var check = await WorkspaceStorage.OpenCatalogAsync(workspace, environment, ct, connectAttempts: 3))
+            if (PostgresLocation.Handles(config.Catalog))
+                await (await WorkspaceStorage.OpenCatalogAsync(workspace, environment, ct, connectAttempts: 3)).DisposeAsync();
+            if (config.Blobs.StartsWith("s3://", StringComparison.Ordinal))
             {
-                var checkBlobs = WorkspaceStorage.OpenBlobs(workspace, environment);
-                if (checkBlobs is S3BlobStore s3) await s3.CheckAsync(ct);
-                (checkBlobs as IDisposable)?.Dispose();
-                if (config.Jobs is { ServerMode: true } jobs)
-                    queueLocation = (await HangfireQueue.OpenAsync(jobs.Storage!, jobs, QueueRole.Submitter, connectAttempts: 3, onRetry: null, environment, ct)).Location;
+                using var s3 = (S3BlobStore)WorkspaceStorage.OpenBlobs(workspace, environment);
+                await s3.CheckAsync(ct);
             }
+            if (config.Jobs is { ServerMode: true } jobs)
+                queueLocation = (await HangfireQueue.OpenAsync(jobs.Storage!, jobs, QueueRole.Submitter, connectAttempts: 3, onRetry: null, environment, ct)).Location;
             await workspace.SaveAsync(ct);
             string? credentials = null;
             if (password is not null)
