@@ -22,6 +22,7 @@ internal static class WorkersBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var options = new BenchArgs(args);
+        if (args.Contains("--kill")) return await KillToRetryAsync(options);
         var counts = (options.Get("--workers") ?? "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
         var batchSize = options.Int("--batch-size", 16);
         var assets = BenchSupport.Assets();
@@ -90,6 +91,58 @@ internal static class WorkersBenchmark
         finally
         {
             foreach (var p in processes) await p.DisposeAsync();
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    /// <summary><c>workers --kill</c>: how long a killed worker's batch waits before another worker runs it. Two
+    /// workers detect the scenes in jobs of 4; the first is killed (SIGKILL) the moment it starts a batch, and
+    /// the time until the second starts that batch is measured, with the invisibility timeout the workspace
+    /// shares (<c>--timeout</c> seconds, default the shipped 30; a live worker renews its job every fifth of it).
+    /// The survivor has more job slots than there are batches: the queue hands out fresh jobs before expired
+    /// ones, so a busy survivor would add the time of its own jobs to the figure.</summary>
+    private static async Task<int> KillToRetryAsync(BenchArgs options)
+    {
+        var timeout = options.Int("--timeout", new Jobs.JobsSettings().InvisibilityTimeoutSeconds);
+        var given = options.Get("--postgres") ?? Environment.GetEnvironmentVariable("SKILLMAKER_BENCH_POSTGRES");
+        await using var server = given is null ? await LocalPostgres.StartAsync("skillmaker_bench") : null;
+        Func<string, string> location = server is not null ? server.NewLocation
+            : prefix => $"{given}{(given!.Contains('?', StringComparison.Ordinal) ? '&' : '?')}schema={prefix}_{Guid.NewGuid():N}";
+        var dir = Path.Combine(Path.GetTempPath(), $"sm-bench-kill-{Guid.NewGuid():N}");
+        var root = Path.Combine(dir, "ws");
+        try
+        {
+            var workspace = await Workspace.InitAsync(root, 1, CancellationToken.None);
+            var config = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(workspace.ConfigPath))!;
+            config["catalog"] = location("t");
+            config["detector"] = new JsonObject { ["threads"] = 1 };
+            config["jobs"] = new JsonObject { ["storage"] = location("hf"), ["batchSize"] = 4, ["pollIntervalSeconds"] = 0.2, ["invisibilityTimeoutSeconds"] = timeout };
+            await File.WriteAllTextAsync(workspace.ConfigPath, config.ToJsonString());
+            await CliAsync(root, "ingest", Path.Combine(BenchSupport.Assets(), "scenes"), "-s", "scenes", "--local");
+            // Workers start outside the workspace: the timeout reaches them through the queue's shared settings.
+            var storage = config["jobs"]!["storage"]!.GetValue<string>();
+            await using var victim = CliProcess.Start(dir, new Dictionary<string, string>(), "worker", "--storage", storage, "--workers", "1", "--name", "victim", "--cache", Path.Combine(dir, "cache-1"));
+            await using var survivor = CliProcess.Start(dir, new Dictionary<string, string>(), "worker", "--storage", storage, "--workers", "8", "--name", "survivor", "--cache", Path.Combine(dir, "cache-2"));
+            await Task.WhenAll(victim.WaitForAsync("takes jobs from queues", Patience), survivor.WaitForAsync("takes jobs from queues", Patience));
+            var killedAt = victim.KillAtLineAsync(l => l.Contains("detect ", StringComparison.Ordinal) && l.EndsWith(" started", StringComparison.Ordinal));
+            var detect = CliAsync(root, "detect");
+            var line = await killedAt.WaitAsync(Patience);
+            var watch = Stopwatch.StartNew();
+            var batch = line[line.IndexOf("detect ", StringComparison.Ordinal)..^" started".Length];
+            while (!survivor.Error.Contains($"{batch} started", StringComparison.Ordinal) && !survivor.Output.Contains($"{batch} started", StringComparison.Ordinal))
+            {
+                if (watch.Elapsed > Patience) throw new TimeoutException($"{batch} was not run again within {Patience}");
+                await Task.Delay(50);
+            }
+            var retried = watch.Elapsed.TotalSeconds;
+            var processed = (await detect.WaitAsync(Patience)).GetProperty("processed").GetInt32();
+            Console.WriteLine($"workers --kill: a worker SIGKILLed as it started '{batch}'; the other worker started it {retried:F1} s later " +
+                $"(invisibility timeout {timeout} s shared through the queue, heartbeat every {timeout / 5.0:0.#} s, poll 0.2 s); detect processed {processed} photos, exit 0");
+            return 0;
+        }
+        finally
+        {
             try { Directory.Delete(dir, recursive: true); }
             catch (IOException) { }
         }

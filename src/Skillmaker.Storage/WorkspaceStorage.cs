@@ -10,13 +10,18 @@ namespace Skillmaker.Storage;
 /// <summary>Opens the catalog and blob store a workspace's config names.</summary>
 public static class WorkspaceStorage
 {
-    public static async Task<ICatalog> OpenCatalogAsync(Workspace workspace, CancellationToken cancellationToken)
+    public static Task<ICatalog> OpenCatalogAsync(Workspace workspace, CancellationToken cancellationToken) =>
+        OpenCatalogAsync(workspace, Environment.GetEnvironmentVariable, cancellationToken);
+
+    /// <summary>Opens and migrates the catalog; a PostgreSQL password comes from <paramref name="environment"/>
+    /// (PGPASSWORD, with the host's credentials file).</summary>
+    public static async Task<ICatalog> OpenCatalogAsync(Workspace workspace, Func<string, string?> environment, CancellationToken cancellationToken, int connectAttempts = 5)
     {
         var location = workspace.Config.Catalog;
         SqlCatalog catalog = location switch
         {
             _ when location.StartsWith("sqlite:", StringComparison.Ordinal) => new SqlCatalog(new SqliteDatabase(workspace.ResolveStatePath(location["sqlite:".Length..]))),
-            _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location)),
+            _ when Postgres.PostgresDatabase.Handles(location) => new SqlCatalog(new Postgres.PostgresDatabase(location, connectAttempts, environment: environment)),
             _ => throw new SkillmakerException($"Workspace config {workspace.ConfigPath}: catalog '{location}' is not supported; expected sqlite:PATH or postgres://user@host[:port]/database[?schema=name]."),
         };
         await catalog.MigrateAsync(cancellationToken);

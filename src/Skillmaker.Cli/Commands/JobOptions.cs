@@ -47,13 +47,16 @@ public sealed class JobOptions(bool detachable = true)
 
     /// <summary>Shows progress until the run is finished; null when the user stopped waiting (Ctrl-C): the
     /// jobs go on on the workers.</summary>
-    public static Task<JobRunRecord?> WaitAsync(CommandRun run, JobDispatcher dispatcher, string runId, string title, CancellationToken cancellationToken) =>
-        StopWaitingOnCancelAsync(run, runId, () => run.WithProgressAsync(title, progress => dispatcher.WaitAsync(runId, progress, cancellationToken)), cancellationToken);
+    public static Task<JobRunRecord?> WaitAsync(CommandRun run, JobDispatcher dispatcher, string runId, string title, CancellationToken cancellationToken, bool announce = true) =>
+        StopWaitingOnCancelAsync(run, runId, () => run.WithProgressAsync(title, progress => dispatcher.WaitAsync(runId, progress, cancellationToken)), cancellationToken, announce);
 
     /// <summary>Runs <paramref name="wait"/>; when the user stops waiting (Ctrl-C), says that the jobs go on and
     /// how to follow them, and returns null.</summary>
-    public static async Task<T?> StopWaitingOnCancelAsync<T>(CommandRun run, string runId, Func<Task<T>> wait, CancellationToken cancellationToken) where T : class
+    /// <param name="announce">Whether to say the run id before waiting (on stderr, so --json stays clean): whatever
+    /// stops this command later (Ctrl-C, a lost database, a closed terminal), the run can be followed with it.</param>
+    public static async Task<T?> StopWaitingOnCancelAsync<T>(CommandRun run, string runId, Func<Task<T>> wait, CancellationToken cancellationToken, bool announce = true) where T : class
     {
+        if (announce) run.Host.Error.WriteLine($"Submitted run {runId}; if this command stops, follow it with: skillmaker jobs wait {runId}");
         try
         {
             return await wait();

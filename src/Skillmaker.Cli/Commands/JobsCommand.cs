@@ -48,19 +48,20 @@ public static class JobsCommand
             var id = parse.GetValue(runId)!;
             // Train and eval runs end as their commands end: packages fetched, evaluations saved, same summary.
             var kind = (await line.JobLedger.GetRunAsync(id, withResults: false, ct))?.Kind;
+            if (kind is not null) run.Host.Error.WriteLine($"Waiting for {kind} run {id}; Ctrl-C stops waiting, not the jobs. A lost database is waited out.");
             if (kind == Training.TrainJobs.Kind)
             {
                 var training = line.TrainJobs();
-                var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainingProgress.AsStages(p), ct)), ct);
+                var trained = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithStagesAsync(p => training.WaitAsync(id, dispatcher, TrainingProgress.AsStages(p), ct)), ct, announce: false);
                 return trained is null ? ExitCodes.Failed : TrainOutput.Report(run, trained);
             }
             if (kind == Skillmaker.Evaluation.EvalJobs.Kind)
             {
                 var evaluations = line.EvalJobs();
-                var evaluated = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithProgressAsync("Waiting for workers", p => evaluations.WaitAsync(id, dispatcher, p, ct)), ct);
+                var evaluated = await JobOptions.StopWaitingOnCancelAsync(run, id, () => run.WithProgressAsync("Waiting for workers", p => evaluations.WaitAsync(id, dispatcher, p, ct)), ct, announce: false);
                 return evaluated is null ? ExitCodes.Failed : EvaluationOutput.Report(run, evaluated);
             }
-            var record = await JobOptions.WaitAsync(run, dispatcher, id, "Waiting for workers", ct);
+            var record = await JobOptions.WaitAsync(run, dispatcher, id, "Waiting for workers", ct, announce: false);
             return record switch
             {
                 null => ExitCodes.Failed,

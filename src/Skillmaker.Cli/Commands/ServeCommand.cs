@@ -23,7 +23,7 @@ public static class ServeCommand
             var inference = line.PrepareInference(parse.GetValue(cascade) is { } c ? run.ResolvePath(c) : null);
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = line.Workspace.Config.Jobs is { ServerMode: true } settings
-                ? (await HangfireQueue.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, ct)).Storage
+                ? (await HangfireQueue.OpenAsync(settings.Storage!, settings, QueueRole.Worker, connectAttempts: 5, onRetry: null, line.Context.Environment, ct)).Storage
                 : null;
             await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = parse.GetValue(urls)!, Inference = inference, Jobs = jobs, TrustedProxies = ServerOptions.TrustedProxiesFrom(line.Context.Environment) }, ct);
             var addresses = app.Addresses();

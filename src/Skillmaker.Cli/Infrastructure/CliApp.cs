@@ -41,6 +41,7 @@ public static class CliApp
             ServeCommand.Create(host, options), UsersCommand.Create(host, options), CrowdCommand.Create(host, options),
             WorkerCommand.Create(host, options), JobsCommand.Create(host, options),
             ApiKeysCommand.Create(host, options),
+            DeployCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
         return root;

@@ -70,12 +70,16 @@ public sealed class CommandRun : IDisposable
     public async Task<LineServices> OpenLineAsync(CancellationToken cancellationToken) =>
         await LineServices.OpenAsync(await OpenWorkspaceAsync(cancellationToken), LineContext, cancellationToken);
 
+    /// <summary>The host's environment, with the secrets it lacks taken from the credentials file
+    /// (see <see cref="Common.Credentials"/>; the workspace's own is looked for from <see cref="WorkspacePath"/>).</summary>
+    public Func<string, string?> EnvironmentWithCredentials => Common.Credentials.Over(Host.Environment, WorkspacePath);
+
     /// <summary>What this command lends the line: clock, logging, environment, where to look for assets.</summary>
     public LineContext LineContext => new()
     {
         Time = Time,
         Logging = Logging,
-        Environment = Host.Environment,
+        Environment = EnvironmentWithCredentials,
         AssetSearchStart = [Host.CurrentDirectory, AppContext.BaseDirectory],
         User = User,
     };

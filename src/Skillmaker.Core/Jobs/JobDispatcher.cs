@@ -72,20 +72,68 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
         bool settle, CancellationToken cancellationToken)
     {
         var lastCheck = time.GetTimestamp();
+        long? lostSince = null;
+        var failures = 0;
         while (true)
         {
-            var p = await ledger.GetProgressAsync(runId, cancellationToken)
-                ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
-            progress?.Report((p.ItemsDone, p.Items));
-            if (p.Finished) return (await RunWithResultsAsync(runId, cancellationToken), []);
-            if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
+            try
             {
-                var failed = await FailedJobsAsync(runId, settle, cancellationToken);
-                if (failed.Count > 0) return (await RunWithResultsAsync(runId, cancellationToken), failed);
-                lastCheck = time.GetTimestamp();
+                var p = await ledger.GetProgressAsync(runId, cancellationToken)
+                    ?? throw new SkillmakerException($"Run {runId} is not in the job ledger; expected the id of a submitted run (see skillmaker jobs list).");
+                progress?.Report((p.ItemsDone, p.Items));
+                if (p.Finished) return (await RunWithResultsAsync(runId, cancellationToken), []);
+                if (time.GetElapsedTime(lastCheck) >= FailureCheckInterval)
+                {
+                    var failed = await FailedJobsAsync(runId, settle, cancellationToken);
+                    if (failed.Count > 0) return (await RunWithResultsAsync(runId, cancellationToken), failed);
+                    lastCheck = time.GetTimestamp();
+                }
+                if (lostSince is not null) LogReconnected(runId, time.GetElapsedTime(lostSince.Value).TotalSeconds);
+                lostSince = null;
+                failures = 0;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsConnectionLost(ex))
+            {
+                // The database restarting or a network blip: the jobs go on, so waiting goes on too.
+                lostSince ??= time.GetTimestamp();
+                var lost = time.GetElapsedTime(lostSince.Value);
+                if (lost >= MaxOutage)
+                    throw new SkillmakerException($"Lost the database for {lost.TotalMinutes:0} minutes while waiting for {runId}: {Reason(ex)}. " +
+                        $"The jobs go on on the workers; once the database is back, follow them with: skillmaker jobs wait {runId}", ex);
+                // Waits of 1, 2, 4 … 30 s: quick through a restart, gentle through an outage.
+                var retryDelay = TimeSpan.FromTicks(Math.Min(FirstReconnectDelay.Ticks << Math.Min(failures++, 5), MaxReconnectDelay.Ticks));
+                LogConnectionLost(runId, Reason(ex), retryDelay.TotalSeconds);
+                await Task.Delay(retryDelay, time, cancellationToken);
+                continue;
             }
             await Task.Delay(settings.PollInterval, time, cancellationToken);
         }
+    }
+
+    private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
+    // Long enough for a database restart or failover; a waiting command then says how to resume.
+    private static readonly TimeSpan MaxOutage = TimeSpan.FromMinutes(15);
+
+    /// <summary>True when <paramref name="exception"/> (or one it wraps) says the connection to the database was
+    /// lost or could not be made for now: a transient fault, an administrator's shutdown (57P01), a
+    /// server that is starting (57P03), a broken connection (08…) or socket.</summary>
+    public static bool IsConnectionLost(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException db && (db.IsTransient || db.SqlState is { } state && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal))))
+                return true;
+            if (e is System.Net.Sockets.SocketException or IOException or TimeoutException) return true;
+        }
+        return false;
+    }
+
+    private static string Reason(Exception ex)
+    {
+        var innermost = ex;
+        while (innermost.InnerException is not null) innermost = innermost.InnerException;
+        return innermost == ex ? ex.Message : $"{ex.Message} ({innermost.Message})";
     }
 
     /// <summary>The jobs that stop the run from finishing; empty while it still can.</summary>
@@ -113,6 +161,12 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
 
     private async Task<JobRunRecord> RunWithResultsAsync(string runId, CancellationToken cancellationToken) =>
         (await ledger.GetRunAsync(runId, withResults: true, cancellationToken))!;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the database while waiting for {RunId} ({Reason}); the jobs go on; trying again in {Seconds} s")]
+    private partial void LogConnectionLost(string runId, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database back after {Seconds:0} s; waiting for {RunId} goes on")]
+    private partial void LogReconnected(string runId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} run {RunId}: {Batches} jobs for {Items} items enqueued at {Queue}")]
     private partial void LogSubmitted(string kind, string runId, int batches, int items, string queue);

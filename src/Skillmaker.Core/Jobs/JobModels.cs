@@ -9,7 +9,16 @@ namespace Skillmaker.Jobs;
 /// the config resolve against <see cref="Root"/>, so folders must be shared at the same path.</summary>
 public sealed record WorkspaceRef(string Root, string Config)
 {
-    public static WorkspaceRef Of(Workspace workspace) => new(workspace.Root, JsonSerializer.Serialize(workspace.Config, WorkspaceJson.Options));
+    /// <summary>The workspace as jobs carry it: its config without any password (a job's arguments are stored
+    /// in the queue and shown on the dashboard); workers take secrets from their own environment.</summary>
+    public static WorkspaceRef Of(Workspace workspace) => new(workspace.Root, JsonSerializer.Serialize(WithoutSecrets(workspace.Config), WorkspaceJson.Options));
+
+    /// <summary>The config with passwords taken out of its locations.</summary>
+    public static WorkspaceConfig WithoutSecrets(WorkspaceConfig config) => config with
+    {
+        Catalog = Common.Credentials.WithoutPassword(config.Catalog),
+        Jobs = config.Jobs is { Storage: { } storage } jobs ? jobs with { Storage = Common.Credentials.WithoutPassword(storage) } : config.Jobs,
+    };
 
     public Workspace Open() => Workspace.FromConfig(Root, Config);
 }

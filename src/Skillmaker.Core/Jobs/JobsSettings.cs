@@ -17,9 +17,11 @@ public sealed record JobsSettings
     /// small enough that a killed worker loses little.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Seconds a job a worker took stays hidden from other workers. A live worker keeps renewing
-    /// it; a killed worker's job is handed out again this long after it died. Default 300.</summary>
-    public int InvisibilityTimeoutSeconds { get; init; } = 300;
+    /// <summary>Seconds a job a worker took stays hidden from other workers. A live worker renews it (its
+    /// heartbeat, every fifth of this); a killed worker's job is handed out again this long after it died.
+    /// Shared: the value recorded beside the queue by the submitting commands applies to every worker.
+    /// Default 30.</summary>
+    public int InvisibilityTimeoutSeconds { get; init; } = 30;
 
     /// <summary>Seconds to wait before each automatic retry of a failed job; as many retries as entries. Enough
     /// for a database or S3 blip, few enough that a real fault reaches the waiting command within a minute.

@@ -28,17 +28,35 @@ public sealed class Workspace
     /// <summary>Creates a workspace; refuses to touch an existing one.</summary>
     public static async Task<Workspace> InitAsync(string root, long? seed, CancellationToken cancellationToken)
     {
+        var workspace = Prepare(root, new WorkspaceConfig { Seed = seed ?? NewSeed() });
+        await workspace.SaveAsync(cancellationToken);
+        return workspace;
+    }
+
+    /// <summary>A seed drawn at random, for a new workspace.</summary>
+    public static long NewSeed() => RandomNumberGenerator.GetInt32(1, int.MaxValue);
+
+    /// <summary>A workspace about to be created at <paramref name="root"/> with <paramref name="config"/>: checked
+    /// (no workspace there yet, the config valid), nothing written until <see cref="SaveAsync"/>, so a
+    /// caller can first check that the servers the config names answer.</summary>
+    public static Workspace Prepare(string root, WorkspaceConfig config)
+    {
         root = Path.GetFullPath(root);
-        var stateDirectory = Path.Combine(root, DirectoryName);
-        if (File.Exists(Path.Combine(stateDirectory, ConfigFileName)))
-            throw new SkillmakerException($"A workspace already exists at {root} ({Path.Combine(stateDirectory, ConfigFileName)}); nothing was changed.");
+        var configPath = Path.Combine(root, DirectoryName, ConfigFileName);
+        if (File.Exists(configPath))
+            throw new SkillmakerException($"A workspace already exists at {root} ({configPath}); nothing was changed.");
         if (File.Exists(root))
             throw new SkillmakerException($"Cannot create a workspace at {root}: it is a file, expected a folder.");
+        return new Workspace(root, Validated(config, configPath));
+    }
 
-        Directory.CreateDirectory(stateDirectory);
-        var config = new WorkspaceConfig { Seed = seed ?? RandomNumberGenerator.GetInt32(1, int.MaxValue) };
-        await AtomicFile.WriteAllTextAsync(Path.Combine(stateDirectory, ConfigFileName), JsonSerializer.Serialize(config, WorkspaceJson.Options), cancellationToken);
-        return new Workspace(root, config);
+    /// <summary>Writes the config of a <see cref="Prepare"/>d workspace (atomically), creating its folder.</summary>
+    public async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(ConfigPath))
+            throw new SkillmakerException($"A workspace already exists at {Root} ({ConfigPath}); nothing was changed.");
+        Directory.CreateDirectory(StateDirectory);
+        await AtomicFile.WriteAllTextAsync(ConfigPath, JsonSerializer.Serialize(Config, WorkspaceJson.Options), cancellationToken);
     }
 
     /// <summary>Opens the workspace at <paramref name="start"/> or the nearest parent folder that has one.</summary>
@@ -82,7 +100,8 @@ public sealed class Workspace
         }
         catch (JsonException ex)
         {
-            throw new SkillmakerException($"Workspace config {path} is not valid: {ex.Message}", ex);
+            throw new SkillmakerException($"Workspace config {path} is not valid: {ex.Message}" +
+                (ex.Message.Contains("'seed'", StringComparison.Ordinal) ? " Every config needs \"seed\": a number that makes the workspace's randomness repeatable; `skillmaker init` writes one (init --catalog … --blobs … writes a whole server-mode config)." : ""), ex);
         }
         return Validated(config, path);
     }

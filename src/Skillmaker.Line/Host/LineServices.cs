@@ -49,7 +49,7 @@ public sealed class LineServices : IAsyncDisposable
     /// <summary>Opens (and migrates) the workspace's catalog and its blob store; disposing closes them.</summary>
     public static async Task<LineServices> OpenAsync(Workspace workspace, LineContext context, CancellationToken cancellationToken)
     {
-        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, cancellationToken);
+        var catalog = await WorkspaceStorage.OpenCatalogAsync(workspace, context.Environment, cancellationToken);
         try
         {
             return new LineServices(workspace, catalog, WorkspaceStorage.OpenBlobs(workspace, context.Environment), context, ownsEngines: true);
@@ -177,7 +177,7 @@ public sealed class LineServices : IAsyncDisposable
     {
         var settings = Workspace.Config.Jobs is { ServerMode: true } s ? s
             : throw new SkillmakerException($"Workspace config {Workspace.ConfigPath} has no jobs.storage; expected \"jobs\": {{\"storage\": \"postgres://user@host/database\"}} to run jobs on workers.");
-        var queue = await HangfireQueue.OpenAsync(settings.Storage!, settings, connectAttempts: 5, onRetry: null, cancellationToken);
+        var queue = await HangfireQueue.OpenAsync(settings.Storage!, settings, QueueRole.Submitter, connectAttempts: 5, onRetry: null, Context.Environment, cancellationToken);
         return new JobDispatcher(queue, JobLedger, settings, Time, Logger<JobDispatcher>());
     }
 

@@ -18,9 +18,10 @@ public sealed class WorkerJobEnvironment : IJobEnvironment
 
     public IJobLedger Ledger { get; }
 
-    /// <summary>Opens the job's workspace with the worker's own folders (see <see cref="LineContext.OnWorker"/>).</summary>
-    public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, LineContext context, CancellationToken cancellationToken) =>
-        new WorkerJobEnvironment(await LineServices.OpenAsync(reference.Open(), context with { OnWorker = true }, cancellationToken));
+    /// <summary>Opens the job's workspace with the worker's own folders (see <see cref="LineContext.OnWorker"/>),
+    /// addresses and threads (<paramref name="overrides"/>); secrets come from the worker's environment.</summary>
+    public static async Task<IJobEnvironment> OpenAsync(WorkspaceRef reference, LineContext context, WorkerOverrides? overrides, CancellationToken cancellationToken) =>
+        new WorkerJobEnvironment(await LineServices.OpenAsync((overrides ?? new WorkerOverrides()).Apply(reference).Open(), context with { OnWorker = true }, cancellationToken));
 
     public IBatchHandler Handler(string kind) => _handlers.TryGetValue(kind, out var handler) ? handler
         : throw new SkillmakerException($"This worker cannot run '{kind}' jobs; it runs {string.Join(", ", _handlers.Keys)}. Update Skillmaker on this worker, or take that queue elsewhere.");

@@ -16,9 +16,9 @@ public sealed class PostgresDatabase : SqlDatabase
 
     /// <param name="location">postgres://user[:password]@host[:port]/database[?schema=name], or an Npgsql
     /// connection string. A missing password is taken from PGPASSWORD.</param>
-    public PostgresDatabase(string location, int connectAttempts = 5, TimeSpan? firstRetryDelay = null, TimeProvider? time = null)
+    public PostgresDatabase(string location, int connectAttempts = 5, TimeSpan? firstRetryDelay = null, TimeProvider? time = null, Func<string, string?>? environment = null)
     {
-        var builder = PostgresLocation.Parse(location);
+        var builder = PostgresLocation.Parse(location, environment);
         _schema = PostgresLocation.Schema(builder, "public");
         builder.SearchPath = _schema;
         Location = PostgresLocation.Describe(builder, _schema);

@@ -13,9 +13,11 @@ public static partial class PostgresLocation
         || location.StartsWith("Host=", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The connection settings; <c>?schema=</c> becomes the search path, a missing password is taken
-    /// from PGPASSWORD and a missing user from PGUSER (else postgres).</summary>
-    public static NpgsqlConnectionStringBuilder Parse(string location)
+    /// from PGPASSWORD and a missing user from PGUSER (else postgres), read through <paramref name="environment"/>
+    /// (default: the process environment; hosts pass it with their credentials file, see <see cref="Credentials"/>).</summary>
+    public static NpgsqlConnectionStringBuilder Parse(string location, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         NpgsqlConnectionStringBuilder builder;
         if (location.StartsWith("Host=", StringComparison.OrdinalIgnoreCase)) builder = new NpgsqlConnectionStringBuilder(location);
         else
@@ -28,7 +30,7 @@ public static partial class PostgresLocation
                 Host = uri.Host,
                 Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
                 Database = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/')),
-                Username = user.Length > 0 ? user : Environment.GetEnvironmentVariable("PGUSER") ?? "postgres",
+                Username = user.Length > 0 ? user : environment("PGUSER") is { Length: > 0 } u ? u : "postgres",
                 Timeout = 10,
                 CommandTimeout = 120,
             };
@@ -39,7 +41,7 @@ public static partial class PostgresLocation
                 if (kv[0] == "schema" && kv.Length == 2) builder.SearchPath = Uri.UnescapeDataString(kv[1]);
             }
         }
-        builder.Password ??= Environment.GetEnvironmentVariable("PGPASSWORD");
+        if (string.IsNullOrEmpty(builder.Password) && environment("PGPASSWORD") is { Length: > 0 } password) builder.Password = password;
         return builder;
     }
 
@@ -67,6 +69,11 @@ public static partial class PostgresLocation
             try
             {
                 return await dataSource.OpenConnectionAsync(cancellationToken);
+            }
+            catch (NpgsqlException ex) when (ex is not PostgresException && ex.Message.Contains("No password has been provided", StringComparison.Ordinal))
+            {
+                throw new SkillmakerException($"PostgreSQL at {where} asks for a password and none was given: set PGPASSWORD, or put PGPASSWORD=… in a credentials file " +
+                    $"(.skillmaker/{Credentials.FileName} of the workspace, ~/.skillmaker/{Credentials.FileName} or ${Credentials.FileVariable}; mode 0600).", ex);
             }
             catch (NpgsqlException ex) when (ex.IsTransient || ex.InnerException is System.Net.Sockets.SocketException)
             {

@@ -59,6 +59,24 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         return $"{_prefix}{sha256[..2]}/{sha256[2..4]}/{sha256}";
     }
 
+    /// <summary>Lists at most one object under the prefix: fails with what to fix when the bucket is missing,
+    /// the server is unreachable or the credentials are refused (a HEAD of a missing blob says none of that).</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix, MaxKeys = 1 }, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new SkillmakerException($"Bucket '{_bucket}' does not exist at {_endpoint}; create it first (aws s3 mb s3://{_bucket}) or name another in --blobs.", ex);
+        }
+        catch (Exception ex) when (Translate(ex) is { } clear)
+        {
+            throw clear;
+        }
+    }
+
     public async Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken)
     {
         try

@@ -59,7 +59,7 @@ public sealed class JobDispatcherTests(PostgresFixture postgres, S3rverFixture s
     {
         var settings = new JobsSettings { Storage = postgres.NewLocation("hf"), PollIntervalSeconds = 0.2 };
         var ws = await TestWorkspace.OnPostgresAsync(postgres, s3);
-        var queue = await HangfireQueue.OpenAsync(settings.Storage, settings, connectAttempts: 1, onRetry: null, CancellationToken.None);
+        var queue = await HangfireQueue.OpenAsync(settings.Storage, settings, QueueRole.Submitter, connectAttempts: 1, onRetry: null, environment: null, CancellationToken.None);
         var ledger = WorkspaceStorage.JobLedger(ws.Catalog);
         return (ws, queue, new JobDispatcher(queue, ledger, settings, TimeProvider.System, NullLogger<JobDispatcher>.Instance), ledger);
     }
