@@ -193,7 +193,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         cancellationToken.ThrowIfCancellationRequested();
 
         // 3. Package: written into a reserved temporary folder, evaluated as it will be served, moved into place.
-        using var reservation = await _env.Skills.ReserveAsync(skill.Name, owner, cancellationToken);
+        await using var reservation = await _env.Skills.ReserveAsync(skill.Name, owner, cancellationToken);
         var dir = reservation.TemporaryDirectory;
         // Files go into a private temporary folder; the rename in Commit is the atomic step.
         await File.WriteAllBytesAsync(Path.Combine(dir, trained.FileName), trained.File, cancellationToken);
@@ -233,7 +233,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         await WriteInfoAsync(dir, info, cancellationToken);
 
         var evalWatch = Stopwatch.StartNew();
-        using var predictor = SkillPredictor.Create(SkillPackage.Load(dir), new PredictorOptions { Threads = prepared.Threads });
+        using var predictor = SkillPredictor.Create(SkillPackage.Load(dir, prepared.BackboneFile), new PredictorOptions { Threads = prepared.Threads });
         var method = new EvaluationMethodInfo { Method = EvaluationMethodInfo.TestSplit };
         EvaluationSummary? crossValidation = null;
         if (config.Evaluation.Folds is { } folds)
