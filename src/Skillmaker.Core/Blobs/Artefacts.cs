@@ -17,6 +17,14 @@ public sealed class Artefacts(IBlobStore blobs, IArtefactIndex index, BlobFileCa
     public IArtefactIndex Index { get; } = index;
     public BlobFileCache Cache { get; } = cache;
 
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Puts bytes into the blob store (unless there) without recording a role.</summary>
+    public async Task PutAsync(string sha256, byte[] content, CancellationToken cancellationToken)
+    {
+        if (!await blobs.ExistsAsync(sha256, cancellationToken)) await blobs.PutAsync(sha256, content, cancellationToken);
+    }
+
     /// <summary>Publishes <paramref name="path"/> under kind and name; returns its record.</summary>
     public async Task<ArtefactRecord> PublishFileAsync(string kind, string name, string path, CancellationToken cancellationToken)
     {

@@ -21,6 +21,9 @@ public interface IArtefactIndex
     /// <summary>Records a publication; publishing the same bytes under the same role again only makes it the latest.</summary>
     Task RecordAsync(ArtefactRecord record, CancellationToken cancellationToken);
 
+    /// <summary>Records many publications in one transaction (e.g. every embedding of a pack).</summary>
+    Task RecordManyAsync(IReadOnlyList<ArtefactRecord> records, CancellationToken cancellationToken);
+
     /// <summary>The latest publication under kind and name, if any.</summary>
     Task<ArtefactRecord?> LatestAsync(string kind, string name, CancellationToken cancellationToken);
 

@@ -213,7 +213,10 @@ public sealed class LineServices : IAsyncDisposable
 
     public SkillVersions SkillVersions() => new(Training);
 
-    public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>());
+    public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>(), SharedEmbeddings());
+
+    /// <summary>The embedding index every machine shares; null for a one-machine workspace.</summary>
+    public SharedEmbeddings? SharedEmbeddings() => Artefacts is { } artefacts ? new(artefacts, Logger<SharedEmbeddings>()) : null;
 
     public TrainJobs TrainJobs() => new(Trainer(), new BlobFileCache(Blobs, Context.CacheDirectory), Logger<TrainJobs>());
 
@@ -315,6 +318,7 @@ public sealed class LineServices : IAsyncDisposable
             Logging = Context.Logging,
             Environment = Context.Environment,
             EmbeddingCache = new EmbeddingCache(embeddings),
+            SharedEmbeddings = SharedEmbeddings(),
             Skills = skills,
             Extractor = Datasets(),
             Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),

@@ -166,11 +166,18 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Seed = seed,
         };
         var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, embedderOptions);
+        // What another machine already computed comes from the shared index, not the backbone.
+        var shared = _env.SharedEmbeddings is { } index
+            ? await index.ImportAsync(_env.EmbeddingCache, requests.Select(embedder.KeyOf), prepared.Backbone.EmbeddingSize, cancellationToken)
+            : null;
         var onWorkers = _env.Offload is { } offload
             ? await OffloadAsync(offload, prepared, embedder, embedderOptions, requests, Stage(progress, skill.Name, "embeddings on workers"), cancellationToken)
             : null;
         var (vectors, embeddingStats) = await embedder.EmbedAsync(requests, Stage(progress, skill.Name, "embeddings"), cancellationToken);
         LogEmbedded(skill.Name, embeddingStats.Requested, embeddingStats.CacheHits, embeddingStats.Computed, embeddingStats.BackboneRuns);
+        // Computed here (on workers, the embed jobs published their packs themselves): published for every machine.
+        if (shared is { Missing.Count: > 0 } && onWorkers is null)
+            await _env.SharedEmbeddings!.PublishAsync(_env.EmbeddingCache, shared.Missing, prepared.Backbone.EmbeddingSize, cancellationToken);
 
         // 2. Head.
         progress?.Report(new TrainingProgress(skill.Name, "head", 0, 1));

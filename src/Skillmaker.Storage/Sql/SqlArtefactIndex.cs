@@ -8,13 +8,19 @@ public sealed class SqlArtefactIndex(SqlCatalog catalog) : IArtefactIndex
 {
     private const string Columns = "kind, name, sha256, size, original_name, published_at";
 
-    public async Task RecordAsync(ArtefactRecord record, CancellationToken cancellationToken)
+    private const string Upsert = $"INSERT INTO artefacts ({Columns}) VALUES (@Kind, @Name, @Sha256, @Size, @OriginalName, @at) " +
+        "ON CONFLICT (kind, name, sha256) DO UPDATE SET published_at = excluded.published_at, original_name = excluded.original_name";
+
+    public Task RecordAsync(ArtefactRecord record, CancellationToken cancellationToken) => RecordManyAsync([record], cancellationToken);
+
+    public async Task RecordManyAsync(IReadOnlyList<ArtefactRecord> records, CancellationToken cancellationToken)
     {
+        if (records.Count == 0) return;
         await using var connection = await catalog.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO artefacts ({Columns}) VALUES (@Kind, @Name, @Sha256, @Size, @OriginalName, @at) " +
-            "ON CONFLICT (kind, name, sha256) DO UPDATE SET published_at = excluded.published_at, original_name = excluded.original_name",
-            new { record.Kind, record.Name, record.Sha256, record.Size, record.OriginalName, at = SqlCatalog.Iso(record.PublishedAt) }, cancellationToken: cancellationToken));
+        await using var tx = await catalog.Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(Upsert,
+            records.Select(r => new { r.Kind, r.Name, r.Sha256, r.Size, r.OriginalName, at = SqlCatalog.Iso(r.PublishedAt) }), tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<ArtefactRecord?> LatestAsync(string kind, string name, CancellationToken cancellationToken) =>

@@ -197,12 +197,12 @@ public sealed partial class IsolatedMachinesTests(PostgresFixture postgres, S3rv
     }
 
     /// <summary>A few photos of each class, in folders named by class.</summary>
-    private static string CopyPhotos(string target)
+    internal static string CopyPhotos(string target, int perClass = PhotosPerClass)
     {
         foreach (var c in Classes)
         {
             Directory.CreateDirectory(Path.Combine(target, c));
-            foreach (var photo in Directory.GetFiles(Path.Combine(TestAssets.Cars, c), "*.jpg").Order(StringComparer.Ordinal).Take(PhotosPerClass))
+            foreach (var photo in Directory.GetFiles(Path.Combine(TestAssets.Cars, c), "*.jpg").Order(StringComparer.Ordinal).Take(perClass))
                 File.Copy(photo, Path.Combine(target, c, Path.GetFileName(photo)));
         }
         return target;
@@ -213,7 +213,7 @@ public sealed partial class IsolatedMachinesTests(PostgresFixture postgres, S3rv
         Directory.GetFiles(Path.Combine(TestAssets.Cars, Classes[0]), "*.jpg").Order(StringComparer.Ordinal).Skip(PhotosPerClass).First();
 
     /// <summary>Two skills on the classes, on a copy of the backbone inside the workspace.</summary>
-    private static async Task WriteConfigsAsync(string root)
+    internal static async Task WriteConfigsAsync(string root)
     {
         var configs = Path.Combine(root, "configs");
         Directory.CreateDirectory(configs);
