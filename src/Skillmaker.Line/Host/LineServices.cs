@@ -250,7 +250,8 @@ public sealed class LineServices : IAsyncDisposable
         var config = ServingConfig.Load(path);
         var prepared = await PrepareDetectorAsync(detector ?? DetectorOverrides.None, publish: false, cancellationToken);
         var store = Training.Skills;
-        return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct)));
+        return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct),
+            load: (skill, version, ct) => store.LoadAsync(new SkillRef(skill, version), null, ct)));
     }
 
     /// <summary>The test harness: labelled photos through detector → cascade, in this process exactly as
