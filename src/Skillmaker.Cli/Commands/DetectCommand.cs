@@ -55,7 +55,7 @@ public static class DetectCommand
             var onWorkers = jobs.OnWorkers(parse, line.Workspace);
             if (onWorkers && previewDir is not null)
                 throw new UsageException("--preview writes files where the work runs, and these jobs run on workers; add --local to detect here with previews.");
-            var prepared = line.PrepareDetector(overrides);
+            var prepared = await line.PrepareDetectorAsync(overrides, publish: true, ct);
             var (settings, detector) = prepared;
             var request = new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) };
             if (onWorkers) return await OnWorkersAsync(run, line, request, settings, detector, jobs.Detached(parse), ct);

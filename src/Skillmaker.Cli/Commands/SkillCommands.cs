@@ -62,7 +62,9 @@ public static class SkillCommands
             var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct);
             if (run.IsJson)
             {
-                run.WriteJson(new { path, aliases, status, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
+                // The latest gate decision, from the catalog in a shared workspace (whichever machine promoted).
+                var gate = await env.Gates.LatestAsync(skill, ct);
+                run.WriteJson(new { path, aliases, status, gate, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
                 return ExitCodes.Ok;
             }
             var table = new Table().AddColumns("Field", "Value");

@@ -169,7 +169,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
             ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
         var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken)
             ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {_env.Catalog.Location}.");
-        var gate = _env.Gates.Latest(skill);
+        var gate = await _env.Gates.LatestAsync(skill, cancellationToken);
         var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);

@@ -195,7 +195,10 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         if (forced)
             decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} (forced): {request.Reason}", Forced = true };
         var record = new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision);
-        var decisionPath = await _env.Gates.SaveAsync(record, cancellationToken);
+        // The record is saved once the registry says what happened (below): a failed alias move leaves no
+        // decision that claims a promotion.
+        var decisionPath = _env.Gates.PathOf(record);
+        Directory.CreateDirectory(Path.GetDirectoryName(decisionPath)!);
         // The report a person reads next to this decision says what was decided, not "not through the gate yet".
         var reportPath = Path.ChangeExtension(decisionPath, ".pdf");
         await ReportBuilder.WritePdfAsync(await _env.Reports.BuildAsync(predictor, package.ReadEvaluation() ?? candidate, manifest, decision, cancellationToken), reportPath, cancellationToken);
@@ -212,16 +215,19 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             var stagedWhy = $"staged as challenger by {request.Who}" + (request.Reason is { Length: > 0 } sr ? $": {sr}" : "") + $" (gate against production: {decision.Outcome})";
             await _env.Registry.MoveAliasAsync(name, Aliases.Staging, info.Version, request.Who, stagedWhy, now, cancellationToken);
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, StagingStatus, stagedWhy, request.Who, now), cancellationToken);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             return result with { Promoted = true, Status = StagingStatus };
         }
         if (decision.Outcome == GateDecision.NoChangeOutcome && !forced)
         {
             LogNoChange(name, info.Version);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             return result with { Status = NoChangeStatus };
         }
         if (!decision.Passed && !forced)
         {
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, NeedsInvestigation, decision.Reason, request.Who, now), cancellationToken);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             LogRejected(name, info.Version, decision.Reason);
             var failed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionFailed, name, info.Version,
                 $"{name} v{info.Version} was not promoted", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
@@ -234,6 +240,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var why = forced ? $"forced: {request.Reason} (gate: {decision.Reason})" : request.Reason is { Length: > 0 } r ? $"{r} (gate: {decision.Reason})" : decision.Reason;
         await _env.Registry.MoveAliasAsync(name, Aliases.Production, info.Version, request.Who, why, now, cancellationToken);
         await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, ProductionStatus, why, request.Who, now), cancellationToken);
+        await _env.Gates.SaveAsync(record, cancellationToken);
         var files = await WriteDeploymentAsync(plan, bundle, cancellationToken);
         LogPromoted(name, info.Version, previous, forced);
         var passed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionPassed, name, info.Version,

@@ -39,6 +39,11 @@ public sealed record TrainingEnvironment
     /// grow it from the parent. Default null: crops are augmented on their own pixels.</summary>
     public Func<string, CancellationToken, Task<Detection.CropOrigin?>>? FindCropOrigin { get; init; }
 
+    /// <summary>The embedding index shared by every machine (a shared workspace): what another machine
+    /// computed is copied into <see cref="EmbeddingCache"/> first, what is computed here is published.
+    /// Default null: this machine's cache only.</summary>
+    public SharedEmbeddings? SharedEmbeddings { get; init; }
+
     /// <summary>Where embeddings missing from the cache are computed first (server mode: batch jobs on
     /// workers). Default null: here, by the trainer itself.</summary>
     public IEmbeddingOffload? Offload { get; init; }

@@ -18,5 +18,6 @@ internal static class SqlSchema
         SkillIndexSchema.Module,
         DashboardSchema.Module,
         CrowdSchema.InstructionsModule,
+        ArtefactSchema.Module,
     ];
 }
