@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
 using Skillmaker.Review;
@@ -57,10 +58,21 @@ public static class ReviewEndpoints
             }
         });
 
-        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string batch, [FromForm] string? group, ReviewService review, CancellationToken ct) =>
+        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string? batch, [FromForm] string? group, ReviewService review, ILoggerFactory logging, CancellationToken ct) =>
         {
-            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
-            return Results.Redirect($"/review?group={Uri.EscapeDataString(group ?? "")}&note={Uri.EscapeDataString($"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count.")}");
+            try
+            {
+                if (string.IsNullOrWhiteSpace(batch)) throw new SkillmakerException("No review action given; expected the batch of one of your recent decisions.");
+                var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
+                return Results.Redirect($"/review?group={Uri.EscapeDataString(group ?? "")}&note={Uri.EscapeDataString($"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count.")}");
+            }
+            catch (SkillmakerException ex)
+            {
+                // The user's mistake (an unknown or someone else's batch): a page that says so and one warning line.
+                var status = ex is NotAllowedException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+                logging.CreateLogger("Skillmaker.Server.Review").ClientError(ctx.Request.Method, ctx.Request.Path.Value ?? "", status, ex.Message);
+                return PageResult.Message(new MessageView("Not undone", ex.Message, $"/review?group={Uri.EscapeDataString(group ?? "")}", "Back to the grid") { Heading = "Nothing was undone" }, status);
+            }
         });
         return app;
     }
