@@ -17,7 +17,7 @@ public static class AtomicFile
             }
             File.Move(temp, path, overwrite: true);
         }
-        catch (IOException ex) when (NoSpaceException.Is(ex))
+        catch (Exception ex) when (NoSpaceException.Is(ex))
         {
             throw new NoSpaceException(Path.GetDirectoryName(Path.GetFullPath(path))!, bytes.Length, ex);
         }

@@ -9,7 +9,7 @@ public sealed class NoSpaceException : SkillmakerException
 {
     private const int Enospc = 28, Efbig = 27, WindowsDiskFull = 112, WindowsHandleDiskFull = 39;
 
-    public NoSpaceException(string folder, long needed, IOException inner) : base(Describe(folder, needed, inner), inner)
+    public NoSpaceException(string folder, long needed, Exception inner) : base(Describe(folder, needed, inner), inner)
     {
         Folder = folder;
         Needed = needed;
@@ -18,9 +18,13 @@ public sealed class NoSpaceException : SkillmakerException
     public string Folder { get; } = "";
     public long Needed { get; }
 
-    /// <summary>Whether the write failed because the disk is full or the file size limit was reached.</summary>
-    public static bool Is(Exception ex) => ex is IOException io && !(io is FileNotFoundException or DirectoryNotFoundException)
-        && (io.HResult is Enospc or Efbig || (io.HResult & 0xFFFF) is WindowsDiskFull or WindowsHandleDiskFull);
+    /// <summary>Whether a file write failed because the disk is full or the file size limit was reached.
+    /// .NET reports the limit (EFBIG) as an ArgumentOutOfRangeException on "value"; only pass exceptions of
+    /// a write with valid arguments.</summary>
+    public static bool Is(Exception ex) => IsFileTooLarge(ex) || (ex is IOException io && !(io is FileNotFoundException or DirectoryNotFoundException)
+        && (io.HResult is Enospc || (io.HResult & 0xFFFF) is WindowsDiskFull or WindowsHandleDiskFull));
+
+    private static bool IsFileTooLarge(Exception ex) => ex is ArgumentOutOfRangeException { ParamName: "value" } || (ex is IOException && ex.HResult == Efbig);
 
     /// <summary>Bytes free for this user on the disk that holds <paramref name="folder"/>; null when unknown.</summary>
     public static long? FreeBytes(string folder)
@@ -35,10 +39,10 @@ public sealed class NoSpaceException : SkillmakerException
         }
     }
 
-    private static string Describe(string folder, long needed, IOException inner)
+    private static string Describe(string folder, long needed, Exception inner)
     {
         var size = Size(needed);
-        if (inner.HResult == Efbig)
+        if (IsFileTooLarge(inner))
             return $"Cannot write {size} in {folder}: the file would pass this process's file size limit (ulimit -f). "
                 + "Raise the limit for the user running skillmaker; nothing half-written was kept, re-run the same command.";
         var free = FreeBytes(folder) is { } f ? $"{Size(f)} free there now" : "no room left";

@@ -47,7 +47,7 @@ public sealed class FileBlobStore : IBlobStore
             }
             return AtomicFile.MoveIntoPlaceIfAbsent(temp, path);
         }
-        catch (IOException ex) when (NoSpaceException.Is(ex))
+        catch (Exception ex) when (NoSpaceException.Is(ex))
         {
             throw new NoSpaceException(_root, content.Length, ex);
         }
