@@ -3,13 +3,13 @@ using System.Text.RegularExpressions;
 namespace Skillmaker.Common;
 
 /// <summary>The one rule for label names, at ingest (hints from folders, manifests, downloads) and in
-/// review (confirm, relabel): 1-80 characters, letters, digits, space, '_', '-', '.', '/'. So no markup
-/// (<c>&lt;script&gt;</c>), no control characters or terminal escapes, and every hint that enters the
-/// catalog can later be confirmed as it is.</summary>
+/// review (confirm, relabel): 1-80 characters, letters, digits, space and <c>_ - . / , ( ) ' + &amp;</c>.
+/// So no markup (<c>&lt;script&gt;</c>, quotes, brackets), no control characters or terminal escapes, and
+/// every hint that enters the catalog can later be confirmed as it is.</summary>
 public static partial class LabelNames
 {
     public const int MaxLength = 80;
-    public const string Rule = "1-80 characters: letters, digits, space, '_', '-', '.', '/'";
+    public const string Rule = "1-80 characters: letters, digits, space and _ - . / , ( ) ' + &";
 
     public static bool IsValid(string? label) => label is not null && Pattern().IsMatch(label);
 
@@ -24,6 +24,6 @@ public static partial class LabelNames
         return string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 
-    [GeneratedRegex(@"^[\p{L}\p{N} _\-./]{1,80}$")]
+    [GeneratedRegex(@"^[\p{L}\p{N} _\-./,()'+&]{1,80}$")]
     private static partial Regex Pattern();
 }
