@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
 using Skillmaker.Review;
@@ -84,13 +85,26 @@ public static class ReviewEndpoints
             }
         });
 
-        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string batch, [FromForm] string? group, [FromForm] int? page, ReviewService review, CancellationToken ct) =>
+        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string? batch, [FromForm] string? group, [FromForm] int? page, ReviewService review, ILoggerFactory logging, CancellationToken ct) =>
         {
-            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
-            var text = $"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count{(n == 1 ? "s" : "")}.";
-            if (WantsJson(ctx)) return Results.Json(new { note = text, undone = n });
             var filter = ReviewFilter.FromForm(await ctx.Request.ReadFormAsync(ct));
-            return Results.Redirect($"{ReviewView.Link(group, page ?? 1, false, filter)}&note={Uri.EscapeDataString(text)}");
+            var back = ReviewView.Link(group, page ?? 1, false, filter);
+            try
+            {
+                if (string.IsNullOrWhiteSpace(batch)) throw new SkillmakerException("No review action given; expected the batch of one of your recent decisions.");
+                var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
+                var text = $"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count{(n == 1 ? "s" : "")}.";
+                if (WantsJson(ctx)) return Results.Json(new { note = text, undone = n });
+                return Results.Redirect($"{back}&note={Uri.EscapeDataString(text)}");
+            }
+            catch (SkillmakerException ex)
+            {
+                // The user's mistake (an unknown or someone else's batch): a page that says so and one warning line.
+                var status = ex is NotAllowedException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+                logging.CreateLogger("Skillmaker.Server.Review").ClientError(ctx.Request.Method, ctx.Request.Path.Value ?? "", status, ex.Message);
+                if (WantsJson(ctx)) return Results.Problem(detail: ex.Message, statusCode: status, title: "Nothing was undone");
+                return PageResult.Message(new MessageView("Not undone", ex.Message, back, "Back to the grid") { Heading = "Nothing was undone" }, status);
+            }
         });
         return app;
     }

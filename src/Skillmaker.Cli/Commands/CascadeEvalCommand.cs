@@ -40,7 +40,7 @@ internal static class CascadeEvalCommand
                         $"a vehicle claimed in {result.FalseVehicles} of {result.NoVehiclePhotos} photos without one");
             var table = new Table().AddColumns("stage", "reached", "with truth", "accuracy", "abstained", "truth in options");
             foreach (var st in result.Stages)
-                table.AddRow(Markup.Escape(st.Skill), $"{st.Reached}", $"{st.WithTruth}", CascadeEvaluator.Percent(st.Correct, st.WithTruth), $"{st.Abstained}", CascadeEvaluator.Percent(st.OptionsHit, st.WithTruth));
+                table.AddRow(TerminalText.Escape(st.Skill), $"{st.Reached}", $"{st.WithTruth}", CascadeEvaluator.Percent(st.Correct, st.WithTruth), $"{st.Abstained}", CascadeEvaluator.Percent(st.OptionsHit, st.WithTruth));
             c.Write(table);
             c.WriteLine($"End to end: {result.EndToEndCorrect} of {result.VehiclePhotos} vehicle photos right all the way ({CascadeEvaluator.Percent(result.EndToEndCorrect, result.VehiclePhotos)}), " +
                         $"{result.EndToEndAbstained} abstained ({result.AbstainedWithTruthInOptions} with the truth among the options); latency per photo p50 {result.LatencyP50Ms:0.0} ms, p95 {result.LatencyP95Ms:0.0} ms");

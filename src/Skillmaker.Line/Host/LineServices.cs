@@ -89,8 +89,14 @@ public sealed class LineServices : IAsyncDisposable
 
     // Ingest and sources
 
+    /// <summary>Which process runs which recorded run (see <see cref="RunLeases"/>).</summary>
+    public RunLeases Leases => new(Path.Combine(Workspace.StateDirectory, "leases"));
+
+    /// <summary>Finds and cleans crash leftovers: `skillmaker doctor` and the startup check.</summary>
+    public Doctor Doctor() => new(this);
+
     public IngestService Ingest() =>
-        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>());
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>(), Leases);
 
     public IngestJobs IngestJobs() =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestJobs>());
@@ -167,7 +173,7 @@ public sealed class LineServices : IAsyncDisposable
             Context.CacheDirectory ?? BlobFileCache.DefaultDirectory, Time, Context.Logging);
 
     private DetectService Detect(IObjectDetector detector, DetectorSettings settings) =>
-        new(DetectionStore, Blobs, detector, settings, Time, Logger<DetectService>());
+        new(DetectionStore, Blobs, detector, settings, Time, Logger<DetectService>(), Leases);
 
     // Crowd, review, users
 

@@ -41,7 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>(),
             inference.Config.Shadow ? sp.GetRequiredService<ShadowRunner>() : null));
         services.AddSingleton(new InferenceGate(inference.Config)).AddSingleton(new InferenceAdmission(inference.Config));
-        services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
+        services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time, TimeSpan.FromSeconds(inference.Config.ApiKeyCacheSeconds)));
         services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
             line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));
         return services;

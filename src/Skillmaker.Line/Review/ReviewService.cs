@@ -1,6 +1,5 @@
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using System.Text.RegularExpressions;
 
 namespace Skillmaker.Review;
 
@@ -62,8 +61,8 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
     public static string ValidateLabel(string? label)
     {
         var trimmed = label?.Trim() ?? "";
-        return LabelPattern().IsMatch(trimmed) ? trimmed
-            : throw new SkillmakerException($"Label '{label}' is not valid; expected 1-80 characters: letters, digits, space, '_', '-', '.', '/'.");
+        // The same rule as at ingest, so every hint can be confirmed as it is.
+        return LabelNames.Problem(trimmed) is { } problem ? throw new SkillmakerException($"L{problem[1..]}.") : trimmed;
     }
 
     private async Task<ReviewBatch> DecideAsync(IReadOnlyCollection<string> cropIds, string label, LabelStatus status, string actor, CancellationToken cancellationToken)
@@ -81,6 +80,4 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
         return new ReviewBatch(batch, actor, action, ids.Count, now, false);
     }
 
-    [GeneratedRegex(@"^[\p{L}\p{N} _\-./]{1,80}$")]
-    private static partial Regex LabelPattern();
 }

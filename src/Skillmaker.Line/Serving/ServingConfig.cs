@@ -76,6 +76,11 @@ public sealed record ServingConfig
     /// <c>Retry-After</c>, so one client cannot take the whole queue. Default 32; 0 means no limit.</summary>
     public int MaxInFlightPerKey { get; init; } = 32;
 
+    /// <summary>Seconds an accepted API key is trusted without asking the catalog again, so a revoked key
+    /// keeps working on a running server for at most this long. Default 0: every request checks the
+    /// catalog (one indexed lookup), and a revoked key is refused at once.</summary>
+    public double ApiKeyCacheSeconds { get; init; }
+
     /// <summary>Seconds a client has to send the whole body; a slower upload gets 408. Default 30.</summary>
     public double BodyTimeoutSeconds { get; init; } = 30;
 
@@ -104,7 +109,7 @@ public sealed record ServingConfig
         }
         catch (JsonException ex)
         {
-            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"maxInFlightBytes\", \"maxInFlightPerKey\", \"bodyTimeoutSeconds\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
+            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"maxInFlightBytes\", \"maxInFlightPerKey\", \"bodyTimeoutSeconds\", \"refreshSeconds\", \"requireApiKey\", \"apiKeyCacheSeconds\"}}.", ex);
         }
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
@@ -126,6 +131,7 @@ public sealed record ServingConfig
         if (MaxInFlightBytes is < 1024 or > 1L << 40) errors.Add($"maxInFlightBytes is {MaxInFlightBytes}; expected 1024..1099511627776");
         if (MaxInFlightPerKey is < 0 or > 100_000) errors.Add($"maxInFlightPerKey is {MaxInFlightPerKey}; expected 0 (no limit)..100000");
         if (!(BodyTimeoutSeconds is >= 0.1 and <= 3600)) errors.Add($"bodyTimeoutSeconds is {BodyTimeoutSeconds}; expected 0.1..3600");
+        if (!(ApiKeyCacheSeconds is >= 0 and <= 300)) errors.Add($"apiKeyCacheSeconds is {ApiKeyCacheSeconds}; expected 0 (check every request)..300");
         if (!(RefreshSeconds is >= 0.1 and <= 3600)) errors.Add($"refreshSeconds is {RefreshSeconds}; expected 0.1..3600");
         if (errors.Count > 0) throw new SkillmakerException($"Serving config {where}: {string.Join("; ", errors)}.");
         return this;

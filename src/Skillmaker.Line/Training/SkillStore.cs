@@ -107,7 +107,10 @@ public sealed partial class SkillStore(string root, SharedSkills? shared = null,
             var record = await s.Index.ReserveAsync(name, owner ?? $"{Environment.MachineName}:{Guid.NewGuid():N}", atLeast, _time.GetUtcNow(), cancellationToken);
             if (record.Published)
                 throw new SkillmakerException($"{name}@{record.Version} of {record.Owner} is already published; it is not trained again.");
-            return new Reservation(this, name, record.Version, NewTemporaryFolder(folder, record.Version), marker: null, record.Owner);
+            // The number is held in the index; the marker here says which process writes its package, for `doctor`.
+            var leaseMarker = Marker(folder, record.Version);
+            await File.WriteAllTextAsync(leaseMarker, ProcessLease.Current.Serialize(), cancellationToken);
+            return new Reservation(this, name, record.Version, NewTemporaryFolder(folder, record.Version), leaseMarker, record.Owner);
         }
         var taken = LocalVersions(name).DefaultIfEmpty(0).Max();
         var reserved = Directory.EnumerateFiles(folder, ".v*.reserved").Select(f => Path.GetFileName(f)[2..^".reserved".Length])
@@ -115,10 +118,12 @@ public sealed partial class SkillStore(string root, SharedSkills? shared = null,
         for (var version = Math.Max(taken, reserved) + 1; ; version++)
         {
             if (Directory.Exists(Path.Combine(folder, version.ToString(CultureInfo.InvariantCulture)))) continue;
-            var marker = Path.Combine(folder, $".v{version.ToString(CultureInfo.InvariantCulture)}.reserved");
+            var marker = Marker(folder, version);
             try
             {
-                using (new FileStream(marker, FileMode.CreateNew, FileAccess.Write)) { }
+                // The marker holds its owner's lease: a crashed trainer's reservation is told from a live one.
+                using var stream = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(ProcessLease.Current.Serialize()));
             }
             catch (IOException) when (File.Exists(marker))
             {
@@ -234,6 +239,8 @@ public sealed partial class SkillStore(string root, SharedSkills? shared = null,
     }
 
     private static bool IsComplete(string folder) => File.Exists(Path.Combine(folder, SkillPackageInfo.FileName));
+
+    private static string Marker(string folder, int version) => Path.Combine(folder, $".v{version.ToString(CultureInfo.InvariantCulture)}.reserved");
 
     private static string NewTemporaryFolder(string folder, int version)
     {
