@@ -17,5 +17,6 @@ internal static class SqlSchema
         JobsSchema.Module,
         SkillIndexSchema.Module,
         DashboardSchema.Module,
+        ShadowSchema.Module,
     ];
 }
