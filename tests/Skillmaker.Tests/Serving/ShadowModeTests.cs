@@ -64,6 +64,10 @@ public sealed class ShadowModeTests(ServingFixture fixture)
         Assert.Contains($"shadow: {shadowed} answers beside production v1, agreement ", check.GetProperty("explanation").GetString());
         Assert.Contains("% CI ", check.GetProperty("explanation").GetString());
         Assert.True(check.GetProperty("passed").GetBoolean());
+        // make is in the cascade, but this serving.json names no evaluation set: the cascade check says so.
+        var cascade = Promotion.PromotionReading.Checks(promotion.Json)["cascade"];
+        Assert.True(cascade.GetProperty("skipped").GetBoolean());
+        Assert.StartsWith("skipped: no cascade evaluation set", cascade.GetProperty("explanation").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>Agree + disagree answers of make v2 in the Prometheus text.</summary>
