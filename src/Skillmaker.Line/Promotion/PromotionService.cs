@@ -170,6 +170,11 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         if (config.Evaluation is not { } set)
             return (PromotionGate.Skipped("cascade", $"no cascade evaluation set ({info.Name} is in the cascade of {path}, which names no \"evaluation\": {{\"dataset\": DEF.json}} or {{\"photos\": DIR}})"), null);
         if (_env.CascadeHarness is not { } harness) return (PromotionGate.Skipped("cascade", "the cascade cannot run on this machine (no detector here)"), null);
+        var unserved = new List<string>();
+        foreach (var other in config.Skills.Where(k => k != info.Name))
+            if (await _env.Registry.GetAliasAsync(other, Aliases.Production, cancellationToken) is null) unserved.Add(other);
+        if (unserved.Count > 0)
+            return (PromotionGate.Skipped("cascade", $"cascade skill(s) {string.Join(", ", unserved)} have no production version yet, so the cascade cannot run as served"), null);
 
         var pinned = new Dictionary<string, int>(StringComparer.Ordinal) { [info.Name] = info.Version };
         var evaluations = new EvaluationService(_env);
