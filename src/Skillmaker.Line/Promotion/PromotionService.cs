@@ -347,7 +347,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     }
 
     private static string Checks(GateDecision decision) =>
-        decision.Checks.Count == 0 ? "" : "\n" + string.Join("\n", decision.Checks.Select(c => $"- {c.Name}: {(c.Passed ? "pass" : "FAIL")}, {c.Explanation}"));
+        decision.Checks.Count == 0 ? "" : "\n" + string.Join("\n", decision.Checks.Select(c => c.Skipped ? $"- {c.Name}: {c.Explanation}" : $"- {c.Name}: {(c.Passed ? "pass" : "FAIL")}, {c.Explanation}"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Skill} v{Version} promoted to production (was v{Previous}, forced: {Forced})")]
     private partial void LogPromoted(string skill, int version, int? previous, bool forced);

@@ -108,7 +108,7 @@ public static class PdfReportWriter
             };
             layout.Text(verdict + gate.Reason);
             if (gate.Checks.Count > 0)
-                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
+                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Skipped ? "skipped" : c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
             if (gate.Comparison is { PerClass.Count: > 0 } paired)
             {
                 layout.Text($"Per-class recall against production on the same {N(paired.Items)} items (candidate − production; intervals at a Bonferroni-corrected level):");
