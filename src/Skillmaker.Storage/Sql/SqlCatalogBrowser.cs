@@ -69,6 +69,7 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
             where.Add("EXISTS (SELECT 1 FROM detection_results d WHERE d.image_id = i.id AND d.outcome = @outcome)");
             args.Add("outcome", outcome);
         }
+        if (f.CrowdState is { } crowd) where.Add(CrowdStateSql(crowd));
         var limit = Math.Clamp(query.Limit, 1, 500);
         args.Add("limit", (long)limit + 1);
         var sql = $"SELECT i.id, i.kind, i.parent_id, i.byte_size, i.format, i.width, i.height, i.exif_orientation, i.phash, i.ingested_at FROM images i" +
@@ -109,6 +110,31 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
                 FieldResolution.Effective(fields[r.Id], Fields.SetId)?.Value, FieldResolution.Effective(fields[r.Id], Fields.DateTaken)?.Value);
         }).ToList();
         return new BrowsePage(result, more ? result[^1].Image.Id : null);
+    }
+
+    // An expert's standing (not undone) confirmation: the last step, whatever the crowd said.
+    private const string ExpertConfirmed =
+        "SELECT e.image_id FROM labels e WHERE e.provenance = 'expert' AND e.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM label_retractions x WHERE x.label_id = e.id)";
+
+    /// <summary>The crowd state as a condition on <c>i</c>. The states are steps, each image in the furthest it
+    /// reached, so they never overlap: expert-confirmed, then escalated, consolidated, answered, queued, not sent.
+    /// Rare states are found from their own rows (crowd results and tasks by status, indexed); "not sent" probes
+    /// the task index per image.</summary>
+    private static string CrowdStateSql(string state)
+    {
+        const string notExpert = $"i.id NOT IN ({ExpertConfirmed})";
+        const string escalated = "SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'escalated'";
+        const string resolved = "SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'resolved'";
+        return state switch
+        {
+            "expert-confirmed" => $"i.id IN ({ExpertConfirmed})",
+            "escalated" => $"i.id IN ({escalated}) AND {notExpert}",
+            "consolidated" => $"i.id IN ({resolved}) AND i.id NOT IN ({escalated}) AND {notExpert}",
+            "answered" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count > 0) AND i.id NOT IN ({escalated}) AND i.id NOT IN ({resolved}) AND {notExpert}",
+            "queued" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count = 0) AND i.id NOT IN ({escalated}) AND i.id NOT IN ({resolved}) AND {notExpert}",
+            "not-sent" => $"NOT EXISTS (SELECT 1 FROM crowd_tasks t WHERE t.image_id = i.id) AND {notExpert}",
+            _ => throw new InvalidSettingException(null, "crowd", $"is '{state}'; expected one of {string.Join(", ", BrowseFilter.CrowdStates)}"),
+        };
     }
 
     /// <summary>A person's latest decision wins over hints; among hints the latest.</summary>
