@@ -221,22 +221,22 @@ public static class DashboardEndpoints
         }
     }
 
-    private static async Task<IResult> VersionAsync(HttpContext ctx, string name, string version, string? note, LineServices line, DashboardCache cache, CancellationToken ct)
+    private static async Task<IResult> VersionAsync(HttpContext ctx, string name, string version, string? note, LineServices line, CancellationToken ct)
     {
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
         var others = await line.Training.Skills.VersionsAsync(name, ct);
-        return PageResult.Of<VersionPage, VersionView>(new(details, others, IsAdmin(ctx), Blank(note), await CropFailuresAsync(line, cache, details, ct)));
+        return PageResult.Of<VersionPage, VersionView>(new(details, others, IsAdmin(ctx), Blank(note),
+            await CropsAsync(line, details.Evaluation?.Failures.Take(VersionView.FailuresShown).Select(f => f.ImageId) ?? [], ct)));
     }
 
-    /// <summary>The version's failures that are crops (their manifest items have a parent photo).</summary>
-    private static async Task<IReadOnlySet<string>> CropFailuresAsync(LineServices line, DashboardCache cache, VersionDetails details, CancellationToken ct)
+    /// <summary>Which of <paramref name="ids"/> are crops (the review grid can relabel those).</summary>
+    private static async Task<IReadOnlySet<string>> CropsAsync(LineServices line, IEnumerable<string> ids, CancellationToken ct)
     {
-        if (details.Evaluation is not { Failures.Count: > 0 } evaluation) return new HashSet<string>();
-        var manifest = await cache.ManifestAsync(line, evaluation.ManifestId, ct);
-        var failed = evaluation.Failures.Select(f => f.ImageId).ToHashSet(StringComparer.Ordinal);
-        return manifest?.Items.Where(i => i.ParentId is not null && failed.Contains(i.ImageId)).Select(i => i.ImageId).ToHashSet(StringComparer.Ordinal)
-            ?? new HashSet<string>();
+        var crops = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ids)
+            if (await line.Catalog.GetImageAsync(id, ct) is { Image.Kind: ImageKind.Crop }) crops.Add(id);
+        return crops;
     }
 
     /// <summary>Where the version looked in one of its failures: the image with the true class's heat map (PNG).</summary>
@@ -286,16 +286,15 @@ public static class DashboardEndpoints
     }
 
     /// <summary>Every failure of a version, most confident first, a page at a time.</summary>
-    private static async Task<IResult> FailuresAsync(HttpContext ctx, string name, string version, string? page, LineServices line, DashboardCache cache, CancellationToken ct)
+    private static async Task<IResult> FailuresAsync(HttpContext ctx, string name, string version, string? page, LineServices line, CancellationToken ct)
     {
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
         var back = $"/skills/{Uri.EscapeDataString(name)}/{version}";
         if (details.Evaluation is not { } evaluation)
             return Problem(ctx, StatusCodes.Status404NotFound, "No evaluation", $"{name} v{version} has no evaluation yet.", back, "Back to the version");
-        var crops = await CropFailuresAsync(line, cache, details, ct);
-        return PageResult.Of<CellPage, CellView>(Cell(details, $"All failures of {name} v{version}", [.. evaluation.Failures.Select(f => f.ImageId)], page, $"{back}/failures?", FailuresPageSize)
-            with { Crops = crops });
+        var cell = Cell(details, $"All failures of {name} v{version}", [.. evaluation.Failures.Select(f => f.ImageId)], page, $"{back}/failures?", FailuresPageSize);
+        return PageResult.Of<CellPage, CellView>(cell with { Crops = await CropsAsync(line, cell.Images, ct) });
     }
 
     private static async Task<IResult> ReportAsync(HttpContext ctx, string name, string version, LineServices line, CancellationToken ct)
