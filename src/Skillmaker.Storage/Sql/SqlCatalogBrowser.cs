@@ -112,26 +112,28 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
         return new BrowsePage(result, more ? result[^1].Image.Id : null);
     }
 
-    // An expert's standing (not undone) confirmation: the last step, whatever the crowd said.
+    // An expert's standing (not undone) confirmation: the last step, whatever the crowd said. The literals match the
+    // partial index ix_labels_expert_confirmed.
     private const string ExpertConfirmed =
         "SELECT e.image_id FROM labels e WHERE e.provenance = 'expert' AND e.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM label_retractions x WHERE x.label_id = e.id)";
 
     /// <summary>The crowd state as a condition on <c>i</c>. The states are steps, each image in the furthest it
-    /// reached, so they never overlap: expert-confirmed, then escalated, consolidated, answered, queued, not sent.
-    /// Rare states are found from their own rows (crowd results and tasks by status, indexed); "not sent" probes
-    /// the task index per image.</summary>
+    /// reached, so they never overlap: an expert's confirmation wins; otherwise an open task (a crop is queued once,
+    /// and a requeued round closes the task before it opens the next) is queued or answered, a closed round's result
+    /// is consolidated or escalated, and no task at all is not sent. Each state is found from its own indexed rows
+    /// (tasks by status, results by outcome, expert confirmations), so a rare state costs no scan of the catalog;
+    /// the expert exclusion is a probe per candidate.</summary>
     private static string CrowdStateSql(string state)
     {
-        const string notExpert = $"i.id NOT IN ({ExpertConfirmed})";
-        const string escalated = "SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'escalated'";
-        const string resolved = "SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'resolved'";
+        const string notExpert = "NOT EXISTS (SELECT 1 FROM labels e WHERE e.image_id = i.id AND e.provenance = 'expert' AND e.status = 'confirmed' " +
+                                 "AND NOT EXISTS (SELECT 1 FROM label_retractions x WHERE x.label_id = e.id))";
         return state switch
         {
             "expert-confirmed" => $"i.id IN ({ExpertConfirmed})",
-            "escalated" => $"i.id IN ({escalated}) AND {notExpert}",
-            "consolidated" => $"i.id IN ({resolved}) AND i.id NOT IN ({escalated}) AND {notExpert}",
-            "answered" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count > 0) AND i.id NOT IN ({escalated}) AND i.id NOT IN ({resolved}) AND {notExpert}",
-            "queued" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count = 0) AND i.id NOT IN ({escalated}) AND i.id NOT IN ({resolved}) AND {notExpert}",
+            "escalated" => $"i.id IN (SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'escalated') AND {notExpert}",
+            "consolidated" => $"i.id IN (SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'resolved') AND {notExpert}",
+            "answered" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count > 0) AND {notExpert}",
+            "queued" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count = 0) AND {notExpert}",
             "not-sent" => $"NOT EXISTS (SELECT 1 FROM crowd_tasks t WHERE t.image_id = i.id) AND {notExpert}",
             _ => throw new InvalidSettingException(null, "crowd", $"is '{state}'; expected one of {string.Join(", ", BrowseFilter.CrowdStates)}"),
         };
