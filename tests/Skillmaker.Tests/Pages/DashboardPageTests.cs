@@ -211,7 +211,7 @@ public sealed class DashboardPageTests(TrainingFixture fixture, DashboardPageTes
         await expert.Locator("#cell-images li.failure").First.Locator("a.fix-label").ClickAsync();
         await expert.Locator($"input[name='crop'][value='{cropId}']").CheckAsync();
         Assert.Equal(1, await expert.Locator("input[name='crop']").CountAsync());
-        await expert.FillAsync("#label", wrong);
+        await expert.SelectOptionAsync("#label", wrong);
         await expert.ClickAsync("#relabel");
         await expert.GotoAsync($"{server.Url}/data/{cropId}");
         var history = await expert.Locator("#labels").InnerTextAsync();
