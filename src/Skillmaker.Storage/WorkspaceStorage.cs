@@ -114,6 +114,13 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No job ledger for the catalog at {catalog.Location}."),
     };
 
+    /// <summary>Shadow answer counts (serve with shadow on), beside the catalog.</summary>
+    public static Serving.IShadowStore ShadowStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlShadowStore(sql),
+        _ => throw new SkillmakerException($"No shadow answer store for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>The inference API's clients, beside the catalog.</summary>
     public static Serving.IApiKeyStore ApiKeyStore(ICatalog catalog) => catalog switch
     {

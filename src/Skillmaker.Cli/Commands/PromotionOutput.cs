@@ -14,12 +14,25 @@ internal static class PromotionOutput
     {
         var console = run.Console;
         foreach (var c in result.Decision.Checks)
-            console.MarkupLine($"{(c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {TerminalText.Escape(c.Name)}: {TerminalText.Escape(c.Explanation)}");
+            console.MarkupLine($"{(c.Skipped ? "[yellow]SKIP[/]" : c.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {TerminalText.Escape(c.Name)}: {TerminalText.Escape(c.Explanation)}");
         if (result.Decision.Comparison is { IdenticalAnswers: false } paired)
         {
             var table = new Table().AddColumns("class", "items", "production", "candidate", "change (CI)");
             foreach (var k in paired.PerClass.OrderBy(k => k.Delta.Estimate))
                 table.AddRow(TerminalText.Escape(k.Class), $"{k.Items}", Pct(k.ProductionRecall), Pct(k.CandidateRecall), TerminalText.Escape(k.Delta.Describe()));
+            console.Write(table);
+        }
+        if (result.Decision.Cascade is { } cascade)
+        {
+            var table = new Table().Title(TerminalText.Escape($"cascade on {cascade.Set}")).AddColumns("stage", "production", "candidate", "abstained (prod → cand)", "truth in options (prod → cand)");
+            foreach (var st in cascade.Candidate.Stages)
+            {
+                var p = cascade.Production.Stages.FirstOrDefault(x => x.Skill == st.Skill);
+                table.AddRow(TerminalText.Escape(st.Skill), p is null ? "n/a" : CascadeEvaluator.Percent(p.Correct, p.WithTruth), CascadeEvaluator.Percent(st.Correct, st.WithTruth),
+                    $"{p?.Abstained.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "n/a"} → {st.Abstained}", $"{(p is null ? "n/a" : CascadeEvaluator.Percent(p.OptionsHit, p.WithTruth))} → {CascadeEvaluator.Percent(st.OptionsHit, st.WithTruth)}");
+            }
+            table.AddRow("end to end", Pct(cascade.Production.EndToEndAccuracy), Pct(cascade.Candidate.EndToEndAccuracy),
+                $"{Pct(cascade.Production.AbstainRate)} → {Pct(cascade.Candidate.AbstainRate)}", $"{Pct(cascade.Production.OptionsHitRate)} → {Pct(cascade.Candidate.OptionsHitRate)}");
             console.Write(table);
         }
         var verdict = result switch

@@ -82,6 +82,7 @@ public sealed class LineServices : IAsyncDisposable
     public IDetectionStore DetectionStore => WorkspaceStorage.OpenDetectionStore(Catalog);
     public ICrawlStateStore CrawlState => WorkspaceStorage.OpenCrawlStateStore(Catalog);
     public ICatalogBrowser CatalogBrowser => WorkspaceStorage.CatalogBrowser(Catalog);
+    public IShadowStore ShadowStore => WorkspaceStorage.ShadowStore(Catalog);
 
     /// <summary>True when several machines share the catalog (PostgreSQL): packages then go through the
     /// skill index and the blob store.</summary>
@@ -274,22 +275,28 @@ public sealed class LineServices : IAsyncDisposable
             load: (skill, version, ct) => store.LoadAsync(new SkillRef(skill, version), null, ct)));
     }
 
-    /// <summary>The test harness: labelled photos through detector → cascade, in this process exactly as
-    /// <c>serve</c> would answer them (the production versions), or through a running server at
-    /// <see cref="CascadeRequest.Url"/>; each stage scored against its own skill's truth.</summary>
+    /// <summary>The test harness: labelled photos (a folder, or a test set's photos) through detector → cascade,
+    /// in this process exactly as <c>serve</c> would answer them (the production versions), or through a running
+    /// server at <see cref="CascadeRequest.Url"/>; each stage scored against its own skill's truth.</summary>
     public async Task<CascadeEvaluation> EvaluateCascadeAsync(CascadeRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        var photos = CascadeEvaluator.FromFolder(request.Photos);
+        if ((request.Photos is null) == (request.Dataset is null))
+            throw new InvalidSettingException(null, request.Photos is null ? "photos" : "dataset", "give either a labelled photos folder or a test set definition, exactly one of them");
         var path = request.ServingConfigPath ?? Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName);
         if (!File.Exists(path))
             throw new InvalidSettingException(path, "cascade", "does not exist; write a serving config with a cascade (docs/serving.md) or pass its path");
         var config = ServingConfig.Load(path);
-        var evaluator = await Evaluation().CascadeEvaluatorAsync(config, cancellationToken);
+        var evaluation = Evaluation();
+        var evaluator = await evaluation.CascadeEvaluatorAsync(config, cancellationToken);
+        var set = request.Dataset is { } definition
+            ? await evaluation.CascadeTestSetAsync(definition, config, evaluator, request.ExcludeLeaked, cancellationToken)
+            : new CascadePhotoSet($"photos {request.Photos}", CascadeEvaluator.FromFolder(request.Photos!), []);
+        CascadeEvaluation result;
         if (request.Url is { } url)
         {
             using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
             if (request.ApiKey is { } key) http.DefaultRequestHeaders.Add(ApiHeaders.ApiKey, key);
-            return await evaluator.EvaluateAsync(photos, url.ToString(), async (bytes, ct) =>
+            result = await evaluator.EvaluateAsync(set.Photos, url.ToString(), async (bytes, ct) =>
             {
                 using var content = new ByteArrayContent(bytes);
                 content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
@@ -299,14 +306,19 @@ public sealed class LineServices : IAsyncDisposable
                     throw new SkillmakerException($"{url} answered {(int)response.StatusCode} to a photo: {body}");
                 return System.Text.Json.JsonSerializer.Deserialize<ClassifyAnswer>(body, WebJson)
                     ?? throw new SkillmakerException($"{url} answered with an empty body.");
-            }, progress, cancellationToken);
+            }, progress, cancellationToken, Blobs.ReadAllBytesAsync);
         }
-        var inference = await PrepareInferenceAsync(path, cancellationToken) ?? throw new InvalidSettingException(path, "cascade", "has no cascade");
-        using var skills = LiveSkills(inference);
-        await skills.LoadAsync(cancellationToken);
-        var pipeline = Classifier(inference, skills, new InferenceMetrics());
-        return await evaluator.EvaluateAsync(photos, "in-process", (bytes, _) => Task.FromResult(pipeline.Classify(bytes)), progress, cancellationToken);
+        else
+        {
+            using var stack = await (await CascadeHarnessAsync(path, cancellationToken)).OpenAsync(null, cancellationToken);
+            result = await evaluator.EvaluateAsync(set.Photos, "in-process", stack.ClassifyAsync, progress, cancellationToken, Blobs.ReadAllBytesAsync);
+        }
+        return result with { Set = set.Description, Excluded = set.Excluded };
     }
+
+    /// <summary>The cascade of the serving config at <paramref name="servingConfigPath"/> in this process, as <c>serve</c> runs it.</summary>
+    public async Task<CascadeHarness> CascadeHarnessAsync(string servingConfigPath, CancellationToken cancellationToken) =>
+        new(await PrepareInferenceAsync(servingConfigPath, cancellationToken) ?? throw new InvalidSettingException(servingConfigPath, "cascade", "has no cascade"), Registry, Context.Logging);
 
     private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
@@ -347,6 +359,9 @@ public sealed class LineServices : IAsyncDisposable
             Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate"), Artefacts),
             FindCropOrigin = DetectionStore.FindCropOriginAsync,
             ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, ct => DetectorFilesAsync(DetectorOverrides.None, publish: false, ct), Time),
+            ServingConfigPath = Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName),
+            CascadeHarness = Context.OnWorker ? null : CascadeHarnessAsync,
+            Shadow = WorkspaceStorage.ShadowStore(Catalog),
         };
     }
 

@@ -33,7 +33,8 @@ public static class ServiceCollectionExtensions
         {
             // The challengers: staging versions, kept fresh like production's, answering off the request path.
             services.AddKeyedSingleton(Registry.Aliases.Staging, (_, _) => line.LiveSkills(inference, Registry.Aliases.Staging));
-            services.AddSingleton(sp => new ShadowRunner(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), sp.GetRequiredService<InferenceMetrics>(), line.Context.Logging.CreateLogger<ShadowRunner>()));
+            services.AddSingleton(sp => new ShadowRunner(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), sp.GetRequiredService<InferenceMetrics>(),
+                line.Context.Logging.CreateLogger<ShadowRunner>(), line.ShadowStore, line.Time));
             services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
             services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
                 line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));

@@ -51,6 +51,16 @@ public sealed record TrainingEnvironment
     /// none: promotion then writes only the deployment config files.</summary>
     public IServingBundleWriter? ServingBundles { get; init; }
 
+    /// <summary>The workspace's serving config (its cascade): promotion of a skill in it also runs the cascade. Default none.</summary>
+    public string? ServingConfigPath { get; init; }
+
+    /// <summary>Runs the cascade of a serving config in this process (promotion's cascade check). Default
+    /// none (workers): the check is then skipped, saying so.</summary>
+    public Func<string, CancellationToken, Task<Serving.CascadeHarness>>? CascadeHarness { get; init; }
+
+    /// <summary>Shadow answers counted by servers (promotion shows them and may require them). Default none.</summary>
+    public Serving.IShadowStore? Shadow { get; init; }
+
     public Task<byte[]> ReadImageAsync(string imageId, CancellationToken cancellationToken) => Blobs.ReadAllBytesAsync(imageId, cancellationToken);
 
     /// <summary>Sends a notification as the skill's notify section says, else as the workspace

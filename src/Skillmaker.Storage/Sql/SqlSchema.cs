@@ -19,5 +19,6 @@ internal static class SqlSchema
         DashboardSchema.Module,
         CrowdSchema.InstructionsModule,
         ArtefactSchema.Module,
+        ShadowSchema.Module,
     ];
 }

@@ -90,7 +90,7 @@ public sealed partial class ServeProcessTests
         {
             await using var ws = await TestWorkspace.CreateAsync();
             var (_, token) = await ws.Line().Users().AddAsync("root", UserRole.Admin, CancellationToken.None);
-            var queue = await HangfireQueue.OpenAsync(postgres.NewLocation("hf"), new Jobs.JobsSettings(), connectAttempts: 3, onRetry: null, CancellationToken.None);
+            var queue = await HangfireQueue.OpenAsync(postgres.NewLocation("hf"), new Jobs.JobsSettings(), QueueRole.Submitter, connectAttempts: 3, onRetry: null, environment: null, CancellationToken.None);
             await using var server = await Support.RunningServer.StartAsync(ws, new ServerOptions { Jobs = queue.Storage });
             using var admin = await SignInAsync(server.BaseUrl, token);
 
