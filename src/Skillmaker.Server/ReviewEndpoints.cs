@@ -21,7 +21,7 @@ public static class ReviewEndpoints
     public static IEndpointRouteBuilder MapReview(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/review").RequireAuthorization(Roles.ReviewPolicy);
-        group.MapGet("/", async (HttpContext ctx, string? group, int? page, bool? decided, string? note, string? batch, ReviewService review, SignedImageLinks links, ICropBoxSource boxes, ServerOptions options, CancellationToken ct) =>
+        group.MapGet("/", async (HttpContext ctx, string? group, int? page, bool? decided, string? note, string? batch, string? crop, ReviewService review, SignedImageLinks links, ICropBoxSource boxes, ServerOptions options, CancellationToken ct) =>
         {
             ReviewFilter filter;
             try
@@ -33,12 +33,18 @@ public static class ReviewEndpoints
                 return PageResult.Message(new MessageView("Bad filter", ex.Message, "/review", "Back to the grid") { Heading = "The filter is not valid" }, StatusCodes.Status400BadRequest);
             }
             var groups = await review.GroupsAsync(ct);
-            var current = group ?? groups.FirstOrDefault(g => g.Undecided > 0)?.Name ?? (groups.Count > 0 ? groups[0].Name : null);
+            // On one crop (a link from a dashboard failure): its group, decided or not, only that crop.
+            var found = string.IsNullOrEmpty(crop) ? [] : await review.ItemsAsync(new ReviewQuery { CropId = crop, IncludeDecided = true, Limit = 1 }, ct);
+            var one = found.Count > 0 ? found[0] : null;
+            if (!string.IsNullOrEmpty(crop) && one is null)
+                return DashboardEndpoints.Problem(ctx, StatusCodes.Status404NotFound, "No such crop", $"There is no crop '{crop}' to review; the review grid shows crops (images cut from photos by detection).", "/review", "The review grid");
+            var current = one?.Group ?? group ?? groups.FirstOrDefault(g => g.Undecided > 0)?.Name ?? (groups.Count > 0 ? groups[0].Name : null);
             var pageNo = Math.Max(1, page ?? 1);
-            var items = current is null ? [] : await review.ItemsAsync(filter.Apply(new ReviewQuery
+            var items = one is not null ? [one] : current is null ? [] : await review.ItemsAsync(filter.Apply(new ReviewQuery
             {
                 Group = current, IncludeDecided = decided == true, Offset = (pageNo - 1) * PageSize, Limit = PageSize + 1,
             }), ct);
+            if (one is not null) decided = true;
             var cells = new List<ReviewCellView>();
             foreach (var item in items.Take(PageSize))
                 cells.Add(new(item, links.PathFor(item.CropId, options.PageImageLinkLifetime), item.ParentId is null ? null : await boxes.GetBoxAsync(item.CropId, ct)));

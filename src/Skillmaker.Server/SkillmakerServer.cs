@@ -131,7 +131,8 @@ public static class SkillmakerServer
         var services = builder.Services;
         services.AddSingleton(options).AddSkillmaker(line, options.Crowd, await line.ImageLinksAsync(cancellationToken), options.Boxes);
         if (options.Jobs is not null) services.AddJobsDashboard();
-        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>();
+        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>().AddSingleton<DashboardJobs>()
+            .AddSingleton(_ => line.FailureHeatmaps());
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")

@@ -1,3 +1,4 @@
+using Skillmaker.Datasets;
 using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Ingest;
@@ -21,6 +22,7 @@ public static class JobKinds
         (EmbedJobs.Kind, line => line.EmbedJobs()),
         (TrainJobs.Kind, line => line.TrainJobs()),
         (EvalJobs.Kind, line => line.EvalJobs()),
+        (ExtractJobs.Kind, line => line.ExtractJobs()),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Registered.Select(r => r.Kind)];

@@ -204,6 +204,9 @@ public sealed class LineServices : IAsyncDisposable
     public DatasetService Datasets() =>
         new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>(), Attribution());
 
+    /// <summary>extract as a job (server mode: on workers; otherwise the server's in-process queue).</summary>
+    public ExtractJobs ExtractJobs() => new(Datasets(), DatasetStore, Time, Logger<ExtractJobs>());
+
     /// <summary>Label attribution of crops with the workspace's <c>detector.subject</c> settings.</summary>
     public AttributionService Attribution() => new(DetectionStore, Workspace.Config.Detector.Subject ?? new(), Time, Logger<AttributionService>());
 
@@ -219,6 +222,9 @@ public sealed class LineServices : IAsyncDisposable
     public PromotionService Promotion() => new(Training);
 
     public SkillVersions SkillVersions() => new(Training);
+
+    /// <summary>Heat maps of failures on demand, kept under .skillmaker/heatmaps (one per server).</summary>
+    public FailureHeatmaps FailureHeatmaps() => new(Training.Skills, Training.Reports, Path.Combine(Workspace.StateDirectory, "heatmaps"));
 
     public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>(), SharedEmbeddings());
 
@@ -243,6 +249,14 @@ public sealed class LineServices : IAsyncDisposable
         var queue = await HangfireQueue.OpenAsync(settings.Storage!, settings, QueueRole.Submitter, connectAttempts: 5, onRetry: null, Context.Environment, cancellationToken);
         return new JobDispatcher(queue, JobLedger, settings, Time, Logger<JobDispatcher>());
     }
+
+    /// <summary>A queue that runs jobs in this process, one at a time, through the handlers and ledger workers
+    /// use (for a workspace without a job server); disposing it stops it.</summary>
+    public InProcessJobQueue InProcessJobs() =>
+        new(new BatchWorker((_, _) => Task.FromResult(WorkerJobEnvironment.Over(this)), Time, Logger<BatchWorker>()), Logger<InProcessJobQueue>());
+
+    /// <summary>Submits and follows runs on <paramref name="queue"/> with this workspace's ledger.</summary>
+    public JobDispatcher Dispatcher(IJobQueue queue) => new(queue, JobLedger, Workspace.Config.Jobs ?? new JobsSettings(), Time, Logger<JobDispatcher>());
 
     // Serving
 
