@@ -50,7 +50,7 @@ public static class ReviewEndpoints
                 cells.Add(new(item, links.PathFor(item.CropId, options.PageImageLinkLifetime), item.ParentId is null ? null : await boxes.GetBoxAsync(item.CropId, ct)));
             var recent = await review.RecentAsync(ctx.User.Identity!.Name!, ct);
             return PageResult.Of<ReviewPage, ReviewView>(new(groups, current, pageNo, decided == true, note, cells, items.Count > PageSize,
-                await review.KnownLabelsAsync(ct), recent, filter, await review.SourcesAsync(ct))
+                await review.RelabelChoicesAsync(ct), recent, filter, await review.SourcesAsync(ct))
             {
                 // Undo sits beside the note of the action it undoes.
                 LastBatch = batch is null ? null : recent.FirstOrDefault(b => b.BatchId == batch && !b.Undone),

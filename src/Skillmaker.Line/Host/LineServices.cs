@@ -181,7 +181,7 @@ public sealed class LineServices : IAsyncDisposable
     public CrowdService Crowd(CrowdOptions? options = null) =>
         new(CrowdStore, Catalog, options ?? new CrowdOptions(), Time, Logger<CrowdService>());
 
-    public ReviewService Review() => new(ReviewStore, Time);
+    public ReviewService Review() => new(ReviewStore, Time, DatasetStore);
 
     public UserService Users() => new(UserStore, Time);
 
