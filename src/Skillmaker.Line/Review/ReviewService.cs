@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
