@@ -14,8 +14,19 @@ public static class JobsDashboard
 {
     public const string Path = "/jobs";
 
-    /// <summary>What the dashboard needs from the container; no Hangfire server runs in the web process.</summary>
-    public static IServiceCollection AddJobsDashboard(this IServiceCollection services) => services.AddHangfire(_ => { });
+    /// <summary>What the dashboard needs from the container; no Hangfire server runs in the web process.
+    /// AddHangfire would point Hangfire's process-wide logger at this host's logger factory, which dies with
+    /// the host: any queue opened afterwards in the same process (a CLI command run after a server stopped,
+    /// the next server) then fails with ObjectDisposedException. The dashboard logs nothing worth that.</summary>
+    public static IServiceCollection AddJobsDashboard(this IServiceCollection services) =>
+        services.AddHangfire(c => c.UseLogProvider(new SilentLogProvider()));
+
+    private sealed class SilentLogProvider : Hangfire.Logging.ILogProvider, Hangfire.Logging.ILog
+    {
+        public Hangfire.Logging.ILog GetLogger(string name) => this;
+
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
+    }
 
     public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app, JobStorage storage)
     {

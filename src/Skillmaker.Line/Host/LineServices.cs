@@ -219,7 +219,7 @@ public sealed class LineServices : IAsyncDisposable
 
     public EvaluationService Evaluation() => new(Training);
 
-    public PromotionService Promotion() => new(Training);
+    public PromotionService Promotion() => new(Training, Evaluation());
 
     public SkillVersions SkillVersions() => new(Training);
 

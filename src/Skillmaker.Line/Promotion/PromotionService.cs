@@ -44,7 +44,7 @@ public sealed record PromotionResult
 /// evidence passes (or a person forces it with a reason). Test items either version trained on are left
 /// out or refuse, per <see cref="GateSettings.Leakage"/>. Nothing is half-done: deployment files are
 /// computed before the alias moves, and a re-run of the same promotion finishes what an interrupted one left.</summary>
-public sealed partial class PromotionService(TrainingEnvironment environment)
+public sealed partial class PromotionService(TrainingEnvironment environment, EvaluationService evaluations)
 {
     public const string NeedsInvestigation = "needs investigation";
     public const string ProductionStatus = "production";
@@ -177,7 +177,6 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             return (PromotionGate.Skipped("cascade", $"cascade skill(s) {string.Join(", ", unserved)} have no production version yet, so the cascade cannot run as served"), null);
 
         var pinned = new Dictionary<string, int>(StringComparer.Ordinal) { [info.Name] = info.Version };
-        var evaluations = new EvaluationService(_env);
         var evaluator = await evaluations.CascadeEvaluatorAsync(config, cancellationToken, pinned);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         CascadePhotoSet photos;
