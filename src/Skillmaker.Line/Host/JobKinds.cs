@@ -2,6 +2,7 @@ using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
+using Skillmaker.Sources;
 using Skillmaker.Training;
 
 namespace Skillmaker.Host;
@@ -21,6 +22,8 @@ public static class JobKinds
         (EmbedJobs.Kind, line => line.EmbedJobs()),
         (TrainJobs.Kind, line => line.TrainJobs()),
         (EvalJobs.Kind, line => line.EvalJobs()),
+        (UrlIngestJobs.Kind, line => line.UrlIngestJobs()),
+        (CrawlJobs.Kind, line => line.CrawlJobs()),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Registered.Select(r => r.Kind)];

@@ -101,6 +101,10 @@ public sealed class LineServices : IAsyncDisposable
     public CrawlService Crawl() =>
         new(Ingest(), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
 
+    public UrlIngestJobs UrlIngestJobs() => new(UrlIngest, Time, Logger<UrlIngestJobs>());
+
+    public CrawlJobs CrawlJobs() => new(Crawl, Time, Logger<CrawlJobs>());
+
     // Detection
 
     /// <summary>The workspace's detector with <paramref name="overrides"/> on top, validated and loaded.</summary>
