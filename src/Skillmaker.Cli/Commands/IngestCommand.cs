@@ -129,10 +129,10 @@ public static class IngestCommand
     private static async Task<int> DownloadOnWorkersAsync(CommandRun run, LineServices line, UrlIngestRequest request, bool detach, CancellationToken ct)
     {
         var dispatcher = await line.OpenJobsAsync(ct);
-        var submitted = await line.UrlIngestJobs().SubmitAsync(request, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, ct);
-        if (detach) return JobOptions.WriteDetached(run, UrlIngestJobs.Kind, submitted.RunId, submitted.Progress);
+        var submitted = await line.UrlsJobs().SubmitAsync(request, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, ct);
+        if (detach) return JobOptions.WriteDetached(run, UrlsJobs.Kind, submitted.RunId, submitted.Progress);
         var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Downloading on a worker", ct);
-        return record is null ? ExitCodes.Failed : ReportDownloads(run, UrlIngestJobs.Summarize(record)!);
+        return record is null ? ExitCodes.Failed : ReportDownloads(run, UrlsJobs.Summarize(record)!);
     }
 
     /// <summary>Prints a URL run's summary; the exit code says whether it completed.</summary>

@@ -22,7 +22,7 @@ public static class JobKinds
         (EmbedJobs.Kind, line => line.EmbedJobs()),
         (TrainJobs.Kind, line => line.TrainJobs()),
         (EvalJobs.Kind, line => line.EvalJobs()),
-        (UrlIngestJobs.Kind, line => line.UrlIngestJobs()),
+        (UrlsJobs.Kind, line => line.UrlsJobs()),
         (CrawlJobs.Kind, line => line.CrawlJobs()),
     ];
 

@@ -101,7 +101,7 @@ public sealed class LineServices : IAsyncDisposable
     public CrawlService Crawl() =>
         new(Ingest(), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
 
-    public UrlIngestJobs UrlIngestJobs() => new(UrlIngest, Time, Logger<UrlIngestJobs>());
+    public UrlsJobs UrlsJobs() => new(UrlIngest, Time, Logger<UrlsJobs>());
 
     public CrawlJobs CrawlJobs() => new(Crawl, Time, Logger<CrawlJobs>());
 

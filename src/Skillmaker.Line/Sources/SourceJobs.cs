@@ -14,7 +14,7 @@ public sealed record SourceSubmission(string RunId, JobRunProgress Progress);
 /// guard, allow list, rate limits per host) applied there, where the requests are made. A run again (the
 /// worker died, a retry) downloads only what the crawl state does not record as done, so it adds nothing
 /// twice.</summary>
-public sealed partial class UrlIngestJobs(Func<UrlIngestService> downloads, TimeProvider time, ILogger<UrlIngestJobs> logger) : IBatchHandler
+public sealed partial class UrlsJobs(Func<UrlIngestService> downloads, TimeProvider time, ILogger<UrlsJobs> logger) : IBatchHandler
 {
     public const string Kind = "urls";
 
@@ -36,7 +36,11 @@ public sealed partial class UrlIngestJobs(Func<UrlIngestService> downloads, Time
     {
         var request = JobJson.Read<List<UrlIngestRequest>>(batch.Payload, $"{batch}: payload").Single();
         LogDownloading(batch.RunId, request.Source, request.UrlLists.Count);
-        return JobJson.Write(await downloads().RunAsync(request with { Contents = request.Contents ?? new Dictionary<string, string>() }, null, cancellationToken));
+        var summary = await downloads().RunAsync(request with { Contents = request.Contents ?? new Dictionary<string, string>() }, null, cancellationToken);
+        // A worker stopping hands the job back rather than recording an interrupted run: the next attempt
+        // carries on from the crawl state.
+        cancellationToken.ThrowIfCancellationRequested();
+        return JobJson.Write(summary);
     }
 
     public Task FinishAsync(JobRunRecord run, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -96,7 +100,9 @@ public sealed partial class CrawlJobs(Func<CrawlService> crawl, TimeProvider tim
     {
         var request = JobJson.Read<List<CrawlJobRequest>>(batch.Payload, $"{batch}: payload").Single();
         LogCrawling(batch.RunId, request.StartUrl, request.Source);
-        return JobJson.Write(await crawl().RunAsync(request.ToRequest(), null, cancellationToken));
+        var summary = await crawl().RunAsync(request.ToRequest(), null, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return JobJson.Write(summary);
     }
 
     public Task FinishAsync(JobRunRecord run, CancellationToken cancellationToken) => Task.CompletedTask;

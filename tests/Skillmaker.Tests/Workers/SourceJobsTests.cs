@@ -25,7 +25,7 @@ public sealed class SourceJobsTests(PostgresFixture postgres, S3rverFixture s3)
         // Submitted before any worker runs, and the list deleted at once: the worker can only have it from the job.
         using var lists = new TempDir("urls");
         var list = lists.File("urls.txt");
-        var listText = $"{site.Url("/img/3-0.jpg")}\n{site.Url("/img/broken.jpg")}\n";
+        var listText = $"{site.Url("/img/logo.jpg")}\n{site.Url("/img/broken.jpg")}\n";
         await File.WriteAllTextAsync(list, listText);
         var detached = await server.CliAsync("ingest", "--urls", list, "-s", "feed", "--allow-private", "--detach", "--json");
         Assert.True(detached.ExitCode == 0, detached.Error);
