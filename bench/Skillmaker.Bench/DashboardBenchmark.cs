@@ -13,13 +13,13 @@ using Skillmaker.Users;
 namespace Skillmaker.Bench;
 
 /// <summary>Dashboard page render times (server side, whole HTML response over loopback) on a catalog of
-/// synthetic images (default 100,000: labels, sets, dates, detections), one manifest of all of them made by
+/// synthetic images (default 100,000: labels, sets, dates, detections, crowd tasks and results, expert decisions), one manifest of all of them made by
 /// the real extract, and synthetic skill versions (default 50) with evaluations of 50 classes.
 /// Options: --images N, --versions N, --runs N (requests per page).</summary>
 internal static partial class DashboardBenchmark
 {
     private const int Classes = 50;
-    private static readonly string[] Parameters = ["$id", "$w", "$h", "$ph", "$at", "$source", "$path", "$file", "$label", "$set", "$taken", "$outcome", "$vehicles"];
+    private static readonly string[] Parameters = ["$id", "$w", "$h", "$ph", "$at", "$source", "$path", "$file", "$label", "$set", "$taken", "$outcome", "$vehicles", "$task", "$answers", "$crowd", "$expert"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -60,10 +60,16 @@ internal static partial class DashboardBenchmark
             ("data, one set", $"/data?set=set-{(images / 8).ToString(CultureInfo.InvariantCulture)}"),
             ("data, detection none + min size", "/data?detection=none&minw=800"),
             ("data, taken in one month", "/data?from=2021-03-01&to=2021-03-31"),
+            ("data, crowd queued", "/data?crowd=queued"),
+            ("data, crowd escalated", "/data?crowd=escalated"),
+            ("data, crowd consolidated", "/data?crowd=consolidated"),
+            ("data, crowd expert-confirmed", "/data?crowd=expert-confirmed"),
+            ("data, crowd not sent, page from the middle", $"/data?crowd=not-sent&after={mid}"),
             ("image page", $"/data/{mid}"),
             ("skills", "/skills"),
             ($"version page (v{v})", $"/skills/bench/{v}"),
             ("confusion cell (diagonal)", $"/skills/bench/{v}/cell?t=3&p=3"),
+            ("all failures, page 2", $"/skills/bench/{v}/failures?page=2"),
             ("compare two versions", $"/skills/bench/compare?a={v - 1}&b={v}"),
             ("datasets", "/datasets"),
             ("manifest page (diff)", $"/datasets/manifests/{manifest.Id}"),
@@ -115,6 +121,12 @@ internal static partial class DashboardBenchmark
             "INSERT INTO image_fields (image_id, field, value, provenance, actor, recorded_at) VALUES ($id, 'date_taken', $taken, 'exif', 'exif', $at)",
             $"INSERT INTO detection_results (image_id, model_sha256, run_id, outcome, vehicle_count, processed_at) VALUES ($id, '{model}', 'bench', $outcome, $vehicles, $at)",
             $"INSERT INTO detections (image_id, model_sha256, rank, class_id, class_name, score, x1, y1, x2, y2, role) SELECT $id, '{model}', 0, 2, 'car', 0.9, 40, 30, $w - 40, $h - 30, 'vehicle' WHERE $vehicles > 0",
+            // Crowd states (see CrowdState): 10% queued, 10% answered, 8% consolidated, 2% escalated, 1% expert-confirmed.
+            "INSERT INTO labels (image_id, label, status, provenance, actor, recorded_at) SELECT $id, $label, 'confirmed', 'expert', 'bench-expert', $at WHERE $expert = 1",
+            "INSERT INTO crowd_tasks (image_id, round, overlap, status, answer_count, created_at) SELECT $id, 1, 3, $task, $answers, $at WHERE $task IS NOT NULL",
+            // Right after its task: last_insert_rowid() is that task's id.
+            "INSERT INTO crowd_results (image_id, task_id, method, content, content_confidence, quality, quality_confidence, answers, outcome, consolidated_at) " +
+                "SELECT $id, last_insert_rowid(), 'majority', 'exterior', 0.9, 'good', 0.9, 3, $crowd, $at WHERE $crowd IS NOT NULL",
         }.Select(sql =>
         {
             var c = db.CreateCommand();
@@ -136,6 +148,10 @@ internal static partial class DashboardBenchmark
                 ["$source"] = i % 3 == 0 ? "fans" : "stanford-cars", ["$path"] = $"/data/{i}.jpg", ["$file"] = $"{i}.jpg",
                 ["$label"] = $"class-{(i % Classes).ToString("00", CultureInfo.InvariantCulture)}", ["$set"] = $"set-{(i / 4).ToString(CultureInfo.InvariantCulture)}",
                 ["$taken"] = $"{2019 + i % 5}-{1 + i % 12:00}-{1 + i % 28:00}T12:00:00", ["$outcome"] = vehicles switch { 0 => "none", 1 => "one", _ => "several" }, ["$vehicles"] = vehicles,
+                ["$task"] = (i % 10) switch { 0 or 1 => "open", 2 => "consolidated", _ => DBNull.Value },
+                ["$answers"] = i % 10 == 1 ? 2 : i % 10 == 2 ? 3 : 0,
+                ["$crowd"] = i % 10 != 2 ? DBNull.Value : i % 50 == 2 ? "escalated" : "resolved",
+                ["$expert"] = i % 100 == 7 ? 1 : 0,
             };
             foreach (var c in commands)
             {
@@ -184,6 +200,8 @@ internal static partial class DashboardBenchmark
                 Images = test.Count, Accuracy = 1 - (double)failures.Count / test.Count, BalancedAccuracy = 0.8, TopK = [0.8, 0.9], PerClass = perClass,
                 ConfusionMatrix = [.. Enumerable.Range(0, classes.Count).Select(i => (IReadOnlyList<int>)[.. Enumerable.Range(0, classes.Count).Select(j => confusion[i, j])])],
                 CalibrationError = 0.05, LatencyP50Ms = 4, LatencyP95Ms = 6, Failures = failures,
+                Reliability = [.. Enumerable.Range(0, EvaluationMetrics.CalibrationBins).Select(b => new CalibrationBin(b / 10.0, (b + 1) / 10.0, test.Count / 10, b / 10.0 + 0.05, b / 10.0))],
+                Latency = new LatencySummary(4, 5, 6, 8, 12, 4.4),
             };
             var info = new SkillPackageInfo
             {

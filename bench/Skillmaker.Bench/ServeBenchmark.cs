@@ -40,7 +40,7 @@ internal static class ServeBenchmark
             await File.WriteAllTextAsync(servingPath, $$"""{ "cascade": { "skill": "{{skill}}" } }""");
             Console.WriteLine($"serve benchmark: {Environment.ProcessorCount} cores; skill '{skill}' trained and promoted in {setup.Elapsed.TotalSeconds:F0} s");
 
-            var inference = line.PrepareInference(servingPath, new DetectorOverrides { Model = Path.Combine(assets, "detector", "yolov8n_int8.onnx") });
+            var inference = await line.PrepareInferenceAsync(servingPath, CancellationToken.None, new DetectorOverrides { Model = Path.Combine(assets, "detector", "yolov8n_int8.onnx") });
             await using var app = await SkillmakerServer.StartAsync(line, new ServerOptions { Urls = "http://127.0.0.1:0", Inference = inference }, CancellationToken.None);
             var address = new Uri(app.Addresses()[0]);
 

@@ -115,7 +115,7 @@ public static class Assets
           background:#fff; border:1px solid var(--line); border-radius:8px; padding:.4rem; box-shadow:0 4px 16px rgba(0,0,0,.2); pointer-events:none; }
         @media (min-width: 1500px) { .cell:hover span.parent, .cell:focus-within span.parent { top:9rem; bottom:auto; width:min(33vw, 480px); } }
         .cell span.parent img { width:100%; height:auto; display:block; }
-        .cell.decided { opacity:.45; }
+        .cell.decided, .cell.done { opacity:.45; }
         .cell.decided:has(input:checked) { border-color:var(--line); background:#fff; }
         .cell.small .head small { color:var(--bad); font-weight:600; }
         .badge { display:inline-block; font-size:12px; padding:0 .4em; border-radius:4px; background:var(--bg); border:1px solid var(--line); }
@@ -184,6 +184,7 @@ public static class Assets
           const open = c => !c.classList.contains('done');
           const undos = [];
           let anchor = null;
+          let kept = null; // the tiles selected before a Shift+arrow range began
           let pointerShift = false;
           let lastCell = null;
 
@@ -202,29 +203,76 @@ public static class Assets
             if (a > b) [a, b] = [b, a];
             for (const c of all.slice(a, b + 1)) if (open(c)) box(c).checked = on;
           };
+          // Columns as the browser lays them out (they change with the window and the zoom).
           const columns = () => {
-            const all = cells();
-            if (all.length === 0) return 1;
-            const top = all[0].offsetTop;
-            let n = 0;
-            while (n < all.length && all[n].offsetTop === top) n++;
+            if (!grid) return 1;
+            const template = getComputedStyle(grid).gridTemplateColumns;
+            const n = template && template !== 'none' ? template.trim().split(/\s+/).length : 1;
             return Math.max(1, n);
           };
-          const current = () => document.activeElement && document.activeElement.closest ? document.activeElement.closest('#grid .cell') : null;
-          const move = (step, extend) => {
+          // The tile the arrows go on from: the focused one, else the one focused last (focus may have gone to
+          // a toolbar button), else none.
+          const current = () => {
+            const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest('#grid .cell') : null;
+            if (focused) return focused;
+            return lastCell && lastCell.isConnected ? lastCell : null;
+          };
+          // Where an arrow goes from tile i: Left/Right to the nearest open tile in reading order; Up/Down to
+          // the nearest row above or below with an open tile, on its open tile nearest to column i % n.
+          // Nothing there: stay.
+          const target = (all, i, key) => {
+            if (i < 0) return all.findIndex(open);
+            if (key === 'ArrowLeft' || key === 'ArrowRight') {
+              const step = key === 'ArrowRight' ? 1 : -1;
+              for (let j = i + step; j >= 0 && j < all.length; j += step) if (open(all[j])) return j;
+              return i;
+            }
+            const n = columns();
+            const step = key === 'ArrowDown' ? 1 : -1;
+            const column = i % n;
+            const rows = Math.ceil(all.length / n);
+            for (let row = Math.floor(i / n) + step; row >= 0 && row < rows; row += step) {
+              let best = -1;
+              for (let j = row * n; j < Math.min(all.length, row * n + n); j++) {
+                if (!open(all[j])) continue;
+                if (best < 0 || Math.abs(j % n - column) < Math.abs(best % n - column)) best = j;
+              }
+              if (best >= 0) return best;
+            }
+            return i;
+          };
+          // Keeps the tile in view and never under the sticky toolbar.
+          const reveal = cell => {
+            const bar = document.querySelector('#decide .toolbar');
+            const top = bar ? bar.getBoundingClientRect().bottom : 0;
+            const r = cell.getBoundingClientRect();
+            const margin = 8;
+            if (r.top < top + margin) window.scrollBy({ top: r.top - top - margin, behavior: 'instant' });
+            else if (r.bottom > window.innerHeight - margin) window.scrollBy({ top: Math.min(r.bottom - window.innerHeight + margin, r.top - top - margin), behavior: 'instant' });
+          };
+          // Shift+arrows select the open tiles from the anchor to the tile reached; moving back shrinks the
+          // range. What was selected before the range began (Space, clicks) stays selected.
+          const move = (key, extend) => {
             const all = cells();
             if (all.length === 0) return;
             const here = current();
             const i = here ? all.indexOf(here) : -1;
-            const next = all[i < 0 ? 0 : Math.min(all.length - 1, Math.max(0, i + step))];
+            const j = target(all, i, key);
+            if (j < 0) return;
+            const next = all[j];
             if (extend && here) {
-              if (!anchor) anchor = here;
-              range(anchor, next, true);
+              if (!anchor || !anchor.isConnected) anchor = here;
+              if (!kept) kept = new Set(all.filter(c => box(c).checked));
+              let a = all.indexOf(anchor), b = j;
+              if (a > b) [a, b] = [b, a];
+              all.forEach((c, k) => { if (open(c)) box(c).checked = kept.has(c) || (k >= a && k <= b); });
             } else {
               anchor = next;
+              kept = null;
             }
-            box(next).focus();
-            next.scrollIntoView({ block: 'nearest' });
+            lastCell = next;
+            box(next).focus({ preventScroll: true });
+            reveal(next);
           };
 
           if (grid) {
@@ -238,6 +286,7 @@ public static class Assets
               if (!input) return;
               if ((e.shiftKey || pointerShift) && anchor && anchor !== cell) range(anchor, cell, input.checked);
               anchor = cell;
+              kept = null;
               pointerShift = false;
             });
           }
@@ -272,6 +321,7 @@ public static class Assets
               badge.className = 'badge decision ' + body.status;
               badge.hidden = false;
             }
+            kept = null;
             undos.push({ batch: body.batch, cells: chosen });
             undoBatch.value = body.batch;
             undoButton.hidden = false;
@@ -283,7 +333,7 @@ public static class Assets
           };
 
           const selectAll = () => { for (const c of cells()) if (open(c)) box(c).checked = true; };
-          const selectNone = () => { for (const c of cells()) box(c).checked = false; };
+          const selectNone = () => { for (const c of cells()) box(c).checked = false; kept = null; };
           document.getElementById('select-all').addEventListener('click', selectAll);
           document.getElementById('select-none').addEventListener('click', selectNone);
 
@@ -334,10 +384,7 @@ public static class Assets
               return;
             }
             switch (e.code) {
-              case 'ArrowRight': move(1, e.shiftKey); break;
-              case 'ArrowLeft': move(-1, e.shiftKey); break;
-              case 'ArrowDown': move(columns(), e.shiftKey); break;
-              case 'ArrowUp': move(-columns(), e.shiftKey); break;
+              case 'ArrowRight': case 'ArrowLeft': case 'ArrowDown': case 'ArrowUp': move(e.code, e.shiftKey); break;
               case 'KeyA': selectAll(); break;
               case 'Escape': selectNone(); break;
               case 'KeyC': if (document.getElementById('confirm')) decide('confirm'); else return; break;

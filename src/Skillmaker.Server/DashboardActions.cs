@@ -1,5 +1,4 @@
 using Skillmaker.Common;
-using Skillmaker.Datasets;
 using Skillmaker.Evaluation;
 using Skillmaker.Host;
 using Skillmaker.Promotion;
@@ -9,36 +8,14 @@ using Skillmaker.Skills;
 
 namespace Skillmaker.Server;
 
-/// <summary>What the dashboard changes: extracts and promotions, one at a time per server (a second click
-/// waits for the first to finish and then finds the work done). The only places the pages call the
-/// dataset and promotion services that write.</summary>
+/// <summary>What the dashboard changes in this process: promotions, one at a time per server (a second click
+/// waits for the first to finish and then finds the work done). The only place the pages call the promotion
+/// service. Extracts run as jobs (<see cref="DashboardJobs"/>).</summary>
 public sealed class DashboardActions : IDisposable
 {
     private readonly SemaphoreSlim _one = new(1, 1);
 
     public void Dispose() => _one.Dispose();
-
-    /// <summary>Extracts dataset <paramref name="name"/> again from the definition of its newest manifest, in this
-    /// process (extract has no job kind yet). Throws naming the problem when the dataset is unknown or its
-    /// definition no longer holds.</summary>
-    public async Task<ExtractResult> ExtractAsync(LineServices line, string name, CancellationToken cancellationToken)
-    {
-        var store = line.DatasetStore;
-        var latest = (await store.ListManifestsAsync(cancellationToken)).Where(m => m.Name == name).OrderBy(m => m.CreatedAt).LastOrDefault()
-            ?? throw new SkillmakerException($"There is no dataset '{name}'; a dataset appears here after its first `skillmaker extract DEF.json`.");
-        var manifest = await store.GetManifestAsync(latest.Id, cancellationToken)
-            ?? throw new SkillmakerException($"Manifest {latest.Id[..12]} of {name} could not be read.");
-        var definition = DatasetDefinitionLoader.Parse(manifest.DefinitionJson, $"The definition of dataset {name} (from manifest {manifest.Id[..12]})");
-        await _one.WaitAsync(cancellationToken);
-        try
-        {
-            return await line.Datasets().ExtractAsync(definition, manifest.TestFraction, cancellationToken);
-        }
-        finally
-        {
-            _one.Release();
-        }
-    }
 
     /// <summary>Why <paramref name="candidate"/> cannot be promoted at all (already production), or null.</summary>
     public static async Task<string?> NotACandidateAsync(LineServices line, VersionDetails candidate, CancellationToken cancellationToken)

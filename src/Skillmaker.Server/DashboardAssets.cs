@@ -40,34 +40,58 @@ public static class DashboardAssets
         td.diag { outline:2px solid #1a7f37; outline-offset:-2px; }
         td.up { color:var(--ok); } td.down { color:var(--bad); }
         svg.chart { max-width:100%; height:auto; }
+        ul.thumbs li.failure { width:350px; grid-template-columns:170px 170px; column-gap:.6rem; } ul.thumbs li.failure small { grid-column:1 / -1; }
+        button[aria-disabled=true] { opacity:.6; cursor:progress; }
+        progress { vertical-align:middle; }
         .live-note { position:fixed; bottom:1rem; right:1rem; background:var(--fg); color:#fff; padding:.4rem .8rem; border-radius:6px; }
         """;
 
     private const string LiveJs = """
-        // Live parts: poll /dashboard/live; when its stamp changes, fetch this page again and swap every
-        // element marked data-live (by id). Without JavaScript the page is the same, only not live.
+        // Live parts: poll a stamp (/dashboard/live, or the data-live-stamp address of the first live part, every
+        // data-live-every ms); when it changes, fetch this page again and swap every element marked data-live (by
+        // id). A part marked data-live-until stops the polling. Forms marked data-once send once: a second click
+        // while the first is on its way does nothing. Without JavaScript the page is the same, only not live.
         (() => {
+          document.addEventListener('submit', e => {
+            const form = e.target;
+            if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-once')) return;
+            if (form.dataset.sent) { e.preventDefault(); return; }
+            form.dataset.sent = 'yes';
+            form.querySelectorAll('button[type=submit]').forEach(b => b.setAttribute('aria-disabled', 'true'));
+          });
           const parts = document.querySelectorAll('[data-live][id]');
           if (parts.length === 0) return;
-          let stamp = null;
+          const src = parts[0].dataset.liveStamp || '/dashboard/live';
+          const every = Number(parts[0].dataset.liveEvery || 3000);
+          // The stamp the page was rendered with, when it says (so a change before the first poll is not missed).
+          let stamp = parts[0].dataset.liveNow ?? null;
+          let timer = null;
+          const ended = () => document.querySelector('[data-live-until]') !== null;
           const poll = async () => {
             try {
-              const r = await fetch('/dashboard/live', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+              const r = await fetch(src, { headers: { Accept: 'application/json' }, cache: 'no-store' });
               if (!r.ok) return;
               const now = (await r.json()).stamp;
               if (stamp !== null && now !== stamp) {
                 const page = await fetch(location.href, { cache: 'no-store' });
                 if (page.ok) {
                   const doc = new DOMParser().parseFromString(await page.text(), 'text/html');
-                  parts.forEach(p => { const fresh = doc.getElementById(p.id); if (fresh) p.replaceChildren(...fresh.childNodes); });
+                  parts.forEach(p => {
+                    const fresh = doc.getElementById(p.id);
+                    if (!fresh) return;
+                    p.replaceChildren(...fresh.childNodes);
+                    if (fresh.hasAttribute('data-live-until')) p.setAttribute('data-live-until', fresh.getAttribute('data-live-until'));
+                  });
                   document.body.dataset.liveUpdated = now;
                 }
               }
               stamp = now;
+              if (ended() && timer !== null) clearInterval(timer);
             } catch { /* offline for a moment: try again at the next tick */ }
           };
+          if (ended()) return;
           poll();
-          setInterval(poll, 3000);
+          timer = setInterval(poll, every);
         })();
         """;
 }

@@ -12,6 +12,7 @@ using Skillmaker.Datasets;
 using Skillmaker.Evaluation;
 using Skillmaker.Host;
 using Skillmaker.Promotion;
+using Skillmaker.Reports;
 using Skillmaker.Server.Pages;
 using Skillmaker.Server.Pages.Dashboard;
 using Skillmaker.Skills;
@@ -27,6 +28,8 @@ public static class DashboardEndpoints
 {
     public const int PageSize = 48;
     public const int CellPageSize = 96;
+    /// <summary>Failures a page on /failures (each with a heat map).</summary>
+    public const int FailuresPageSize = 24;
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
@@ -42,6 +45,7 @@ public static class DashboardEndpoints
         read.MapGet("/skills/{name}/{version}", VersionAsync);
         read.MapGet("/skills/{name}/{version}/cell", CellAsync);
         read.MapGet("/skills/{name}/{version}/failures", FailuresAsync);
+        read.MapGet("/skills/{name}/{version}/failures/{imageId}/heatmap.png", HeatmapAsync);
         read.MapGet("/skills/{name}/{version}/report.pdf", ReportAsync);
         read.MapGet("/datasets", async (HttpContext ctx, LineServices line, DashboardCache cache, CancellationToken ct) =>
             PageResult.Of<DatasetsPage, DatasetsView>(new(Datasets(await cache.ManifestListAsync(line, ct)), IsAdmin(ctx))));
@@ -49,6 +53,7 @@ public static class DashboardEndpoints
             PageResult.Of<AuditPage, AuditView>(new(await line.Datasets().AuditSplitsAsync(ct))));
         read.MapGet("/datasets/manifests/{id}", ManifestAsync);
         read.MapGet("/dashboard/live", LiveAsync);
+        read.MapGet("/datasets/jobs/{runId}", ExtractJobAsync);
 
         act.MapPost("/datasets/{name}/extract", ExtractAsync);
         act.MapGet("/skills/{name}/{version}/promote", PromoteCheckAsync);
@@ -61,7 +66,7 @@ public static class DashboardEndpoints
     /// <summary>A request the dashboard cannot answer: ProblemDetails for a JSON client, else a page saying why.</summary>
     internal static IResult Problem(HttpContext ctx, int status, string title, string message, string back, string backText)
     {
-        if (ctx.Request.Headers.Accept.Any(a => a is not null && a.Contains("application/json", StringComparison.OrdinalIgnoreCase)))
+        if (WantsJson(ctx))
             return Results.Problem(message, statusCode: status, title: title);
         return PageResult.Message(new MessageView(title, message, back, backText), status);
     }
@@ -69,16 +74,19 @@ public static class DashboardEndpoints
     // Data
 
     private static async Task<IResult> DataAsync(HttpContext ctx, string? source, string? label, string? provenance, string? status, string? split, string? set,
-        string? kind, string? minw, string? minh, string? from, string? to, string? detection, string? after, LineServices line, DashboardCache cache, CancellationToken ct)
+        string? kind, string? minw, string? minh, string? from, string? to, string? detection, string? crowd, string? after, LineServices line, DashboardCache cache, CancellationToken ct)
     {
         var form = new DataFilterForm(Blank(source), Blank(label), Blank(provenance), Blank(status), Blank(split), Blank(set), Blank(kind),
-            Blank(minw), Blank(minh), Blank(from), Blank(to), Blank(detection));
-        var (filter, errors) = Parse(form);
+            Blank(minw), Blank(minh), Blank(from), Blank(to), Blank(detection), Blank(crowd));
+        var (filter, parsed) = Parse(form);
+        var errors = parsed.ToList();
+        if (Blank(after) is { } start && (start.Length > 64 || !start.All(char.IsAsciiHexDigitLower)))
+            errors.Add($"Page start '{start}' is not an image id; expected the lower-case hex digits of an image id, as the next-page link carries.");
         var browser = line.CatalogBrowser;
         var facets = await cache.FacetsAsync(line, ct);
         if (errors.Count > 0)
         {
-            if (ctx.Request.Headers.Accept.Any(a => a is not null && a.Contains("application/json", StringComparison.OrdinalIgnoreCase)))
+            if (WantsJson(ctx))
                 return Results.Problem(string.Join(" ", errors), statusCode: StatusCodes.Status400BadRequest, title: "Bad filter");
             return PageResult.Of<DataPage, DataView>(new(form, facets, errors, new BrowsePage([], null), null), StatusCodes.Status400BadRequest);
         }
@@ -132,10 +140,13 @@ public static class DashboardEndpoints
         var takenTo = Day(form.To, "Taken to");
         if (form.Detection is { } d && !BrowseFilter.DetectionOutcomes.Contains(d))
             errors.Add($"Detection outcome '{d}' is unknown; expected one of {string.Join(", ", BrowseFilter.DetectionOutcomes)}.");
+        if (form.Crowd is { } c && !BrowseFilter.CrowdStates.Contains(c))
+            errors.Add($"Crowd state '{c}' is unknown; expected one of {string.Join(", ", BrowseFilter.CrowdStates)}.");
         return (new BrowseFilter
         {
             Source = form.Source, Label = form.Label, LabelProvenance = provenance, LabelStatus = status, Split = form.Split, SetId = form.Set, Kind = kind,
             MinWidth = minWidth, MinHeight = minHeight, TakenFrom = takenFrom, TakenTo = takenTo, Detection = form.Detection,
+            CrowdState = form.Crowd is { } cs && BrowseFilter.CrowdStates.Contains(cs) ? cs : null,
         }, errors);
     }
 
@@ -215,7 +226,37 @@ public static class DashboardEndpoints
         var (details, missing) = await FindAsync(ctx, line, name, version, ct);
         if (details is null) return missing!;
         var others = await line.Training.Skills.VersionsAsync(name, ct);
-        return PageResult.Of<VersionPage, VersionView>(new(details, others, IsAdmin(ctx), Blank(note)));
+        return PageResult.Of<VersionPage, VersionView>(new(details, others, IsAdmin(ctx), Blank(note),
+            await CropsAsync(line, details.Evaluation?.Failures.Take(VersionView.FailuresShown).Select(f => f.ImageId) ?? [], ct)));
+    }
+
+    /// <summary>Which of <paramref name="ids"/> are crops (the review grid can relabel those).</summary>
+    private static async Task<IReadOnlySet<string>> CropsAsync(LineServices line, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var crops = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ids)
+            if (await line.Catalog.GetImageAsync(id, ct) is { Image.Kind: ImageKind.Crop }) crops.Add(id);
+        return crops;
+    }
+
+    /// <summary>Where the version looked in one of its failures: the image with the true class's heat map (PNG).</summary>
+    private static async Task<IResult> HeatmapAsync(HttpContext ctx, string name, string version, string imageId, LineServices line, FailureHeatmaps heatmaps, CancellationToken ct)
+    {
+        var (details, missing) = await FindAsync(ctx, line, name, version, ct);
+        if (details is null) return missing!;
+        if (details.Evaluation?.Failures.FirstOrDefault(f => f.ImageId == imageId) is not { } failure)
+            return Problem(ctx, StatusCodes.Status404NotFound, "No such failure", $"Image '{imageId}' is not a failure of {name} v{version}; expected the id of one of its failures.",
+                $"/skills/{Uri.EscapeDataString(name)}/{version}", "Back to the version");
+        try
+        {
+            var png = await heatmaps.OverlayPngAsync(new SkillRef(name, details.Info.Version), failure, ct);
+            ctx.Response.Headers.CacheControl = "private, max-age=86400";
+            return Results.Bytes(png, "image/png");
+        }
+        catch (SkillmakerException ex)
+        {
+            return Problem(ctx, StatusCodes.Status409Conflict, "No heat map", ex.Message, $"/skills/{Uri.EscapeDataString(name)}/{version}", "Back to the version");
+        }
     }
 
     private static async Task<IResult> CellAsync(HttpContext ctx, string name, string version, string? t, string? p, string? page, LineServices line, DashboardCache cache, CancellationToken ct)
@@ -237,11 +278,11 @@ public static class DashboardEndpoints
             $"{back}/cell?t={ti}&p={pi}&"));
     }
 
-    private static CellView Cell(VersionDetails details, string title, IReadOnlyList<string> images, string? page, string link)
+    private static CellView Cell(VersionDetails details, string title, IReadOnlyList<string> images, string? page, string link, int size = CellPageSize)
     {
         var n = int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var x) && x > 0 ? x : 1;
         var failures = details.Evaluation!.Failures.ToDictionary(f => f.ImageId, StringComparer.Ordinal);
-        return new CellView(details, title, images.Count, [.. images.Skip((n - 1) * CellPageSize).Take(CellPageSize)], failures, n, images.Count > n * CellPageSize, link);
+        return new CellView(details, title, images.Count, [.. images.Skip((n - 1) * size).Take(size)], failures, n, images.Count > n * size, link);
     }
 
     /// <summary>Every failure of a version, most confident first, a page at a time.</summary>
@@ -252,7 +293,8 @@ public static class DashboardEndpoints
         var back = $"/skills/{Uri.EscapeDataString(name)}/{version}";
         if (details.Evaluation is not { } evaluation)
             return Problem(ctx, StatusCodes.Status404NotFound, "No evaluation", $"{name} v{version} has no evaluation yet.", back, "Back to the version");
-        return PageResult.Of<CellPage, CellView>(Cell(details, $"All failures of {name} v{version}", [.. evaluation.Failures.Select(f => f.ImageId)], page, $"{back}/failures?"));
+        var cell = Cell(details, $"All failures of {name} v{version}", [.. evaluation.Failures.Select(f => f.ImageId)], page, $"{back}/failures?", FailuresPageSize);
+        return PageResult.Of<CellPage, CellView>(cell with { Crops = await CropsAsync(line, cell.Images, ct) });
     }
 
     private static async Task<IResult> ReportAsync(HttpContext ctx, string name, string version, LineServices line, CancellationToken ct)
@@ -327,19 +369,49 @@ public static class DashboardEndpoints
         return PageResult.Of<ManifestPage, ManifestView>(new(manifest, cache.Diff(previous, manifest), siblings, IsAdmin(ctx), Blank(note), trained));
     }
 
-    private static async Task<IResult> ExtractAsync(HttpContext ctx, string name, LineServices line, DashboardActions actions, CancellationToken ct)
+    private static bool WantsJson(HttpContext ctx) =>
+        ctx.Request.Headers.Accept.Any(a => a is not null && a.Contains("application/json", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Queues an extract (or joins the one still running) and opens its job page; JSON clients get 202 with the run.</summary>
+    private static async Task<IResult> ExtractAsync(HttpContext ctx, string name, LineServices line, DashboardCache cache, DashboardJobs jobs, CancellationToken ct)
     {
+        if (!(await cache.ManifestListAsync(line, ct)).Any(m => m.Name == name))
+            return Problem(ctx, StatusCodes.Status404NotFound, "No such dataset",
+                $"There is no dataset '{name}'; a dataset appears here after its first `skillmaker extract DEF.json`.", "/datasets", "All datasets");
         try
         {
-            var result = await actions.ExtractAsync(line, name, ct);
-            var m = result.Manifest;
-            var note = result.Created ? $"Extracted manifest {m.Id[..12]}: {m.Items.Count} items." : $"Nothing changed: the definition gives manifest {m.Id[..12]} again.";
-            return Results.Redirect($"/datasets/manifests/{m.Id}?note={Uri.EscapeDataString(note)}");
+            var (runId, joined) = await jobs.ExtractAsync(line, name, ctx.User.Identity!.Name!, ct);
+            var page = $"/datasets/jobs/{runId}";
+            if (WantsJson(ctx)) return Results.Json(new { runId, joined, status = page }, statusCode: StatusCodes.Status202Accepted);
+            return Results.Redirect(joined ? $"{page}?note={Uri.EscapeDataString($"An extract of {name} was already queued or running; this is that one (no second extract).")}" : page);
         }
         catch (SkillmakerException ex)
         {
-            return Problem(ctx, StatusCodes.Status400BadRequest, "Not extracted", ex.Message, "/datasets", "All datasets");
+            return Problem(ctx, StatusCodes.Status400BadRequest, "Not extracted", $"{ex.Message} Nothing was queued or changed.", "/datasets", "All datasets");
         }
+    }
+
+    /// <summary>An extract run: its page (progress, then the diff), or its state as JSON for live.js and scripts.</summary>
+    private static async Task<IResult> ExtractJobAsync(HttpContext ctx, string runId, string? note, LineServices line, DashboardCache cache, DashboardJobs jobs, CancellationToken ct)
+    {
+        var job = runId.Length <= 100 ? await jobs.StatusAsync(line, runId, ct) : null;
+        if (job is null)
+            return Problem(ctx, StatusCodes.Status404NotFound, "No such extract", $"There is no extract run '{runId}'; an Extract button on /datasets starts one.", "/datasets", "All datasets");
+        ManifestDiff? diff = null;
+        if (job.Result is { } r && await cache.ManifestAsync(line, r.ManifestId, ct) is { } current)
+        {
+            var previous = job.Context.PreviousManifestId is { } p && p != r.ManifestId ? await cache.ManifestAsync(line, p, ct) : null;
+            diff = job.Context.PreviousManifestId == r.ManifestId ? new ManifestDiff(r.ManifestId, [], [], []) : cache.Diff(previous, current);
+        }
+        if (WantsJson(ctx))
+            return Results.Json(new
+            {
+                runId = job.RunId, dataset = job.Context.Dataset, state = job.Done ? "done" : job.Status.State.ToString().ToLowerInvariant(), error = job.Status.Error,
+                stamp = job.Stamp, manifestId = job.Result?.ManifestId, created = job.Result?.Created, items = job.Result?.Items,
+                added = diff?.Added.Count, removed = diff?.Removed.Count, moved = diff?.Moved.Count,
+            });
+        var dispatcher = await jobs.DispatcherAsync(line, ct);
+        return PageResult.Of<ExtractJobPage, ExtractJobView>(new(job, diff, Blank(note), dispatcher.QueueLocation, line.Time.GetUtcNow()));
     }
 
     // Live

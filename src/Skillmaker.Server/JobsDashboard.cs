@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +30,14 @@ public static class JobsDashboard
         // The endpoint policy sends strangers to the login page and others to "not allowed"; the filter
         // checks again inside Hangfire, so no other way into the dashboard skips the admin check.
         app.MapHangfireDashboard(Path, options, storage).RequireAuthorization(Roles.AdminPolicy);
+        // The dashboard's live counters are POSTed forms; Hangfire reads the form of any other request
+        // too and fails with a 500. Other methods get 405 (this literal route wins over the catch-all).
+        app.MapMethods(Path + "/stats", [HttpMethods.Get, HttpMethods.Head, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], (HttpContext ctx) =>
+            {
+                ctx.Response.Headers.Allow = HttpMethods.Post;
+                return Results.Problem("The job counters are read with POST (a form of metrics[]), as the dashboard does.", statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method not allowed");
+            })
+            .RequireAuthorization(Roles.AdminPolicy);
         return app;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Crowd;
 using Skillmaker.Review;
@@ -20,7 +21,7 @@ public static class ReviewEndpoints
     public static IEndpointRouteBuilder MapReview(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/review").RequireAuthorization(Roles.ReviewPolicy);
-        group.MapGet("/", async (HttpContext ctx, string? group, int? page, bool? decided, string? note, string? batch, ReviewService review, SignedImageLinks links, ICropBoxSource boxes, ServerOptions options, CancellationToken ct) =>
+        group.MapGet("/", async (HttpContext ctx, string? group, int? page, bool? decided, string? note, string? batch, string? crop, ReviewService review, SignedImageLinks links, ICropBoxSource boxes, ServerOptions options, CancellationToken ct) =>
         {
             ReviewFilter filter;
             try
@@ -32,18 +33,24 @@ public static class ReviewEndpoints
                 return PageResult.Message(new MessageView("Bad filter", ex.Message, "/review", "Back to the grid") { Heading = "The filter is not valid" }, StatusCodes.Status400BadRequest);
             }
             var groups = await review.GroupsAsync(ct);
-            var current = group ?? groups.FirstOrDefault(g => g.Undecided > 0)?.Name ?? (groups.Count > 0 ? groups[0].Name : null);
+            // On one crop (a link from a dashboard failure): its group, decided or not, only that crop.
+            var found = string.IsNullOrEmpty(crop) ? [] : await review.ItemsAsync(new ReviewQuery { CropId = crop, IncludeDecided = true, Limit = 1 }, ct);
+            var one = found.Count > 0 ? found[0] : null;
+            if (!string.IsNullOrEmpty(crop) && one is null)
+                return DashboardEndpoints.Problem(ctx, StatusCodes.Status404NotFound, "No such crop", $"There is no crop '{crop}' to review; the review grid shows crops (images cut from photos by detection).", "/review", "The review grid");
+            var current = one?.Group ?? group ?? groups.FirstOrDefault(g => g.Undecided > 0)?.Name ?? (groups.Count > 0 ? groups[0].Name : null);
             var pageNo = Math.Max(1, page ?? 1);
-            var items = current is null ? [] : await review.ItemsAsync(filter.Apply(new ReviewQuery
+            var items = one is not null ? [one] : current is null ? [] : await review.ItemsAsync(filter.Apply(new ReviewQuery
             {
                 Group = current, IncludeDecided = decided == true, Offset = (pageNo - 1) * PageSize, Limit = PageSize + 1,
             }), ct);
+            if (one is not null) decided = true;
             var cells = new List<ReviewCellView>();
             foreach (var item in items.Take(PageSize))
                 cells.Add(new(item, links.PathFor(item.CropId, options.PageImageLinkLifetime), item.ParentId is null ? null : await boxes.GetBoxAsync(item.CropId, ct)));
             var recent = await review.RecentAsync(ctx.User.Identity!.Name!, ct);
             return PageResult.Of<ReviewPage, ReviewView>(new(groups, current, pageNo, decided == true, note, cells, items.Count > PageSize,
-                await review.KnownLabelsAsync(ct), recent, filter, await review.SourcesAsync(ct))
+                await review.RelabelChoicesAsync(ct), recent, filter, await review.SourcesAsync(ct))
             {
                 // Undo sits beside the note of the action it undoes.
                 LastBatch = batch is null ? null : recent.FirstOrDefault(b => b.BatchId == batch && !b.Undone),
@@ -84,13 +91,26 @@ public static class ReviewEndpoints
             }
         });
 
-        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string batch, [FromForm] string? group, [FromForm] int? page, ReviewService review, CancellationToken ct) =>
+        group.MapPost("/undo", async (HttpContext ctx, [FromForm] string? batch, [FromForm] string? group, [FromForm] int? page, ReviewService review, ILoggerFactory logging, CancellationToken ct) =>
         {
-            var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
-            var text = $"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count{(n == 1 ? "s" : "")}.";
-            if (WantsJson(ctx)) return Results.Json(new { note = text, undone = n });
             var filter = ReviewFilter.FromForm(await ctx.Request.ReadFormAsync(ct));
-            return Results.Redirect($"{ReviewView.Link(group, page ?? 1, false, filter)}&note={Uri.EscapeDataString(text)}");
+            var back = ReviewView.Link(group, page ?? 1, false, filter);
+            try
+            {
+                if (string.IsNullOrWhiteSpace(batch)) throw new SkillmakerException("No review action given; expected the batch of one of your recent decisions.");
+                var n = await review.UndoAsync(batch, ctx.User.Identity!.Name!, ctx.User.IsInRole("admin"), ct);
+                var text = $"Undone: {n} decision{(n == 1 ? "" : "s")} no longer count{(n == 1 ? "s" : "")}.";
+                if (WantsJson(ctx)) return Results.Json(new { note = text, undone = n });
+                return Results.Redirect($"{back}&note={Uri.EscapeDataString(text)}");
+            }
+            catch (SkillmakerException ex)
+            {
+                // The user's mistake (an unknown or someone else's batch): a page that says so and one warning line.
+                var status = ex is NotAllowedException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+                logging.CreateLogger("Skillmaker.Server.Review").ClientError(ctx.Request.Method, ctx.Request.Path.Value ?? "", status, ex.Message);
+                if (WantsJson(ctx)) return Results.Problem(detail: ex.Message, statusCode: status, title: "Nothing was undone");
+                return PageResult.Message(new MessageView("Not undone", ex.Message, back, "Back to the grid") { Heading = "Nothing was undone" }, status);
+            }
         });
         return app;
     }

@@ -81,13 +81,32 @@ public static class SkillmakerServer
         try
         {
             await app.StartAsync(cancellationToken);
+            app.Services.GetRequiredService<StartupLog>().Started = true;
             return app;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await app.DisposeAsync();
+            throw new Common.SkillmakerException($"Cannot listen on {options.Urls}: the port is already in use (another `skillmaker serve`?). "
+                + "Stop the process that holds it, or pick a free port with --urls (e.g. http://127.0.0.1:5081).", ex);
         }
         catch
         {
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Until the server has started, the framework's own error logs (Kestrel's and the host's
+    /// "failed to start", with stack traces) are held back: the caller reports a start failure once, as
+    /// one line. After the start they pass as usual.</summary>
+    internal sealed class StartupLog
+    {
+        public volatile bool Started;
+
+        public bool Allows(string? category, LogLevel level) => Started || level < LogLevel.Error || category is null
+            || !(category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) || category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)
+                || category.StartsWith("Microsoft.AspNetCore.Hosting", StringComparison.Ordinal));
     }
 
     /// <summary>Where a started server listens, e.g. http://127.0.0.1:41234.</summary>
@@ -102,14 +121,18 @@ public static class SkillmakerServer
         var workspace = line.Workspace;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = workspace.Root, ApplicationName = "Skillmaker.Server" });
         builder.WebHost.UseUrls(options.Urls);
+        var startup = new StartupLog();
+        builder.Services.AddSingleton(startup);
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel)
+            .AddFilter((_, category, level) => level >= options.LogLevel && startup.Allows(category, level))
             // Keys sit in the workspace next to the catalog they protect; the "unencrypted" warning is expected.
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         var services = builder.Services;
         services.AddSingleton(options).AddSkillmaker(line, options.Crowd, await line.ImageLinksAsync(cancellationToken), options.Boxes);
         if (options.Jobs is not null) services.AddJobsDashboard();
-        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>();
+        services.AddSingleton<DashboardActions>().AddSingleton<DashboardCache>().AddSingleton<DashboardJobs>()
+            .AddSingleton(_ => line.FailureHeatmaps());
 
         // Cookie and antiforgery keys live in the workspace, so a restart keeps people signed in.
         services.AddDataProtection().SetApplicationName("skillmaker")
@@ -170,7 +193,7 @@ public static class SkillmakerServer
             .AddPolicy(Roles.ReviewPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Expert.ToWire(), UserRole.Admin.ToWire()))
             .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.Role, UserRole.Admin.ToWire()));
 
-        services.AddOpenApi();
+        services.AddApiDocument();
         if (options.Inference is { } inference) services.AddSkillmakerInference(line, inference);
 
         var app = builder.Build();
@@ -209,7 +232,8 @@ public static class SkillmakerServer
         app.UseAntiforgery();
         // For container health checks (`skillmaker healthcheck --url .../healthz`): the catalog answers.
         app.MapGet("/healthz", async (ICatalog catalog, CancellationToken ct) =>
-            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct) }));
+            Results.Ok(new { status = "ok", schema = await catalog.GetSchemaVersionAsync(ct) }))
+            .InApi().WithName("Health").WithSummary("Alive when the workspace's catalog answers (for container health checks)");
         app.MapAuth();
         app.MapSkillmakerAssets();
         app.MapImages();

@@ -97,6 +97,13 @@ public static class WorkspaceStorage
         _ => throw new SkillmakerException($"No skill index for the catalog at {catalog.Location}."),
     };
 
+    /// <summary>The artefact index that lives beside the given catalog (files published to the blob store by role).</summary>
+    public static IArtefactIndex ArtefactIndex(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlArtefactIndex(sql),
+        _ => throw new SkillmakerException($"No artefact index for the catalog at {catalog.Location}."),
+    };
+
     /// <summary>True when the catalog is a server several machines share (PostgreSQL): skill packages are then
     /// published to the blob store and the skill index, so every machine can load them.</summary>
     public static bool IsShared(ICatalog catalog) => catalog is SqlCatalog { Database: not SqliteDatabase };
@@ -105,6 +112,13 @@ public static class WorkspaceStorage
     {
         SqlCatalog sql => new SqlJobLedger(sql),
         _ => throw new SkillmakerException($"No job ledger for the catalog at {catalog.Location}."),
+    };
+
+    /// <summary>Shadow answer counts (serve with shadow on), beside the catalog.</summary>
+    public static Serving.IShadowStore ShadowStore(ICatalog catalog) => catalog switch
+    {
+        SqlCatalog sql => new SqlShadowStore(sql),
+        _ => throw new SkillmakerException($"No shadow answer store for the catalog at {catalog.Location}."),
     };
 
     /// <summary>The inference API's clients, beside the catalog.</summary>

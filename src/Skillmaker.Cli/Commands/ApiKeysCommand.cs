@@ -30,7 +30,7 @@ public static class ApiKeysCommand
             var all = await line.ApiKeys().ListAsync(ct);
             if (run.IsJson) { run.WriteJson(new { clients = all }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Client", "Created", "Revoked");
-            foreach (var c in all) table.AddRow(Markup.Escape(c.Name), c.CreatedAt.ToString("u"), c.RevokedAt?.ToString("u") ?? "-");
+            foreach (var c in all) table.AddRow(TerminalText.Escape(c.Name), c.CreatedAt.ToString("u"), c.RevokedAt?.ToString("u") ?? "-");
             run.Console.Write(table);
             return ExitCodes.Ok;
         }));

@@ -137,9 +137,9 @@ public static class CrawlCommand
         pages.AddRow("links outside the site (not followed)", s.LinksOutsideSite.ToString());
         run.Console.Write(pages);
         foreach (var p in s.PagesSkipped)
-            run.Console.MarkupLineInterpolated($"[yellow]skipped[/] {p.Url}: {p.Reason}{(p.WillRetry ? " (the next run tries again)" : "")}");
+            run.Console.SafeMarkupLine($"[yellow]skipped[/] {p.Url}: {p.Reason}{(p.WillRetry ? " (the next run tries again)" : "")}");
         foreach (var h in s.Hosts)
-            run.Console.MarkupLineInterpolated($"host {h.Host}: robots.txt {h.Robots}; {h.DelaySeconds:0.###} s between requests");
+            run.Console.SafeMarkupLine($"host {h.Host}: robots.txt {h.Robots}; {h.DelaySeconds:0.###} s between requests");
         IngestOutput.Render(run, s.Images, [("found (new image URLs)", s.ImagesFound), ("done by earlier runs (passed by)", s.ImagesDoneBefore)], unit: "Images");
     }
 }

@@ -74,7 +74,7 @@ public static class CrowdCommand
             run.Console.WriteLine($"{counts.OpenTasks} open tasks ({counts.AssignmentsLeft} answers to go), {counts.GoldTasks} gold, {counts.Answers} answers, {counts.ConsolidatedTasks} consolidated.");
             var table = new Table().AddColumns("Worker", "Answers", "Gold answered", "Gold content ok", "Gold quality ok");
             foreach (var w in workers)
-                table.AddRow(Markup.Escape(w.Worker), w.Answers.ToString(), w.GoldAnswers.ToString(), Pct(w.GoldContentAccuracy), Pct(w.GoldQualityAccuracy));
+                table.AddRow(TerminalText.Escape(w.Worker), w.Answers.ToString(), w.GoldAnswers.ToString(), Pct(w.GoldContentAccuracy), Pct(w.GoldQualityAccuracy));
             run.Console.Write(table);
             return ExitCodes.Ok;
         }));
@@ -95,7 +95,7 @@ public static class CrowdCommand
             run.Console.WriteLine($"{estimate.OpenTasks} open tasks, {estimate.AssignmentsLeft} answers to go, at {estimate.HourlyRate:0.##} per worker hour:");
             var table = new Table().AddColumns("Channel", "s / answer", "Basis", "Worker hours", "Worker pay", "Platform fee", "Total");
             foreach (var c in estimate.Channels)
-                table.AddRow(c.Name, $"{c.SecondsPerTask:0.#}", Markup.Escape(c.SecondsBasis), $"{c.Hours:0.##}", $"{c.WorkerPay:0.##}", $"{c.PlatformFee:0.##}", $"{c.Total:0.##}");
+                table.AddRow(c.Name, $"{c.SecondsPerTask:0.#}", TerminalText.Escape(c.SecondsBasis), $"{c.Hours:0.##}", $"{c.WorkerPay:0.##}", $"{c.PlatformFee:0.##}", $"{c.Total:0.##}");
             run.Console.Write(table);
             run.Console.WriteLine("Assumptions:");
             foreach (var line2 in estimate.Assumptions) run.Console.WriteLine($"  - {line2}");

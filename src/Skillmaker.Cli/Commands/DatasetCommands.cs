@@ -49,10 +49,10 @@ public static class DatasetCommands
             var table = new Table().AddColumns("Class", "Train (before)", "Test (before)", "Train (after)", "Test (after)");
             var after = m.CountsAfter.ToDictionary(c => c.Class);
             foreach (var b in m.CountsBefore)
-                table.AddRow(Markup.Escape(b.Class), b.Train.ToString(), b.Test.ToString(),
+                table.AddRow(TerminalText.Escape(b.Class), b.Train.ToString(), b.Test.ToString(),
                     after.TryGetValue(b.Class, out var a) ? a.Train.ToString() : "[yellow]dropped[/]", after.TryGetValue(b.Class, out a) ? a.Test.ToString() : "");
             run.Console.Write(table);
-            foreach (var d in m.DroppedClasses) run.Console.MarkupLineInterpolated($"[yellow]dropped[/] class {d.Class}: {d.Reason}");
+            foreach (var d in m.DroppedClasses) run.Console.SafeMarkupLine($"[yellow]dropped[/] class {d.Class}: {d.Reason}");
             foreach (var (reason, count) in m.Excluded) run.Console.WriteLine($"excluded {count}: {reason}");
             if (result.AddedClasses.Count > 0) run.Console.WriteLine($"accepted {result.AddedClasses.Count} new class(es): {string.Join(", ", result.AddedClasses)}");
             if (result.BackgroundCropsAwaitingLabel > 0)
@@ -84,7 +84,7 @@ public static class DatasetCommands
             {
                 foreach (var check in report.Checks)
                 {
-                    run.Console.MarkupLine($"{(check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {Markup.Escape(check.Name)}: {Markup.Escape(check.Description)}");
+                    run.Console.MarkupLine($"{(check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]")} {TerminalText.Escape(check.Name)}: {TerminalText.Escape(check.Description)}");
                     foreach (var o in check.Offending) run.Console.WriteLine($"    {o}");
                 }
                 foreach (var a in affected)
@@ -109,7 +109,7 @@ public static class DatasetCommands
             if (run.IsJson) { run.WriteJson(new { manifests }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Id", "Name", "Created", "Items", "Train", "Test", "Classes");
             foreach (var m in manifests)
-                table.AddRow(m.Id[..12], Markup.Escape(m.Name), m.CreatedAt.ToString("u"), m.Items.ToString(), m.Train.ToString(), m.Test.ToString(), m.Classes.ToString());
+                table.AddRow(m.Id[..12], TerminalText.Escape(m.Name), m.CreatedAt.ToString("u"), m.Items.ToString(), m.Train.ToString(), m.Test.ToString(), m.Classes.ToString());
             run.Console.Write(table);
             return ExitCodes.Ok;
         }));

@@ -54,7 +54,7 @@ internal sealed class CommandDemoHost(CommandRun run) : IDemoHost
 
     public void StageDone(string name, double seconds, string summary)
     {
-        if (!run.IsJson) run.Console.MarkupLineInterpolated($"[green]done[/] [bold]{name}[/] ({seconds:0.0} s): {summary}");
+        if (!run.IsJson) run.Console.SafeMarkupLine($"[green]done[/] [bold]{name}[/] ({seconds:0.0} s): {summary}");
     }
 
     public async Task<IDemoServer> StartServerAsync(LineServices line, InferenceSetup inference, CancellationToken cancellationToken) =>

@@ -13,11 +13,11 @@ public static class DemoOutput
     {
         var console = run.Console;
         console.WriteLine();
-        console.MarkupLineInterpolated($"[bold]Answers of the running server[/] ({result.Serving.Address}, API client '{result.Serving.ApiClient}', server code {result.CodeVersion}):");
+        console.SafeMarkupLine($"[bold]Answers of the running server[/] ({result.Serving.Address}, API client '{result.Serving.ApiClient}', server code {result.CodeVersion}):");
         var answers = new Table().AddColumns("Photo", "Vehicle", "Answer", "Versions");
         foreach (var a in result.Answers)
             answers.AddRow(
-                new Markup($"{Markup.Escape(a.Photo)}\n[grey]{Markup.Escape(a.Why)}{(a.Truth is null ? "" : $"; truth: {Markup.Escape(a.Truth)}")}[/]"),
+                new Markup($"{TerminalText.Escape(a.Photo)}\n[grey]{TerminalText.Escape(a.Why)}{(a.Truth is null ? "" : $"; truth: {TerminalText.Escape(a.Truth)}")}[/]"),
                 new Text(Vehicle(a.Answer)),
                 new Text(Cascade(a.Answer)),
                 new Text(Versions(a)));
@@ -25,7 +25,7 @@ public static class DemoOutput
 
         console.MarkupLine("[bold]Artefacts[/]");
         var artefacts = new Table().AddColumns("Artefact", "Path", "Detail");
-        foreach (var a in result.Artefacts) artefacts.AddRow(Markup.Escape(a.Name), Markup.Escape(a.Path), Markup.Escape(a.Detail));
+        foreach (var a in result.Artefacts) artefacts.AddRow(TerminalText.Escape(a.Name), TerminalText.Escape(a.Path), TerminalText.Escape(a.Detail));
         console.Write(artefacts);
         console.WriteLine($"The whole line ran in {result.Seconds.ToString("0", CultureInfo.InvariantCulture)} s.");
         console.WriteLine($"Next: ./skillmaker serve --workspace {result.Workspace.Path}   (the API and the crowd and review pages; see README.md for your own photos)");

@@ -55,7 +55,7 @@ public static class DetectCommand
             var onWorkers = jobs.OnWorkers(parse, line.Workspace);
             if (onWorkers && previewDir is not null)
                 throw new UsageException("--preview writes files where the work runs, and these jobs run on workers; add --local to detect here with previews.");
-            var prepared = line.PrepareDetector(overrides);
+            var prepared = await line.PrepareDetectorAsync(overrides, publish: true, ct);
             var (settings, detector) = prepared;
             var request = new DetectRequest { PreviewDirectory = previewDir, Limit = parse.GetValue(limit) };
             if (onWorkers) return await OnWorkersAsync(run, line, request, settings, detector, jobs.Detached(parse), ct);
@@ -158,18 +158,18 @@ public static class DetectCommand
 
     private static object Failure(CommandRun run, string file, string error)
     {
-        if (!run.IsJson) run.Console.MarkupLineInterpolated($"[red]failed[/] {file}: {error}");
+        if (!run.IsJson) run.Console.SafeMarkupLine($"[red]failed[/] {file}: {error}");
         return new { file, outcome = DetectionOutcome.Failed.ToWire(), error };
     }
 
     private static void RenderFile(CommandRun run, string file, int width, int height, DetectionOutcome outcome, IReadOnlyList<SelectedDetection> selection, string? preview)
     {
-        run.Console.MarkupLineInterpolated($"[bold]{file}[/] ({width}x{height}): {Describe(outcome)}");
+        run.Console.SafeMarkupLine($"[bold]{file}[/] ({width}x{height}): {Describe(outcome)}");
         if (selection.Count > 0)
         {
             var table = new Table().AddColumns("Class", "Score", "Box (x1,y1,x2,y2)", "Role");
             foreach (var s in selection)
-                table.AddRow(Markup.Escape(s.Detection.ClassName), s.Detection.Score.ToString("0.00", CultureInfo.InvariantCulture),
+                table.AddRow(TerminalText.Escape(s.Detection.ClassName), s.Detection.Score.ToString("0.00", CultureInfo.InvariantCulture),
                     string.Join(", ", Box(s.Detection.Box)), RoleName(s.Role).Replace('_', ' '));
             run.Console.Write(table);
         }
@@ -249,7 +249,7 @@ public static class DetectCommand
         table.AddRow("already processed by this model", s.AlreadyProcessed.ToString(CultureInfo.InvariantCulture));
         run.Console.Write(table);
         run.Console.WriteLine($"{s.CropsCreated} crops created");
-        foreach (var f in s.Failed) run.Console.MarkupLineInterpolated($"[yellow]failed[/] {f.FileName ?? f.ImageId} ({f.ImageId[..12]}): {f.Error}");
+        foreach (var f in s.Failed) run.Console.SafeMarkupLine($"[yellow]failed[/] {f.FileName ?? f.ImageId} ({f.ImageId[..12]}): {f.Error}");
         if (s.Interrupted) run.Console.MarkupLine("[red]Interrupted.[/] Every recorded image is complete; run the same command again to finish.");
         else if (s.Remaining > 0) run.Console.WriteLine($"{s.Remaining} images still pending (--limit); run again to continue.");
         if (previewDir is not null) run.Console.WriteLine($"Previews in {previewDir}");

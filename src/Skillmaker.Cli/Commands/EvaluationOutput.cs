@@ -29,7 +29,7 @@ internal static class EvaluationOutput
                     Render(run, e.Summary);
                     run.Console.WriteLine($"Saved {e.Path}");
                 }
-                else run.Console.MarkupLineInterpolated($"[red]failed[/] {o.Skill}: {o.Error}");
+                else run.Console.SafeMarkupLine($"[red]failed[/] {o.Skill}: {o.Error}");
             }
         return outcomes.All(o => o.Evaluation is not null) ? ExitCodes.Ok : ExitCodes.Failed;
     }
@@ -46,7 +46,7 @@ internal static class EvaluationOutput
         metrics.AddRow("latency p50 / p95", $"{Numbers.OneDecimal(e.LatencyP50Ms)} / {Numbers.OneDecimal(e.LatencyP95Ms)} ms");
         run.Console.Write(metrics);
         var perClass = new Table().AddColumns("Class", "Precision", "Recall", "F1", "Support");
-        foreach (var c in e.PerClass) perClass.AddRow(Markup.Escape(c.Class), Numbers.Percent(c.Precision), Numbers.Percent(c.Recall), Numbers.Percent(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
+        foreach (var c in e.PerClass) perClass.AddRow(TerminalText.Escape(c.Class), Numbers.Percent(c.Precision), Numbers.Percent(c.Recall), Numbers.Percent(c.F1), c.Support.ToString(CultureInfo.InvariantCulture));
         run.Console.Write(perClass);
         run.Console.WriteLine($"{e.Failures.Count} failures{(e.Failures.Count > 20 ? " (20 most confident shown)" : "")}:");
         foreach (var f in e.Failures.Take(20))

@@ -61,14 +61,14 @@ public static class ImagesCommand
             var table = new Table().AddColumns("Id", "File", "Source", "Size", "Set", "Taken", "Hints", "Near-dup");
             foreach (var i in images)
                 table.AddRow(
-                    Markup.Escape(i.Image.Id[..12]),
-                    Markup.Escape(i.OriginalFileName ?? ""),
-                    Markup.Escape(i.Source ?? ""),
+                    TerminalText.Escape(i.Image.Id[..12]),
+                    TerminalText.Escape(i.OriginalFileName ?? ""),
+                    TerminalText.Escape(i.Source ?? ""),
                     $"{i.Image.Width}x{i.Image.Height}",
-                    Markup.Escape(i.SetId?.Value ?? ""),
-                    Markup.Escape(i.DateTaken is { } d ? $"{d.Value} ({d.Provenance.ToWire()})" : ""),
-                    Markup.Escape(string.Join(", ", i.LabelHints)),
-                    Markup.Escape(i.NearDuplicateClusterId?[..12] ?? ""));
+                    TerminalText.Escape(i.SetId?.Value ?? ""),
+                    TerminalText.Escape(i.DateTaken is { } d ? $"{d.Value} ({d.Provenance.ToWire()})" : ""),
+                    TerminalText.Escape(string.Join(", ", i.LabelHints)),
+                    TerminalText.Escape(i.NearDuplicateClusterId?[..12] ?? ""));
             run.Console.Write(table);
             run.Console.WriteLine($"{images.Count} images");
             return ExitCodes.Ok;
@@ -181,7 +181,7 @@ public static class ImagesCommand
     {
         var undone = RetractionOf(d, retractions);
         var grid = new Grid().AddColumn().AddColumn();
-        void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        void Row(string k, string v) => grid.AddRow(TerminalText.Escape(k), TerminalText.Escape(v));
         Row("id", d.Image.Id);
         Row("kind", d.Image.Kind.ToString().ToLowerInvariant() + (d.Image.ParentId is { } p ? $" of {p}" : ""));
         Row("format", $"{d.Image.Format}, {d.Image.Width}x{d.Image.Height}, {d.Image.ByteSize:N0} bytes, EXIF orientation {d.Image.ExifOrientation}");

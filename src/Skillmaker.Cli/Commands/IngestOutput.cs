@@ -17,9 +17,9 @@ internal static class IngestOutput
         foreach (var (label, count) in extra) table.AddRow(label, count.ToString());
         run.Console.Write(table);
         foreach (var r in summary.Rejected)
-            run.Console.MarkupLineInterpolated($"[yellow]rejected[/] {r.Path}: {r.Reason}");
+            run.Console.SafeMarkupLine($"[yellow]rejected[/] {r.Path}: {r.Reason}");
         foreach (var w in summary.Warnings)
-            run.Console.MarkupLineInterpolated($"[yellow]warning[/] {w}");
+            run.Console.SafeMarkupLine($"[yellow]warning[/] {w}");
         if (summary.Interrupted)
             run.Console.MarkupLine("[red]Interrupted.[/] Everything recorded is complete; run the same command again to finish.");
         run.Console.WriteLine($"Run {summary.RunId}");

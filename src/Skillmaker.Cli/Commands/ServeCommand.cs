@@ -20,7 +20,7 @@ public static class ServeCommand
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             await using var line = await run.OpenLineAsync(ct);
-            var inference = line.PrepareInference(parse.GetValue(cascade) is { } c ? run.ResolvePath(c) : null);
+            var inference = await line.PrepareInferenceAsync(parse.GetValue(cascade) is { } c ? run.ResolvePath(c) : null, ct);
             // In server mode admins see the job queue's dashboard at /jobs.
             var jobs = line.Workspace.Config.Jobs is { ServerMode: true } settings
                 ? (await HangfireQueue.OpenAsync(settings.Storage!, settings, QueueRole.Worker, connectAttempts: 5, onRetry: null, line.Context.Environment, ct)).Storage

@@ -38,8 +38,8 @@ public static class SkillCommands
                         version, createdAt = info.CreatedAt, head = info.Head.Type, manifestId = info.ManifestId, metrics = info.Metrics,
                         aliases = pointing, status = status?.Status, path = env.Skills.PathOf(new SkillRef(name, version)),
                     });
-                    table.AddRow(Markup.Escape(name), version.ToString(CultureInfo.InvariantCulture), info.CreatedAt.ToString("u", CultureInfo.InvariantCulture), info.Head.Type,
-                        Numbers.Percent(info.Metrics.Accuracy), Numbers.OneDecimal(info.Metrics.LatencyP95Ms), info.ManifestId[..12], string.Join(", ", pointing), Markup.Escape(status?.Status ?? ""));
+                    table.AddRow(TerminalText.Escape(name), version.ToString(CultureInfo.InvariantCulture), info.CreatedAt.ToString("u", CultureInfo.InvariantCulture), info.Head.Type,
+                        Numbers.Percent(info.Metrics.Accuracy), Numbers.OneDecimal(info.Metrics.LatencyP95Ms), info.ManifestId[..12], string.Join(", ", pointing), TerminalText.Escape(status?.Status ?? ""));
                 }
                 skills.Add(new { name, aliases, versions });
             }
@@ -62,21 +62,23 @@ public static class SkillCommands
             var status = await env.Registry.GetStatusAsync(skill.Name, skill.Version, ct);
             if (run.IsJson)
             {
-                run.WriteJson(new { path, aliases, status, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
+                // The latest gate decision, from the catalog in a shared workspace (whichever machine promoted).
+                var gate = await env.Gates.LatestAsync(skill, ct);
+                run.WriteJson(new { path, aliases, status, gate, files = Directory.GetFiles(path).Select(Path.GetFileName).Order(StringComparer.Ordinal), skill = info });
                 return ExitCodes.Ok;
             }
             var table = new Table().AddColumns("Field", "Value");
-            table.AddRow("skill", $"{Markup.Escape(info.Name)} v{info.Version} ({string.Join(", ", aliases.DefaultIfEmpty("no alias"))}{(status is null ? "" : "; " + Markup.Escape(status.Status))})");
-            table.AddRow("path", Markup.Escape(path));
+            table.AddRow("skill", $"{TerminalText.Escape(info.Name)} v{info.Version} ({string.Join(", ", aliases.DefaultIfEmpty("no alias"))}{(status is null ? "" : "; " + TerminalText.Escape(status.Status))})");
+            table.AddRow("path", TerminalText.Escape(path));
             table.AddRow("created", info.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
-            table.AddRow("labels", Markup.Escape(string.Join(", ", info.Labels)));
-            table.AddRow("head", $"{info.Head.Type} {Markup.Escape(info.Head.Params.GetRawText())}");
-            table.AddRow("backbone", $"{Markup.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {Markup.Escape(info.Backbone.Output)}, {info.Backbone.EmbeddingSize} dimensions)");
-            table.AddRow("manifest", $"{info.ManifestId} ({Markup.Escape(info.Dataset)}; {info.Training.TrainImages} train images, {info.Training.TrainExamples} rows; {info.Metrics.TestImages} test images)");
+            table.AddRow("labels", TerminalText.Escape(string.Join(", ", info.Labels)));
+            table.AddRow("head", $"{info.Head.Type} {TerminalText.Escape(info.Head.Params.GetRawText())}");
+            table.AddRow("backbone", $"{TerminalText.Escape(info.Backbone.Path)} (sha256 {info.Backbone.Sha256[..12]}, output {TerminalText.Escape(info.Backbone.Output)}, {info.Backbone.EmbeddingSize} dimensions)");
+            table.AddRow("manifest", $"{info.ManifestId} ({TerminalText.Escape(info.Dataset)}; {info.Training.TrainImages} train images, {info.Training.TrainExamples} rows; {info.Metrics.TestImages} test images)");
             table.AddRow("metrics", $"top-1 {Numbers.Percent(info.Metrics.Accuracy)}, {string.Join(", ", info.Metrics.TopK.Skip(1).Select((v, i) => $"top-{i + 2} {Numbers.Percent(v)}"))}; p50 {Numbers.OneDecimal(info.Metrics.LatencyP50Ms)} ms, p95 {Numbers.OneDecimal(info.Metrics.LatencyP95Ms)} ms");
-            table.AddRow("versions", $"code {Markup.Escape(info.CodeVersion)}, config {info.ConfigHash}");
-            table.AddRow("profile", $"{Markup.Escape(info.Profile)}: batch {info.Runtime.BatchSize}, {info.Runtime.Threads} threads, {Markup.Escape(info.Runtime.ExecutionProvider)}");
-            if (status is not null) table.AddRow("status note", Markup.Escape(status.Note));
+            table.AddRow("versions", $"code {TerminalText.Escape(info.CodeVersion)}, config {info.ConfigHash}");
+            table.AddRow("profile", $"{TerminalText.Escape(info.Profile)}: batch {info.Runtime.BatchSize}, {info.Runtime.Threads} threads, {TerminalText.Escape(info.Runtime.ExecutionProvider)}");
+            if (status is not null) table.AddRow("status note", TerminalText.Escape(status.Note));
             run.Console.Write(table);
             return ExitCodes.Ok;
         }));

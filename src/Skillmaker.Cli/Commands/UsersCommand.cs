@@ -40,7 +40,7 @@ public static class UsersCommand
             var all = await line.UserStore.ListAsync(ct);
             if (run.IsJson) { run.WriteJson(new { users = all.Select(u => new { u.Name, role = u.Role.ToWire(), u.CreatedAt, u.TokenExpiresAt, u.RevokedAt }) }); return ExitCodes.Ok; }
             var table = new Table().AddColumns("Name", "Role", "Created", "Token expires", "Revoked");
-            foreach (var u in all) table.AddRow(Markup.Escape(u.Name), u.Role.ToWire(), u.CreatedAt.ToString("u"), u.TokenExpiresAt?.ToString("u") ?? "-", u.RevokedAt?.ToString("u") ?? "-");
+            foreach (var u in all) table.AddRow(TerminalText.Escape(u.Name), u.Role.ToWire(), u.CreatedAt.ToString("u"), u.TokenExpiresAt?.ToString("u") ?? "-", u.RevokedAt?.ToString("u") ?? "-");
             run.Console.Write(table);
             return ExitCodes.Ok;
         }));

@@ -42,6 +42,7 @@ public static class CliApp
             WorkerCommand.Create(host, options), JobsCommand.Create(host, options),
             ApiKeysCommand.Create(host, options),
             DeployCommand.Create(host, options),
+            DoctorCommand.Create(host, options),
         })
             root.Subcommands.Add(command);
         return root;
@@ -94,6 +95,11 @@ public static class CliApp
             {
                 return Fail(run, "interrupted; everything recorded so far is complete, re-run the same command to finish", ExitCodes.Failed);
             }
+            catch (IOException ex) when (NoSpaceException.Is(ex))
+            {
+                // A write outside the places that name their folder (e.g. the SQLite catalog's).
+                return Fail(run, $"no space left: {ex.Message}. Free room on the disk that holds the workspace ({run.WorkspacePath}) and re-run the same command.", ExitCodes.Failed);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A bug or an environment fault: say what and where, keep the trace for --verbose.
@@ -110,7 +116,8 @@ public static class CliApp
     private static int Fail(CommandRun run, string message, int code)
     {
         if (run.IsJson) run.WriteJson(new { error = new { message, exitCode = code } });
-        run.Host.Error.WriteLine($"error: {message}");
+        // Messages quote file names and labels: never let them drive the terminal.
+        run.Host.Error.WriteLine($"error: {TerminalText.Safe(message)}");
         return code;
     }
 

@@ -66,9 +66,26 @@ public sealed class CommandRun : IDisposable
 
     public Task<Workspace> OpenWorkspaceAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(WorkspacePath, cancellationToken);
 
-    /// <summary>The named workspace with the line's services over it (see <see cref="LineServices"/>).</summary>
-    public async Task<LineServices> OpenLineAsync(CancellationToken cancellationToken) =>
-        await LineServices.OpenAsync(await OpenWorkspaceAsync(cancellationToken), LineContext, cancellationToken);
+    /// <summary>The named workspace with the line's services over it (see <see cref="LineServices"/>).
+    /// <para>The startup check runs first: runs left <c>running</c> by a process that died on this machine
+    /// are marked interrupted and its training staging removed (only what a dead owner proves; `skillmaker
+    /// doctor` finds the rest), with a note on stderr.</para></summary>
+    public async Task<LineServices> OpenLineAsync(CancellationToken cancellationToken)
+    {
+        var line = await LineServices.OpenAsync(await OpenWorkspaceAsync(cancellationToken), LineContext, cancellationToken);
+        try
+        {
+            var report = await line.Doctor().CheckAsync(new DoctorRequest { Fix = true, ScanFiles = false, OnlyProven = true }, cancellationToken);
+            foreach (var f in report.Leftovers.Where(f => f.Fixed))
+                lock (Host.Error) Host.Error.WriteLine($"note: cleaned a crash leftover: {TerminalText.Safe(f.Path)}: {TerminalText.Safe(f.Detail)}");
+            return line;
+        }
+        catch
+        {
+            await line.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>The host's environment, with the secrets it lacks taken from the credentials file
     /// (see <see cref="Common.Credentials"/>; the workspace's own is looked for from <see cref="WorkspacePath"/>).</summary>
@@ -137,7 +154,7 @@ public sealed class CommandRun : IDisposable
                     var tasks = new Dictionary<string, ProgressTask>();
                     var progress = new SynchronousProgress<(string Stage, int Done, int Total)>(p =>
                     {
-                        if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: 1);
+                        if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(TerminalText.Escape(p.Stage), maxValue: 1);
                         task.MaxValue = Math.Max(1, p.Total);
                         task.Value = p.Done;
                     });

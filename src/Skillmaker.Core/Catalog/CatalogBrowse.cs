@@ -26,8 +26,15 @@ public sealed record BrowseFilter
     public string? TakenTo { get; init; }
     /// <summary>A detection outcome of the photo (none, one, several, failed) or "unprocessed".</summary>
     public string? Detection { get; init; }
+    /// <summary>Where the image is on its way through the crowd and the experts, the furthest step it reached
+    /// (one of <see cref="CrowdStates"/>; the states do not overlap): <c>not-sent</c> (no crowd task),
+    /// <c>queued</c> (an open task nobody answered yet), <c>answered</c> (an open task with answers, waiting for
+    /// more), <c>consolidated</c> (the crowd's answers resolved a result), <c>escalated</c> (the crowd could not
+    /// agree; it waits for an expert), <c>expert-confirmed</c> (an expert's standing decision confirms a label).</summary>
+    public string? CrowdState { get; init; }
 
     public static readonly IReadOnlyList<string> Splits = ["train", "test"];
+    public static readonly IReadOnlyList<string> CrowdStates = ["not-sent", "queued", "answered", "consolidated", "escalated", "expert-confirmed"];
     public static readonly IReadOnlyList<string> DetectionOutcomes = ["none", "one", "several", "failed", "unprocessed"];
 }
 

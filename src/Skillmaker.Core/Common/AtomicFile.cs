@@ -17,6 +17,10 @@ public static class AtomicFile
             }
             File.Move(temp, path, overwrite: true);
         }
+        catch (Exception ex) when (NoSpaceException.Is(ex))
+        {
+            throw new NoSpaceException(Path.GetDirectoryName(Path.GetFullPath(path))!, bytes.Length, ex);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);

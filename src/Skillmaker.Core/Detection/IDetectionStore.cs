@@ -18,6 +18,7 @@ public interface IDetectionStore
     /// Returns false (and changes nothing) when this model already has a result for the image.</summary>
     Task<bool> RecordAsync(ImageDetectionWrite write, CancellationToken cancellationToken);
 
+    /// <summary>Records a running run finished, once: a run already finished is left as it is.</summary>
     Task FinishRunAsync(DetectRunResult result, CancellationToken cancellationToken);
 
     Task<ImageDetectionResult?> GetResultAsync(string imageId, string modelSha256, CancellationToken cancellationToken);

@@ -21,6 +21,13 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 
 public sealed record Failure(string ImageId, string TrueClass, string PredictedClass, double PredictedProbability, double TrueProbability);
 
+/// <summary>One confidence bin of the reliability diagram: the images whose top answer's probability fell in
+/// [<paramref name="From"/>, <paramref name="To"/>), their mean confidence and the share answered right.</summary>
+public sealed record CalibrationBin(double From, double To, int Images, double Confidence, double Accuracy);
+
+/// <summary>Per-image latency of an evaluation on its machine, in milliseconds.</summary>
+public sealed record LatencySummary(double P50, double P90, double P95, double P99, double Max, double Mean);
+
 /// <summary>An immutable evaluation of one skill version on one manifest's test split, on one machine.</summary>
 public sealed record EvaluationSummary
 {
@@ -43,6 +50,11 @@ public sealed record EvaluationSummary
     public required double LatencyP50Ms { get; init; }
     public required double LatencyP95Ms { get; init; }
     public required IReadOnlyList<Failure> Failures { get; init; }
+    /// <summary>The reliability diagram behind <see cref="CalibrationError"/> (10 equal-width bins, empty ones
+    /// included); null in evaluations recorded before it was kept.</summary>
+    public IReadOnlyList<CalibrationBin>? Reliability { get; init; }
+    /// <summary>Latency percentiles; null in evaluations recorded before they were kept (p50 and p95 are above).</summary>
+    public LatencySummary? Latency { get; init; }
 }
 
 public static class EvaluationMetrics
@@ -91,6 +103,9 @@ public static class EvaluationMetrics
             CalibrationError = CalibrationErrorOf(predictions),
             LatencyP50Ms = Percentile(latencies, 0.50),
             LatencyP95Ms = Percentile(latencies, 0.95),
+            Reliability = ReliabilityOf(predictions),
+            Latency = new LatencySummary(Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
+                latencies[^1], latencies.Average()),
             Failures = [.. predictions.Where(p => p.Predicted != p.TrueClass)
                 .OrderByDescending(p => p.Probabilities[p.Predicted]).ThenBy(p => p.ImageId, StringComparer.Ordinal)
                 .Select(p => new Failure(p.ImageId, classes[p.TrueClass], classes[p.Predicted], p.Probabilities[p.Predicted], p.Probabilities[p.TrueClass]))],
@@ -98,7 +113,11 @@ public static class EvaluationMetrics
     }
 
     /// <summary>Mean |accuracy − confidence| over confidence bins, weighted by the share of images in each.</summary>
-    public static double CalibrationErrorOf(IReadOnlyList<Prediction> predictions)
+    public static double CalibrationErrorOf(IReadOnlyList<Prediction> predictions) =>
+        ReliabilityOf(predictions).Where(b => b.Images > 0).Sum(b => (double)b.Images / predictions.Count * Math.Abs(b.Accuracy - b.Confidence));
+
+    /// <summary>The reliability diagram: <see cref="CalibrationBins"/> equal-width bins of the top answer's probability.</summary>
+    public static IReadOnlyList<CalibrationBin> ReliabilityOf(IReadOnlyList<Prediction> predictions)
     {
         var bins = new (double Confidence, int Correct, int Count)[CalibrationBins];
         foreach (var p in predictions)
@@ -107,7 +126,8 @@ public static class EvaluationMetrics
             var bin = Math.Min(CalibrationBins - 1, (int)(confidence * CalibrationBins));
             bins[bin] = (bins[bin].Confidence + confidence, bins[bin].Correct + (p.Predicted == p.TrueClass ? 1 : 0), bins[bin].Count + 1);
         }
-        return bins.Where(b => b.Count > 0).Sum(b => (double)b.Count / predictions.Count * Math.Abs((double)b.Correct / b.Count - b.Confidence / b.Count));
+        return [.. bins.Select((b, i) => new CalibrationBin((double)i / CalibrationBins, (double)(i + 1) / CalibrationBins, b.Count,
+            b.Count == 0 ? 0 : b.Confidence / b.Count, b.Count == 0 ? 0 : (double)b.Correct / b.Count))];
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

@@ -30,6 +30,18 @@ public enum LeakagePolicy
     Refuse,
 }
 
+/// <summary>What a worse cascade does to the promotion of a skill that is in it.</summary>
+public enum CascadeRule
+{
+    /// <summary>Refuse when the paired interval of end-to-end correctness lies wholly below zero: the data
+    /// show the cascade got worse with the candidate swapped in.</summary>
+    NotWorse,
+    /// <summary>Run and report the cascade comparison, never refuse on it.</summary>
+    Report,
+    /// <summary>Do not run it.</summary>
+    Ignore,
+}
+
 /// <summary>Promotion rules, from the skill config's <c>gate</c> section. Candidate and production are
 /// measured on the same test items, interleaved; every check is decided on a paired confidence interval,
 /// never on two raw numbers.</summary>
@@ -66,9 +78,26 @@ public sealed record GateSettings
 
     /// <summary>Test items one of the versions trained on. Default <see cref="LeakagePolicy.Exclude"/>.</summary>
     public LeakagePolicy Leakage { get; init; } = LeakagePolicy.Exclude;
+
+    /// <summary>When the skill is in the workspace's cascade (serving.json) and serving.json names an
+    /// <c>evaluation</c> set: the cascade is run on it with the candidate swapped in and with production,
+    /// paired. Default <see cref="CascadeRule.NotWorse"/>.</summary>
+    public CascadeRule Cascade { get; init; } = CascadeRule.NotWorse;
+
+    /// <summary>Shadow answers (serve with shadow on, the candidate staged) the candidate needs beside the
+    /// current production version before it may be promoted. Null (default): shown, not required.</summary>
+    public int? ShadowMinAnswers { get; init; }
+
+    /// <summary>Smallest share of shadow answers agreeing with production, judged with the accuracy rule on
+    /// its exact interval (not-worse: refused only when the whole interval is below). Null (default): shown, not required.</summary>
+    public double? ShadowMinAgreement { get; init; }
 }
 
-public sealed record GateCheck(string Name, bool Passed, double Candidate, double Limit, string Explanation);
+public sealed record GateCheck(string Name, bool Passed, double Candidate, double Limit, string Explanation)
+{
+    /// <summary>The check could not run (e.g. no cascade evaluation set); it says why and does not refuse.</summary>
+    public bool Skipped { get; init; }
+}
 
 /// <summary>The gate's verdict. <see cref="Outcome"/>: "first", "pass", "fail" or "no-change" (a hold).</summary>
 public sealed record GateDecision(bool Passed, bool FirstPromotion, IReadOnlyList<GateCheck> Checks, string Reason)
@@ -85,4 +114,10 @@ public sealed record GateDecision(bool Passed, bool FirstPromotion, IReadOnlyLis
 
     /// <summary>The paired figures the checks were decided on (null for a first promotion).</summary>
     public PairedComparison? Comparison { get; init; }
+
+    /// <summary>The cascade run with the candidate swapped in against production (null when not run).</summary>
+    public CascadeComparison? Cascade { get; init; }
+
+    /// <summary>The candidate's shadow answers beside the current production version (null when none were read).</summary>
+    public ShadowAgreement? Shadow { get; init; }
 }

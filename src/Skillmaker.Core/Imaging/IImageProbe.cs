@@ -59,6 +59,9 @@ public enum RejectCode
     TooManyRedirects,
     /// <summary>The connection failed (refused, reset, name not found).</summary>
     NetworkError,
+    /// <summary>The label hint given with the photo (folder name, manifest column, URL list) is no valid
+    /// label name (see <see cref="Common.LabelNames"/>).</summary>
+    InvalidLabel,
 }
 
 public sealed record RejectReason(RejectCode Code, string Message);

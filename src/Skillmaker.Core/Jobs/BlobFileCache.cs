@@ -25,11 +25,12 @@ public sealed class BlobFileCache(IBlobStore blobs, string? directory = null)
         return id;
     }
 
-    /// <summary>The local copy of <paramref name="blobId"/>, fetched the first time.</summary>
+    /// <summary>The local copy of <paramref name="blobId"/>, fetched the first time (the store verifies the
+    /// hash). A cached copy is hashed again before it is used: one altered on disk is fetched anew.</summary>
     public async Task<string> GetAsync(string blobId, string extension, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, blobId + extension);
-        if (File.Exists(path)) return path;
+        if (File.Exists(path) && await Sha256Hex.OfFileAsync(path, cancellationToken) == blobId) return path;
         System.IO.Directory.CreateDirectory(Directory);
         await AtomicFile.WriteAllBytesAsync(path, await blobs.ReadAllBytesAsync(blobId, cancellationToken), cancellationToken);
         return path;

@@ -14,6 +14,9 @@ public sealed partial class JobDispatcher(IJobQueue queue, IJobLedger ledger, Jo
 
     public string QueueLocation => queue.Location;
 
+    /// <summary>What the queue says of one job (waiting, running, failed for good...).</summary>
+    public Task<JobStatus> JobStatusAsync(string jobId, CancellationToken cancellationToken) => queue.GetStatusAsync(jobId, cancellationToken);
+
     /// <summary>Records the run and enqueues one job per <see cref="JobsSettings.BatchSize"/> items (or
     /// <paramref name="batchSize"/>: 1 for work as big as a whole skill). With no items there is no job to
     /// finish the run, so <paramref name="finisher"/> finishes it here.</summary>

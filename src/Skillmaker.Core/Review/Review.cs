@@ -42,6 +42,8 @@ public sealed record ReviewGroup(string Name, int Total, int Undecided);
 public sealed record ReviewQuery
 {
     public string? Group { get; init; }
+    /// <summary>Only this crop (the review grid opened on one crop, e.g. from a failure on the dashboard).</summary>
+    public string? CropId { get; init; }
     /// <summary>Also show crops that already have a decision. Default false: the grid is a to-do list.</summary>
     public bool IncludeDecided { get; init; }
     public int Offset { get; init; }
@@ -61,6 +63,7 @@ public sealed record ReviewQuery
     /// <summary>Whether <paramref name="item"/> passes the group, decided and filter conditions.</summary>
     public bool Matches(ReviewItem item) =>
         (Group is null || item.Group == Group)
+        && (CropId is null || item.CropId == CropId)
         && (IncludeDecided || item.Decision is null)
         && (Source is null || item.Source == Source)
         && (MinSide is not { } min || Math.Min(item.Width, item.Height) >= min)

@@ -37,4 +37,8 @@ public interface ISkillIndex
     Task<SkillVersionRecord?> GetAsync(string skill, int version, CancellationToken cancellationToken);
 
     Task<SkillVersionRecord?> GetByOwnerAsync(string owner, CancellationToken cancellationToken);
+
+    /// <summary>Gives back a number <paramref name="owner"/> reserved and never published (its training
+    /// failed), so the next trainer takes it. Returns false when there was nothing to release.</summary>
+    Task<bool> ReleaseAsync(string skill, int version, string owner, CancellationToken cancellationToken);
 }

@@ -56,7 +56,7 @@ public sealed partial class DemoRunner(IDemoHost host, LineContext context, Demo
 
         // 2. Detect vehicles with the real detector; one crop per vehicle.
         var detectorOverrides = DetectorOverrides.None with { Model = assets.Detector };
-        var detect = line.Detect(line.PrepareDetector(detectorOverrides));
+        var detect = line.Detect(await line.PrepareDetectorAsync(detectorOverrides, publish: true, ct));
         var detected = await StageAsync("detect", () => host.WithProgressAsync("Detect vehicles", p => detect.RunAsync(new DetectRequest(), p.Map((DetectProgress v) => (v.Completed, v.Total)), ct)),
             d => $"{d.Processed} photos: {d.OneVehicle} with one vehicle, {d.SeveralVehicles} with several, {d.NoVehicle} without; {d.CropsCreated} vehicle crops, {d.Failed.Count} failed ({Path.GetFileName(d.Model.Path)})",
             d => new { model = d.Model.Path, modelSha256 = d.Model.Sha256, d.Processed, d.OneVehicle, d.SeveralVehicles, d.NoVehicle, d.CropsCreated, failed = d.Failed.Count, runId = d.RunId });
@@ -264,7 +264,7 @@ public sealed partial class DemoRunner(IDemoHost host, LineContext context, Demo
     private async Task<Served> ServeAndClassifyAsync(LineServices line, DetectorOverrides detector, string servingPath, IReadOnlyList<Photo> photos, IProgress<(int Done, int Total)> progress, CancellationToken ct)
     {
         var (client, key) = await line.ApiKeys().AddAsync(ApiClientName, ct);
-        var inference = line.PrepareInference(servingPath, detector)!;
+        var inference = (await line.PrepareInferenceAsync(servingPath, ct, detector))!;
         var answers = new List<DemoAnswer>();
         string address;
         IReadOnlyDictionary<string, int> served;

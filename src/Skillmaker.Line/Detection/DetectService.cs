@@ -48,8 +48,12 @@ public sealed partial class DetectService(
     IObjectDetector detector,
     DetectorSettings settings,
     TimeProvider time,
-    ILogger<DetectService> logger)
+    ILogger<DetectService> logger,
+    RunLeases? leases = null)
 {
+    /// <summary>The kind of <see cref="RunLeases"/> entry a detect run leaves while it runs.</summary>
+    public const string LeaseKind = "detect";
+
     private static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web);
 
     public async Task<DetectSummary> RunAsync(DetectRequest request, IProgress<DetectProgress>? progress, CancellationToken cancellationToken)
@@ -64,6 +68,8 @@ public sealed partial class DetectService(
         var batch = pending.Take(request.Limit).ToList();
         var runId = NewRunId(time);
         await store.StartRunAsync(NewRun(runId, model, settings, time.GetUtcNow()), cancellationToken);
+        // Released once the run is recorded finished; left behind by a crash for `doctor` to find.
+        var lease = leases?.Take(LeaseKind, runId);
         LogRunStarted(runId, batch.Count, model.Sha256[..12]);
         if (request.PreviewDirectory is { } previews) Directory.CreateDirectory(previews);
 
@@ -90,6 +96,7 @@ public sealed partial class DetectService(
 
         var summary = Summarize(runId, model, already, pending.Count, reports, crops, interrupted);
         await store.FinishRunAsync(RunResult(summary, time.GetUtcNow()), CancellationToken.None);
+        lease?.Dispose();
         LogRunFinished(runId, summary.Processed, crops, summary.Failed.Count, interrupted);
         return summary;
     }

@@ -19,6 +19,9 @@ public sealed record DetectorOverrides
     public int? Threads { get; init; }
 }
 
+/// <summary>Where a detector's model and class names file are on this machine.</summary>
+public sealed record DetectorFiles(string Model, string? Labels);
+
 /// <summary>The detector a run uses: the settings after overrides, and the loaded (shared) model.</summary>
 public sealed record PreparedDetector(DetectorSettings Settings, YoloDetector Detector);
 

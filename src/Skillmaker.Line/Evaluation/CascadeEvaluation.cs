@@ -4,49 +4,20 @@ using Skillmaker.Serving;
 
 namespace Skillmaker.Evaluation;
 
-/// <summary>What the test harness runs: the photos folder (one sub-folder per label), the serving config
-/// (default: the workspace's), and optionally a running server to ask instead of this process.</summary>
-public sealed record CascadeRequest(string Photos, string? ServingConfigPath = null, Uri? Url = null, string? ApiKey = null);
+/// <summary>What the test harness runs: a photos folder (one sub-folder per label) or a dataset definition
+/// (role test: its items' photos, each labelled with its class), the serving config (default: the
+/// workspace's), and optionally a running server to ask instead of this process.
+/// <paramref name="ExcludeLeaked"/>: with a dataset, leave out photos a cascade skill trained on instead of refusing.</summary>
+public sealed record CascadeRequest(string? Photos, string? ServingConfigPath = null, Uri? Url = null, string? ApiKey = null,
+    Datasets.DatasetDefinition? Dataset = null, bool ExcludeLeaked = false);
 
-/// <summary>A photo of a labelled test set: its fine-grained label (e.g. a variant), or null for a photo
-/// with no vehicle in it.</summary>
-public sealed record LabelledPhoto(string Path, string? Label);
+/// <summary>A photo of a labelled test set: its label (e.g. a variant, or a class of the test set), or null
+/// for a photo with no vehicle in it. <paramref name="ImageId"/>: the photo is a catalog image (read from the
+/// blob store) and <paramref name="Path"/> only names it; null: <paramref name="Path"/> is a file.</summary>
+public sealed record LabelledPhoto(string Path, string? Label, string? ImageId = null);
 
-/// <summary>One stage's answer for one photo, against what it should have said.</summary>
-public sealed record StageOutcome(string Skill, int Version, string? Truth, string Answer, bool Correct, bool Abstained, bool TruthInOptions);
-
-/// <summary>What the whole stack said about one photo. <see cref="Outcome"/>: "correct" (every stage the
-/// true path needs answered right), "abstained" (right until a stage abstained), "wrong", "missed" (no
-/// vehicle found in a vehicle photo), "no-vehicle" (correctly none), "false-vehicle".</summary>
-public sealed record CascadePhotoResult(string Path, string? Label, bool VehicleFound, IReadOnlyList<StageOutcome> Stages, string Outcome, double LatencyMs);
-
-public sealed record CascadeStageMetrics(string Skill, int Reached, int WithTruth, int Correct, int Abstained, int OptionsHit)
-{
-    /// <summary>Right answers among photos that reached the stage with a known truth.</summary>
-    public double Accuracy => WithTruth == 0 ? 0 : (double)Correct / WithTruth;
-}
-
-/// <summary>The test harness's verdict on the whole stack (detector → cascade) for a labelled photo set.</summary>
-public sealed record CascadeEvaluation
-{
-    /// <summary>"in-process" or the server's URL.</summary>
-    public required string Via { get; init; }
-    public required int Photos { get; init; }
-    public required int VehiclePhotos { get; init; }
-    public required int VehicleFound { get; init; }
-    public required int NoVehiclePhotos { get; init; }
-    public required int FalseVehicles { get; init; }
-    public required IReadOnlyList<CascadeStageMetrics> Stages { get; init; }
-    public required int EndToEndCorrect { get; init; }
-    public required int EndToEndAbstained { get; init; }
-    /// <summary>Vehicle photos whose truth was among the options of the stage that abstained.</summary>
-    public required int AbstainedWithTruthInOptions { get; init; }
-    /// <summary>Correct / vehicle photos.</summary>
-    public required double EndToEndAccuracy { get; init; }
-    public required double LatencyP50Ms { get; init; }
-    public required double LatencyP95Ms { get; init; }
-    public required IReadOnlyList<CascadePhotoResult> Results { get; init; }
-}
+/// <summary>The photos a cascade is evaluated on and what was left out.</summary>
+public sealed record CascadePhotoSet(string Description, IReadOnlyList<LabelledPhoto> Photos, IReadOnlyList<string> Excluded);
 
 /// <summary>Runs labelled photos through detector → cascade exactly as <c>serve</c> answers them (in
 /// process or over HTTP) and scores every stage against the truth each stage's skill would give: a
@@ -54,21 +25,61 @@ public sealed record CascadeEvaluation
 public sealed class CascadeEvaluator(ServingConfig config, IReadOnlyDictionary<string, Func<string, string?>> stageTruth)
 {
     public async Task<CascadeEvaluation> EvaluateAsync(IReadOnlyList<LabelledPhoto> photos, string via,
-        Func<byte[], CancellationToken, Task<ClassifyAnswer>> classify, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+        Func<byte[], CancellationToken, Task<ClassifyAnswer>> classify, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken,
+        Func<string, CancellationToken, Task<byte[]>>? readImage = null) =>
+        (await EvaluateManyAsync(photos, [(via, classify)], progress, readImage, cancellationToken))[0];
+
+    /// <summary>Several stacks on the same photos, interleaved photo by photo (alternating which goes first,
+    /// so machine load falls on each alike): what a paired comparison of two cascades needs.</summary>
+    public async Task<IReadOnlyList<CascadeEvaluation>> EvaluateManyAsync(IReadOnlyList<LabelledPhoto> photos,
+        IReadOnlyList<(string Via, Func<byte[], CancellationToken, Task<ClassifyAnswer>> Classify)> stacks,
+        IProgress<(int Done, int Total)>? progress, Func<string, CancellationToken, Task<byte[]>>? readImage, CancellationToken cancellationToken)
     {
         if (photos.Count == 0) throw new SkillmakerException("No labelled photos to evaluate the cascade on.");
         if (config.Cascade is null) throw new SkillmakerException("The serving config has no cascade to evaluate.");
-        var results = new List<CascadePhotoResult>(photos.Count);
-        foreach (var photo in photos)
+        var results = stacks.Select(_ => new List<CascadePhotoResult>(photos.Count)).ToList();
+        for (var i = 0; i < photos.Count; i++)
         {
-            var bytes = await File.ReadAllBytesAsync(photo.Path, cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            var answer = await classify(bytes, cancellationToken);
-            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            results.Add(Score(photo, answer, latency));
-            progress?.Report((results.Count, photos.Count));
+            var photo = photos[i];
+            var bytes = photo.ImageId is { } id
+                ? await (readImage ?? throw new InvalidOperationException("A catalog photo needs an image reader."))(id, cancellationToken)
+                : await File.ReadAllBytesAsync(photo.Path, cancellationToken);
+            var scored = new CascadePhotoResult[stacks.Count];
+            for (var k = 0; k < stacks.Count; k++)
+            {
+                var which = i % 2 == 0 ? k : stacks.Count - 1 - k;
+                var started = Stopwatch.GetTimestamp();
+                var answer = await stacks[which].Classify(bytes, cancellationToken);
+                scored[which] = Score(photo, answer, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            for (var k = 0; k < stacks.Count; k++) results[k].Add(scored[k]);
+            progress?.Report((i + 1, photos.Count));
         }
-        return Summarize(via, results);
+        return [.. stacks.Select((s, k) => Summarize(s.Via, results[k]))];
+    }
+
+    /// <summary>Labels of a test set the cascade cannot score: its first stage has no truth for them (no class
+    /// of that skill's definition holds them, and the skill has no class of that name).</summary>
+    public IReadOnlyList<string> Unscorable(IEnumerable<string> labels) => config.Cascade is not { } root ? [] :
+        [.. labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Where(l => !stageTruth.TryGetValue(root.Skill, out var truth) || truth(l) is null)];
+
+    /// <summary>Candidate against production on the same photos: the paired difference of end-to-end
+    /// correctness on the vehicle photos, with McNemar's exact test and its interval.</summary>
+    public static CascadeComparison Compare(string skill, int candidateVersion, int productionVersion, string set,
+        CascadeEvaluation candidate, CascadeEvaluation production, double confidence)
+    {
+        var pairs = candidate.Results.Zip(production.Results).Where(p => p.First.Label is not null).ToList();
+        var onlyCandidate = pairs.Count(p => p.First.Outcome == "correct" && p.Second.Outcome != "correct");
+        var onlyProduction = pairs.Count(p => p.First.Outcome != "correct" && p.Second.Outcome == "correct");
+        return new CascadeComparison
+        {
+            Skill = skill, CandidateVersion = candidateVersion, ProductionVersion = productionVersion, Set = set,
+            Candidate = candidate, Production = production, Items = pairs.Count, Excluded = candidate.Excluded,
+            CandidateOnlyRight = onlyCandidate, ProductionOnlyRight = onlyProduction,
+            McNemarP = PairedStatistics.McNemarExactP(onlyCandidate, onlyProduction),
+            EndToEnd = pairs.Count == 0 ? new Interval(0, 0, 0, confidence) : PairedStatistics.ExactDelta(onlyCandidate, onlyProduction, pairs.Count, confidence),
+            Changed = [.. pairs.Where(p => p.First.Outcome != p.Second.Outcome).Select(p => new ChangedOutcome(p.First.Path, p.First.Label, p.Second.Outcome, p.First.Outcome))],
+        };
     }
 
     private CascadePhotoResult Score(LabelledPhoto photo, ClassifyAnswer answer, double latency)

@@ -128,11 +128,15 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         return affected;
     }
 
-    /// <summary>Saves a cascade evaluation as JSON under <c>.skillmaker/evaluations/cascade/</c>, named by
+    /// <summary>Folder of saved cascade evaluations: <c>.skillmaker/cascade-evaluations/</c> (its own, so a
+    /// skill may be named anything, "cascade" included).</summary>
+    public string CascadeEvaluationsDirectory => Path.Combine(_env.Workspace.StateDirectory, "cascade-evaluations");
+
+    /// <summary>Saves a cascade evaluation as JSON under <see cref="CascadeEvaluationsDirectory"/>, named by
     /// when it ran, so the harness's results can be compared over time; returns the path.</summary>
     public async Task<string> RecordCascadeAsync(CascadeEvaluation evaluation, CancellationToken cancellationToken)
     {
-        var folder = Path.Combine(_env.Workspace.StateDirectory, "evaluations", "cascade");
+        var folder = CascadeEvaluationsDirectory;
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{_env.Time.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmssfff}.json"));
         await AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(evaluation, SkillJson.Options), cancellationToken);
@@ -140,24 +144,83 @@ public sealed class EvaluationService(TrainingEnvironment environment)
     }
 
     /// <summary>A cascade evaluator for <paramref name="config"/>: each stage's truth for a photo label is
-    /// the class of its production version's dataset definition that holds that label.</summary>
-    public async Task<CascadeEvaluator> CascadeEvaluatorAsync(Serving.ServingConfig config, CancellationToken cancellationToken)
+    /// the class of its version's dataset definition that holds that label, or the label itself when the
+    /// skill has a class of that name. The version is production's unless <paramref name="pinned"/> names
+    /// another (a candidate swapped in).</summary>
+    public async Task<CascadeEvaluator> CascadeEvaluatorAsync(Serving.ServingConfig config, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, int>? pinned = null)
     {
         var truth = new Dictionary<string, Func<string, string?>>(StringComparer.Ordinal);
         foreach (var skill in config.Skills)
         {
-            var version = await _env.Registry.GetAliasAsync(skill, Registry.Aliases.Production, cancellationToken)
-                ?? throw new InvalidSettingException(skill, "cascade", $"names skill '{skill}', which has no production version; promote one first (`skillmaker promote {skill}@VERSION`)");
-            var info = await _env.Skills.ReadInfoAsync(new SkillRef(skill, version), cancellationToken);
+            var info = await _env.Skills.ReadInfoAsync(new SkillRef(skill, await CascadeVersionAsync(skill, pinned, cancellationToken)), cancellationToken);
             var manifest = await ManifestAsync(info.ManifestId, cancellationToken);
-            var definition = Datasets.DatasetDefinitionLoader.Parse(manifest.DefinitionJson, $"the definition of {skill} v{version}");
+            var definition = Datasets.DatasetDefinitionLoader.Parse(manifest.DefinitionJson, $"the definition of {skill} v{info.Version}");
             var labels = info.Labels.ToHashSet(StringComparer.Ordinal);
             var byLabel = definition.Classes.SelectMany(c => c.Labels.Select(l => (Label: l, Class: c.Name)))
                 .GroupBy(p => p.Label, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Class, StringComparer.Ordinal);
-            truth[skill] = label => byLabel.TryGetValue(label, out var c) ? c : definition.ClassesFromLabels && labels.Contains(label) ? label : null;
+            truth[skill] = label => byLabel.TryGetValue(label, out var c) ? c : labels.Contains(label) ? label : null;
         }
         return new CascadeEvaluator(config, truth);
     }
+
+    private async Task<int> CascadeVersionAsync(string skill, IReadOnlyDictionary<string, int>? pinned, CancellationToken cancellationToken) =>
+        pinned?.GetValueOrDefault(skill) is { } v and > 0 ? v
+            : await _env.Registry.GetAliasAsync(skill, Registry.Aliases.Production, cancellationToken)
+              ?? throw new InvalidSettingException(skill, "cascade", $"names skill '{skill}', which has no production version; promote one first (`skillmaker promote {skill}@VERSION`)");
+
+    /// <summary>The photos of a labelled test set (a definition with role test), each labelled with its item's
+    /// class: for crops, the photo they were cut from (the cascade finds the vehicle itself). Refuses a definition
+    /// that is not a test set, classes the cascade's first stage cannot score (naming them and what it knows),
+    /// and photos a cascade skill (the version that would answer) trained on, unless <paramref name="excludeLeaked"/>,
+    /// which leaves them out and lists them.</summary>
+    public async Task<CascadePhotoSet> CascadeTestSetAsync(Datasets.DatasetDefinition definition, Serving.ServingConfig config, CascadeEvaluator evaluator,
+        bool excludeLeaked, CancellationToken cancellationToken, IReadOnlyDictionary<string, int>? pinned = null)
+    {
+        if (definition.Role != Datasets.DatasetRole.Test)
+            throw new InvalidSettingException($"Dataset definition {definition.Name}", "role",
+                "is train; a cascade test set needs \"role\": \"test\" (every item test, sticky), so that no later manifest trains on it");
+        var manifest = (await _env.Extractor.ExtractAsync(definition, null, cancellationToken)).Manifest;
+        var unscorable = evaluator.Unscorable(manifest.Classes);
+        if (unscorable.Count > 0)
+        {
+            var root = config.Cascade!.Skill;
+            var info = await _env.Skills.ReadInfoAsync(new SkillRef(root, await CascadeVersionAsync(root, pinned, cancellationToken)), cancellationToken);
+            throw new InvalidSettingException($"Dataset definition {definition.Name}", "classes",
+                $"has class(es) the cascade's first stage {root} v{info.Version} cannot score: {string.Join(", ", unscorable)}; it knows the classes {string.Join(", ", info.Labels)} " +
+                "and the labels its definition maps to them. Name the test set's classes after labels the cascade's skills were trained on (or map them in classes)");
+        }
+        var trainings = new List<Datasets.DatasetManifest>();
+        foreach (var skill in config.Skills)
+        {
+            var info = await _env.Skills.ReadInfoAsync(new SkillRef(skill, await CascadeVersionAsync(skill, pinned, cancellationToken)), cancellationToken);
+            trainings.Add(await ManifestAsync(info.ManifestId, cancellationToken));
+        }
+        var leaked = await new LeakageCheck(_env.Datasets).CheckAsync(trainings, manifest.Items, cancellationToken);
+        var leakedPhotos = leaked.Select(l => PhotoOf(manifest, l.ImageId)).ToHashSet(StringComparer.Ordinal);
+        if (leaked.Count > 0 && !excludeLeaked)
+            throw new InvalidSettingException(null, "excludeLeaked",
+                $"{leakedPhotos.Count} of {manifest.Items.Select(i => i.ParentId ?? i.ImageId).Distinct(StringComparer.Ordinal).Count()} photo(s) of test set {definition.Name} leak from the training data of the cascade's skills ({string.Join(", ", config.Skills)}): " +
+                string.Join("; ", leaked.Take(10).Select(l => $"{l.ImageId[..12]} ({l.Reason})")) + (leaked.Count > 10 ? "; ..." : "") +
+                "; evaluate on the rest with it, or remove them from the test set");
+        var photos = new List<LabelledPhoto>();
+        var ambiguous = new List<string>();
+        foreach (var photo in manifest.Items.GroupBy(i => i.ParentId ?? i.ImageId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (leakedPhotos.Contains(photo.Key)) continue;
+            var classes = photo.Select(i => i.Class).Distinct(StringComparer.Ordinal).ToList();
+            // Crops of one photo with different classes: the cascade answers for one vehicle, so the photo has no single truth.
+            if (classes.Count > 1) ambiguous.Add($"{photo.Key[..12]}: crops labelled {string.Join(" and ", classes)}");
+            else photos.Add(new LabelledPhoto(photo.Key, classes[0], photo.Key));
+        }
+        var excluded = leaked.Select(l => $"{l.ImageId[..12]}: {l.Reason}").Concat(ambiguous).ToList();
+        if (photos.Count == 0)
+            throw new SkillmakerException($"Test set {definition.Name} has no photo left to evaluate the cascade on ({excluded.Count} left out: {string.Join("; ", excluded.Take(5))}).");
+        return new CascadePhotoSet($"dataset {definition.Name} (manifest {manifest.Id[..12]})", photos, excluded);
+    }
+
+    private static string PhotoOf(Datasets.DatasetManifest manifest, string imageId) =>
+        manifest.Items.FirstOrDefault(i => i.ImageId == imageId)?.ParentId ?? imageId;
 
     /// <summary>Writes the model report PDF of <paramref name="skill"/> to <paramref name="path"/>: its
     /// evaluation from the package, the data it was trained on, failures with where the model looked,
@@ -169,7 +232,7 @@ public sealed class EvaluationService(TrainingEnvironment environment)
             ?? throw new SkillmakerException($"{skill} has no {SkillPackageInfo.EvaluationFileName}; the package is incomplete.");
         var manifest = await _env.Datasets.GetManifestAsync(evaluation.ManifestId, cancellationToken)
             ?? throw new SkillmakerException($"Manifest {evaluation.ManifestId[..12]} of {skill} is not in {_env.Catalog.Location}.");
-        var gate = _env.Gates.Latest(skill);
+        var gate = await _env.Gates.LatestAsync(skill, cancellationToken);
         var builder = _env.Reports;
         var report = await builder.BuildAsync(predictor, evaluation, manifest, gate, cancellationToken);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);

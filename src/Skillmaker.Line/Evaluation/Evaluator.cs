@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SkiaSharp;
 using Skillmaker.Common;
 using Skillmaker.Datasets;
 using Skillmaker.Vision.Imaging;
@@ -36,26 +37,12 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
 
         var predictions = predictors.Select(_ => new List<Prediction>(test.Count)).ToList();
         var rounds = test.Count < SmallSplit ? SmallSplitRounds : 1;
-        var timings = new double[predictors.Count, rounds];
-        var answers = new float[predictors.Count][];
         for (var i = 0; i < test.Count; i++)
         {
             using var image = ImageDecoding.DecodeOriented(await readImage(test[i].ImageId, cancellationToken), $"image {test[i].ImageId}");
-            // The first call of a session allocates and tunes; it is not what a client waits for.
-            if (i == 0) foreach (var p in predictors) p.Probabilities(image);
-            for (var round = 0; round < rounds; round++)
-                for (var k = 0; k < predictors.Count; k++)
-                {
-                    var which = (i + round) % 2 == 0 ? k : predictors.Count - 1 - k;
-                    var started = time.GetTimestamp();
-                    answers[which] = predictors[which].Probabilities(image);
-                    timings[which, round] = time.GetElapsedTime(started).TotalMilliseconds;
-                }
+            var (answers, latencies) = Time(predictors, image, i, rounds);
             for (var k = 0; k < predictors.Count; k++)
-            {
-                var latency = Enumerable.Range(0, rounds).Select(r => timings[k, r]).Order().ElementAt(rounds / 2);
-                predictions[k].Add(new Prediction(test[i].ImageId, IndexOf(predictors[k], test[i].Class), answers[k], latency));
-            }
+                predictions[k].Add(new Prediction(test[i].ImageId, IndexOf(predictors[k], test[i].Class), answers[k], latencies[k]));
             progress?.Report((i + 1, test.Count));
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -68,22 +55,39 @@ public sealed class Evaluator(Func<string, CancellationToken, Task<byte[]>> read
     /// timed <see cref="SmallSplitRounds"/> times after one warm-up call: latency without a test split.</summary>
     public async Task<(double P50, double P95)> TimeAsync(SkillPredictor predictor, IReadOnlyList<string> imageIds, CancellationToken cancellationToken)
     {
-        var timings = new List<double>();
+        var timings = new double[imageIds.Count];
         for (var i = 0; i < imageIds.Count; i++)
         {
             using var image = ImageDecoding.DecodeOriented(await readImage(imageIds[i], cancellationToken), $"image {imageIds[i]}");
-            if (i == 0) predictor.Probabilities(image);
-            var rounds = new double[SmallSplitRounds];
-            for (var round = 0; round < SmallSplitRounds; round++)
-            {
-                var started = time.GetTimestamp();
-                predictor.Probabilities(image);
-                rounds[round] = time.GetElapsedTime(started).TotalMilliseconds;
-            }
-            timings.Add(rounds.Order().ElementAt(SmallSplitRounds / 2));
+            timings[i] = Time([predictor], image, i, SmallSplitRounds).Latencies[0];
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        var sorted = timings.Order().ToArray();
-        return sorted.Length == 0 ? (0, 0) : (EvaluationMetrics.Percentile(sorted, 0.5), EvaluationMetrics.Percentile(sorted, 0.95));
+        Array.Sort(timings);
+        return timings.Length == 0 ? (0, 0) : (EvaluationMetrics.Percentile(timings, 0.5), EvaluationMetrics.Percentile(timings, 0.95));
+    }
+
+    /// <summary>The one timing loop of <see cref="MeasureAsync"/> and <see cref="TimeAsync"/>: on the first
+    /// image (<paramref name="index"/> 0) every predictor gets an untimed warm-up call (a session's first call
+    /// allocates and tunes; it is not what a client waits for); then <paramref name="rounds"/> rounds, each
+    /// calling every predictor once, alternating which goes first; each predictor's latency is its median
+    /// round (rounds is odd, so one of them).</summary>
+    private (float[][] Answers, double[] Latencies) Time(IReadOnlyList<SkillPredictor> predictors, SKBitmap image, int index, int rounds)
+    {
+        if (index == 0) foreach (var p in predictors) p.Probabilities(image);
+        var timings = new double[predictors.Count, rounds];
+        var answers = new float[predictors.Count][];
+        for (var round = 0; round < rounds; round++)
+            for (var k = 0; k < predictors.Count; k++)
+            {
+                var which = (index + round) % 2 == 0 ? k : predictors.Count - 1 - k;
+                var started = time.GetTimestamp();
+                answers[which] = predictors[which].Probabilities(image);
+                timings[which, round] = time.GetElapsedTime(started).TotalMilliseconds;
+            }
+        var latencies = new double[predictors.Count];
+        for (var k = 0; k < predictors.Count; k++)
+            latencies[k] = Enumerable.Range(0, rounds).Select(r => timings[k, r]).Order().ElementAt(rounds / 2);
+        return (answers, latencies);
     }
 
     /// <summary>Every class of the test data must be one the skill can answer.</summary>

@@ -150,6 +150,18 @@ public static class PairedStatistics
         return new Interval(estimate, Math.Min(estimate, share * (2 * low - 1)), Math.Max(estimate, share * (2 * high - 1)), confidence);
     }
 
+    /// <summary>Exact (Clopper–Pearson) interval of a share: <paramref name="successes"/> of <paramref name="trials"/>.</summary>
+    public static Interval Proportion(int successes, int trials, double confidence)
+    {
+        if (trials == 0) return new Interval(0, 0, 1, confidence);
+        var tail = (1 - confidence) / 2;
+        var logFactorial = LogFactorials(trials);
+        var low = successes == 0 ? 0 : Bisect(theta => 1 - BinomialCdf(successes - 1, trials, theta, logFactorial) - tail);
+        var high = successes == trials ? 1 : Bisect(theta => tail - BinomialCdf(successes, trials, theta, logFactorial));
+        var estimate = (double)successes / trials;
+        return new Interval(estimate, Math.Min(estimate, low), Math.Max(estimate, high), confidence);
+    }
+
     /// <summary>The root in (0, 1) of an increasing function that is negative at 0 and positive at 1.</summary>
     private static double Bisect(Func<double, double> increasing)
     {

@@ -60,7 +60,7 @@ public sealed class SkillVersions(TrainingEnvironment environment)
         var evaluation = await _env.Registry.GetEvaluationAsync(skill.Name, skill.Version, info.ManifestId, null, cancellationToken)
                          ?? SkillPackage.ReadEvaluation(folder);
         var report = Path.Combine(folder, SkillPackageInfo.ReportFileName);
-        return new VersionDetails(info, evaluation, _env.Gates.Latest(skill), await _env.Registry.GetStatusAsync(skill.Name, skill.Version, cancellationToken),
+        return new VersionDetails(info, evaluation, await _env.Gates.LatestAsync(skill, cancellationToken), await _env.Registry.GetStatusAsync(skill.Name, skill.Version, cancellationToken),
             await _env.Registry.GetAliasesAsync(skill.Name, cancellationToken), File.Exists(report) ? report : null);
     }
 

@@ -1,3 +1,4 @@
+using Skillmaker.Datasets;
 using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Ingest;
@@ -24,6 +25,7 @@ public static class JobKinds
         (EvalJobs.Kind, line => line.EvalJobs()),
         (UrlsJobs.Kind, line => line.UrlsJobs()),
         (CrawlJobs.Kind, line => line.CrawlJobs()),
+        (ExtractJobs.Kind, line => line.ExtractJobs()),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Registered.Select(r => r.Kind)];

@@ -82,6 +82,7 @@ public sealed class LineServices : IAsyncDisposable
     public IDetectionStore DetectionStore => WorkspaceStorage.OpenDetectionStore(Catalog);
     public ICrawlStateStore CrawlState => WorkspaceStorage.OpenCrawlStateStore(Catalog);
     public ICatalogBrowser CatalogBrowser => WorkspaceStorage.CatalogBrowser(Catalog);
+    public IShadowStore ShadowStore => WorkspaceStorage.ShadowStore(Catalog);
 
     /// <summary>True when several machines share the catalog (PostgreSQL): packages then go through the
     /// skill index and the blob store.</summary>
@@ -89,8 +90,14 @@ public sealed class LineServices : IAsyncDisposable
 
     // Ingest and sources
 
+    /// <summary>Which process runs which recorded run (see <see cref="RunLeases"/>).</summary>
+    public RunLeases Leases => new(Path.Combine(Workspace.StateDirectory, "leases"));
+
+    /// <summary>Finds and cleans crash leftovers: `skillmaker doctor` and the startup check.</summary>
+    public Doctor Doctor() => new(this);
+
     public IngestService Ingest() =>
-        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>());
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>(), Leases);
 
     public IngestJobs IngestJobs() =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestJobs>());
@@ -107,9 +114,62 @@ public sealed class LineServices : IAsyncDisposable
 
     // Detection
 
-    /// <summary>The workspace's detector with <paramref name="overrides"/> on top, validated and loaded.</summary>
-    public PreparedDetector PrepareDetector(DetectorOverrides overrides) =>
-        DetectorSetup.Prepare(Workspace, overrides, Context.Environment, [.. Context.AssetSearchStart]);
+    /// <summary>The workspace's detector with <paramref name="overrides"/> on top, validated and loaded.
+    /// In a shared workspace a model that is not on this machine comes from the blob store (see
+    /// <see cref="DetectorFilesAsync"/>); with <paramref name="publish"/> (detect) the model used here is
+    /// published, so every other machine (promote, serve) uses the same one.</summary>
+    public async Task<PreparedDetector> PrepareDetectorAsync(DetectorOverrides overrides, bool publish, CancellationToken cancellationToken)
+    {
+        var files = await DetectorFilesAsync(overrides, publish, cancellationToken);
+        return DetectorSetup.Prepare(Workspace, overrides with { Model = files.Model, Labels = files.Labels }, Context.Environment, [.. Context.AssetSearchStart]);
+    }
+
+    /// <summary>Files by content address, shared by every machine of a server-mode workspace (PostgreSQL
+    /// catalog): the detector model, gate records, embedding packs. Null for a one-machine workspace.</summary>
+    public Artefacts? Artefacts => IsShared
+        ? new Artefacts(Blobs, WorkspaceStorage.ArtefactIndex(Catalog), new BlobFileCache(Blobs, Context.CacheDirectory), Catalog.Location, Time)
+        : null;
+
+    /// <summary>The detector model and class names file a run uses: the run's or the config's paths, else the
+    /// shared assets' model. In a shared workspace a path is only a source: when the file is here it is used
+    /// (and published with <paramref name="publish"/>); when it is not, the latest published model is fetched
+    /// from the blob store into this machine's cache (hash verified). Missing everywhere: an error naming
+    /// every place looked at.</summary>
+    public async Task<DetectorFiles> DetectorFilesAsync(DetectorOverrides overrides, bool publish, CancellationToken cancellationToken)
+    {
+        var configured = Workspace.Config.Detector;
+        var labels = overrides.Labels ?? (configured.Labels is { } l ? Workspace.ResolveStatePath(l) : null);
+        var model = overrides.Model ?? (configured.Model is { } m ? Workspace.ResolveStatePath(m) : null);
+        if (Artefacts is not { } artefacts)
+            return new DetectorFiles(model ?? DetectorSetup.LocateModel(Workspace, Context.Environment, [.. Context.AssetSearchStart]), labels);
+        var looked = new List<string>();
+        if (model is null)
+        {
+            var (assets, searched) = AssetLocator.Locate(Context.Environment, [.. Context.AssetSearchStart]);
+            looked.AddRange(searched);
+            if (assets is not null) model = Path.Combine(assets, DetectorSetup.DefaultModelInAssets);
+        }
+        if (model is not null && File.Exists(model))
+        {
+            if (publish)
+            {
+                var published = await artefacts.PublishFileAsync(Artefacts.DetectorKind, Artefacts.DetectorModel, model, cancellationToken);
+                if (labels is not null && File.Exists(labels))
+                    await artefacts.PublishFileAsync(Artefacts.DetectorLabelsKind, published.Sha256, labels, cancellationToken);
+            }
+            return new DetectorFiles(model, labels);
+        }
+        if (model is not null) looked.Insert(0, model);
+        var resolved = await artefacts.ResolveAsync(Artefacts.DetectorKind, Artefacts.DetectorModel, cancellationToken)
+            ?? throw new SkillmakerException($"No detector model on this machine and none published: looked at {(looked.Count == 0 ? "no path (detector.model is not set)" : string.Join(", ", looked))} " +
+                $"and the artefact index of the catalog at {Catalog.Location}. Run `skillmaker detect` once on a machine that has the model (it publishes it to the blob store {Blobs.Location}), or set detector.model in {Workspace.ConfigPath}.");
+        if (labels is not null && File.Exists(labels)) return new DetectorFiles(resolved.Path, labels);
+        // The class names published with that model, if it was used with a file of them.
+        var publishedLabels = await artefacts.ResolveAsync(Artefacts.DetectorLabelsKind, resolved.Record.Sha256, cancellationToken);
+        if (labels is not null && publishedLabels is null)
+            throw new SkillmakerException($"The detector class names file {labels} is not on this machine, and none was published with the detector model {resolved.Record.OriginalName} (sha256 {resolved.Record.Sha256}) in the catalog at {Catalog.Location}.");
+        return new DetectorFiles(resolved.Path, publishedLabels?.Path);
+    }
 
     public DetectService Detect(PreparedDetector detector) => Detect(detector.Detector, detector.Settings);
 
@@ -118,14 +178,14 @@ public sealed class LineServices : IAsyncDisposable
             Context.CacheDirectory ?? BlobFileCache.DefaultDirectory, Time, Context.Logging);
 
     private DetectService Detect(IObjectDetector detector, DetectorSettings settings) =>
-        new(DetectionStore, Blobs, detector, settings, Time, Logger<DetectService>());
+        new(DetectionStore, Blobs, detector, settings, Time, Logger<DetectService>(), Leases);
 
     // Crowd, review, users
 
     public CrowdService Crowd(CrowdOptions? options = null) =>
         new(CrowdStore, Catalog, options ?? new CrowdOptions(), Time, Logger<CrowdService>());
 
-    public ReviewService Review() => new(ReviewStore, Time);
+    public ReviewService Review() => new(ReviewStore, Time, DatasetStore);
 
     public UserService Users() => new(UserStore, Time);
 
@@ -148,6 +208,9 @@ public sealed class LineServices : IAsyncDisposable
     public DatasetService Datasets() =>
         new(DatasetStore, Workspace.Config.Seed, Path.Combine(Workspace.StateDirectory, "manifests"), Time, Logger<DatasetService>(), Attribution());
 
+    /// <summary>extract as a job (server mode: on workers; otherwise the server's in-process queue).</summary>
+    public ExtractJobs ExtractJobs() => new(Datasets(), DatasetStore, Time, Logger<ExtractJobs>());
+
     /// <summary>Label attribution of crops with the workspace's <c>detector.subject</c> settings.</summary>
     public AttributionService Attribution() => new(DetectionStore, Workspace.Config.Detector.Subject ?? new(), Time, Logger<AttributionService>());
 
@@ -164,7 +227,13 @@ public sealed class LineServices : IAsyncDisposable
 
     public SkillVersions SkillVersions() => new(Training);
 
-    public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>());
+    /// <summary>Heat maps of failures on demand, kept under .skillmaker/heatmaps (one per server).</summary>
+    public FailureHeatmaps FailureHeatmaps() => new(Training.Skills, Training.Reports, Path.Combine(Workspace.StateDirectory, "heatmaps"));
+
+    public EmbedJobs EmbedJobs() => new(Blobs, Context.CacheDirectory, Time, Logger<EmbedJobs>(), SharedEmbeddings());
+
+    /// <summary>The embedding index every machine shares; null for a one-machine workspace.</summary>
+    public SharedEmbeddings? SharedEmbeddings() => Artefacts is { } artefacts ? new(artefacts, Logger<SharedEmbeddings>()) : null;
 
     public TrainJobs TrainJobs() => new(Trainer(), new BlobFileCache(Blobs, Context.CacheDirectory), Logger<TrainJobs>());
 
@@ -185,38 +254,53 @@ public sealed class LineServices : IAsyncDisposable
         return new JobDispatcher(queue, JobLedger, settings, Time, Logger<JobDispatcher>());
     }
 
+    /// <summary>A queue that runs jobs in this process, one at a time, through the handlers and ledger workers
+    /// use (for a workspace without a job server); disposing it stops it.</summary>
+    public InProcessJobQueue InProcessJobs() =>
+        new(new BatchWorker((_, _) => Task.FromResult(WorkerJobEnvironment.Over(this)), Time, Logger<BatchWorker>()), Logger<InProcessJobQueue>());
+
+    /// <summary>Submits and follows runs on <paramref name="queue"/> with this workspace's ledger.</summary>
+    public JobDispatcher Dispatcher(IJobQueue queue) => new(queue, JobLedger, Workspace.Config.Jobs ?? new JobsSettings(), Time, Logger<JobDispatcher>());
+
     // Serving
 
     public ApiKeyService ApiKeys() => new(ApiKeyStore, Time);
 
     /// <summary>The cascade at <paramref name="cascadePath"/> (default: the workspace's serving config when
     /// it exists), the detector and the skill store; null when no cascade is configured.</summary>
-    public InferenceSetup? PrepareInference(string? cascadePath, DetectorOverrides? detector = null)
+    public async Task<InferenceSetup?> PrepareInferenceAsync(string? cascadePath, CancellationToken cancellationToken, DetectorOverrides? detector = null)
     {
         var path = cascadePath ?? Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName);
         if (cascadePath is null && !File.Exists(path)) return null;
         var config = ServingConfig.Load(path);
-        var prepared = PrepareDetector(detector ?? DetectorOverrides.None);
+        var prepared = await PrepareDetectorAsync(detector ?? DetectorOverrides.None, publish: false, cancellationToken);
         var store = Training.Skills;
-        return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct)));
+        return new InferenceSetup(config, prepared.Detector, prepared.Settings, new PackageSkillLoader((skill, version, ct) => store.FindAsync(new SkillRef(skill, version), ct),
+            load: (skill, version, ct) => store.LoadAsync(new SkillRef(skill, version), null, ct)));
     }
 
-    /// <summary>The test harness: labelled photos through detector → cascade, in this process exactly as
-    /// <c>serve</c> would answer them (the production versions), or through a running server at
-    /// <see cref="CascadeRequest.Url"/>; each stage scored against its own skill's truth.</summary>
+    /// <summary>The test harness: labelled photos (a folder, or a test set's photos) through detector → cascade,
+    /// in this process exactly as <c>serve</c> would answer them (the production versions), or through a running
+    /// server at <see cref="CascadeRequest.Url"/>; each stage scored against its own skill's truth.</summary>
     public async Task<CascadeEvaluation> EvaluateCascadeAsync(CascadeRequest request, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
-        var photos = CascadeEvaluator.FromFolder(request.Photos);
+        if ((request.Photos is null) == (request.Dataset is null))
+            throw new InvalidSettingException(null, request.Photos is null ? "photos" : "dataset", "give either a labelled photos folder or a test set definition, exactly one of them");
         var path = request.ServingConfigPath ?? Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName);
         if (!File.Exists(path))
             throw new InvalidSettingException(path, "cascade", "does not exist; write a serving config with a cascade (docs/serving.md) or pass its path");
         var config = ServingConfig.Load(path);
-        var evaluator = await Evaluation().CascadeEvaluatorAsync(config, cancellationToken);
+        var evaluation = Evaluation();
+        var evaluator = await evaluation.CascadeEvaluatorAsync(config, cancellationToken);
+        var set = request.Dataset is { } definition
+            ? await evaluation.CascadeTestSetAsync(definition, config, evaluator, request.ExcludeLeaked, cancellationToken)
+            : new CascadePhotoSet($"photos {request.Photos}", CascadeEvaluator.FromFolder(request.Photos!), []);
+        CascadeEvaluation result;
         if (request.Url is { } url)
         {
             using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
             if (request.ApiKey is { } key) http.DefaultRequestHeaders.Add(ApiHeaders.ApiKey, key);
-            return await evaluator.EvaluateAsync(photos, url.ToString(), async (bytes, ct) =>
+            result = await evaluator.EvaluateAsync(set.Photos, url.ToString(), async (bytes, ct) =>
             {
                 using var content = new ByteArrayContent(bytes);
                 content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
@@ -226,14 +310,19 @@ public sealed class LineServices : IAsyncDisposable
                     throw new SkillmakerException($"{url} answered {(int)response.StatusCode} to a photo: {body}");
                 return System.Text.Json.JsonSerializer.Deserialize<ClassifyAnswer>(body, WebJson)
                     ?? throw new SkillmakerException($"{url} answered with an empty body.");
-            }, progress, cancellationToken);
+            }, progress, cancellationToken, Blobs.ReadAllBytesAsync);
         }
-        var inference = PrepareInference(path) ?? throw new InvalidSettingException(path, "cascade", "has no cascade");
-        using var skills = LiveSkills(inference);
-        await skills.LoadAsync(cancellationToken);
-        var pipeline = Classifier(inference, skills, new InferenceMetrics());
-        return await evaluator.EvaluateAsync(photos, "in-process", (bytes, _) => Task.FromResult(pipeline.Classify(bytes)), progress, cancellationToken);
+        else
+        {
+            using var stack = await (await CascadeHarnessAsync(path, cancellationToken)).OpenAsync(null, cancellationToken);
+            result = await evaluator.EvaluateAsync(set.Photos, "in-process", stack.ClassifyAsync, progress, cancellationToken, Blobs.ReadAllBytesAsync);
+        }
+        return result with { Set = set.Description, Excluded = set.Excluded };
     }
+
+    /// <summary>The cascade of the serving config at <paramref name="servingConfigPath"/> in this process, as <c>serve</c> runs it.</summary>
+    public async Task<CascadeHarness> CascadeHarnessAsync(string servingConfigPath, CancellationToken cancellationToken) =>
+        new(await PrepareInferenceAsync(servingConfigPath, cancellationToken) ?? throw new InvalidSettingException(servingConfigPath, "cascade", "has no cascade"), Registry, Context.Logging);
 
     private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
@@ -246,14 +335,14 @@ public sealed class LineServices : IAsyncDisposable
 
     private TrainingEnvironment BuildTraining()
     {
-        var shared = IsShared ? new SharedSkills(WorkspaceStorage.SkillIndex(Catalog), Blobs) : null;
+        var cache = Context.CacheDirectory ?? BlobFileCache.DefaultDirectory;
+        var shared = IsShared ? new SharedSkills(WorkspaceStorage.SkillIndex(Catalog), Blobs, cache) : null;
         // A worker keeps its own copies: the workspace's folder is on the submitting machine. Two
         // workspaces served by one worker may both have a skill 'make' v1, hence the key.
-        var cache = Context.CacheDirectory ?? BlobFileCache.DefaultDirectory;
         var workerKey = Sha256Hex.Of(System.Text.Encoding.UTF8.GetBytes($"{Workspace.Root}\n{Catalog.Location}"))[..16];
         var (embeddings, skills) = Context.OnWorker
-            ? (Path.Combine(cache, "embeddings"), new SkillStore(Path.Combine(cache, "skills", workerKey), shared, Time))
-            : (Path.Combine(Workspace.StateDirectory, "embeddings"), SkillStore.For(Workspace, shared, Time));
+            ? (Path.Combine(cache, "embeddings"), new SkillStore(Path.Combine(cache, "skills", workerKey), shared, Time, Logger<SkillStore>()))
+            : (Path.Combine(Workspace.StateDirectory, "embeddings"), SkillStore.For(Workspace, shared, Time, Logger<SkillStore>()));
         return new TrainingEnvironment
         {
             Workspace = Workspace,
@@ -266,13 +355,17 @@ public sealed class LineServices : IAsyncDisposable
             Logging = Context.Logging,
             Environment = Context.Environment,
             EmbeddingCache = new EmbeddingCache(embeddings),
+            SharedEmbeddings = SharedEmbeddings(),
             Skills = skills,
             Extractor = Datasets(),
             Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),
             Reports = new ReportBuilder(Catalog, Blobs.ReadAllBytesAsync, Time),
-            Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate")),
+            Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate"), Artefacts),
             FindCropOrigin = DetectionStore.FindCropOriginAsync,
-            ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, Context.Environment, Time, [.. Context.AssetSearchStart]),
+            ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, ct => DetectorFilesAsync(DetectorOverrides.None, publish: false, ct), Time),
+            ServingConfigPath = Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName),
+            CascadeHarness = Context.OnWorker ? null : CascadeHarnessAsync,
+            Shadow = WorkspaceStorage.ShadowStore(Catalog),
         };
     }
 

@@ -33,7 +33,8 @@ public static class ServiceCollectionExtensions
         {
             // The challengers: staging versions, kept fresh like production's, answering off the request path.
             services.AddKeyedSingleton(Registry.Aliases.Staging, (_, _) => line.LiveSkills(inference, Registry.Aliases.Staging));
-            services.AddSingleton(sp => new ShadowRunner(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), sp.GetRequiredService<InferenceMetrics>(), line.Context.Logging.CreateLogger<ShadowRunner>()));
+            services.AddSingleton(sp => new ShadowRunner(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), sp.GetRequiredService<InferenceMetrics>(),
+                line.Context.Logging.CreateLogger<ShadowRunner>(), line.ShadowStore, line.Time));
             services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
             services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredKeyedService<LiveSkills>(Registry.Aliases.Staging), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
                 line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));
@@ -41,7 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => LineServices.Classifier(inference, sp.GetRequiredService<LiveSkills>(), sp.GetRequiredService<InferenceMetrics>(),
             inference.Config.Shadow ? sp.GetRequiredService<ShadowRunner>() : null));
         services.AddSingleton(new InferenceGate(inference.Config)).AddSingleton(new InferenceAdmission(inference.Config));
-        services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time));
+        services.AddSingleton(new ApiKeyCache(line.ApiKeys(), line.Time, TimeSpan.FromSeconds(inference.Config.ApiKeyCacheSeconds)));
         services.AddHostedService(sp => new LiveSkillsRefresher(sp.GetRequiredService<LiveSkills>(), TimeSpan.FromSeconds(inference.Config.RefreshSeconds), line.Time,
             line.Context.Logging.CreateLogger<LiveSkillsRefresher>()));
         return services;

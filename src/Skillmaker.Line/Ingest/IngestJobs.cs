@@ -133,6 +133,7 @@ public sealed partial class IngestJobs(
     private async Task<PreparedWrite> PrepareAsync(StagedFile file, string runId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (IngestWrites.LabelRefusal(file.Item) is { } badLabel) return new PreparedWrite(null, badLabel);
         if (await catalog.ImageExistsAsync(file.BlobId, cancellationToken))
             return new PreparedWrite(IngestWrites.Known(file.Item, file.BlobId, runId, now), null);
         byte[] bytes;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Skillmaker.Blobs;
 using Skillmaker.Catalog;
+using Skillmaker.Common;
 using Skillmaker.Imaging;
 using Skillmaker.Workspaces;
 
@@ -16,7 +17,8 @@ public sealed class IngestService(
     IImageProbe probe,
     IngestSettings settings,
     TimeProvider time,
-    ILogger<IngestService> logger)
+    ILogger<IngestService> logger,
+    RunLeases? leases = null)
 {
     public IngestSettings Settings => settings;
 
@@ -24,7 +26,7 @@ public sealed class IngestService(
     /// <param name="inputs">What the run reads (URL lists, a start URL), recorded with the run.</param>
     /// <param name="total">Items expected, for progress; 0 when unknown.</param>
     public Task<IngestSession> StartSessionAsync(string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken) =>
-        IngestSession.StartAsync(catalog, blobs, probe, settings, time, logger, source, inputs, total, progress, cancellationToken);
+        IngestSession.StartAsync(catalog, blobs, probe, settings, time, logger, source, inputs, total, progress, cancellationToken, leases);
 
     public async Task<IngestSummary> RunAsync(IngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {

@@ -59,17 +59,24 @@ public sealed partial class IngestSession : IAsyncDisposable
     public string RunId { get; }
     public string Source { get; }
 
+    /// <summary>The kind of <see cref="RunLeases"/> entry an ingest run leaves while it runs.</summary>
+    public const string LeaseKind = "ingest";
+
+    private IDisposable? _lease;
+
     /// <param name="inputs">What the run reads (paths, URL lists, a start URL), recorded with the run.</param>
     /// <param name="total">Items expected, for progress; 0 when unknown.</param>
     internal static async Task<IngestSession> StartAsync(ICatalog catalog, IBlobStore blobs, IImageProbe probe, IngestSettings settings, TimeProvider time, ILogger logger,
-        string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+        string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken, RunLeases? leases = null)
     {
         IngestPlanner.ValidateSourceName(source);
         var startedAt = time.GetUtcNow();
         var runId = IngestService.NewRunId(time);
         await catalog.StartIngestRunAsync(new IngestRun(runId, source, startedAt, inputs), cancellationToken);
+        // Until the run is recorded finished: who runs it, so a crash's `running` run can be told from a live one.
+        var lease = leases?.Take(LeaseKind, runId);
         var known = await catalog.GetPerceptualHashesAsync(ImageKind.Original, cancellationToken);
-        var session = new IngestSession(catalog, blobs, probe, settings, time, logger, runId, source, startedAt, known, total, progress);
+        var session = new IngestSession(catalog, blobs, probe, settings, time, logger, runId, source, startedAt, known, total, progress) { _lease = lease };
         LogRunStarted(logger, runId, total, source);
         return session;
     }
@@ -135,6 +142,7 @@ public sealed partial class IngestSession : IAsyncDisposable
             Interrupted = _interrupted,
         };
         await RecordRunAsync(_interrupted ? IngestRunStatus.Interrupted : IngestRunStatus.Completed, summary.Rejected);
+        _lease?.Dispose();
         LogRunFinished(_logger, RunId, _added, _duplicates, summary.Rejected.Count, _interrupted);
         return summary;
     }
@@ -156,6 +164,7 @@ public sealed partial class IngestSession : IAsyncDisposable
         try
         {
             await RecordRunAsync(IngestRunStatus.Failed, [.. _rejected]);
+            _lease?.Dispose();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -236,6 +245,7 @@ public sealed partial class IngestSession : IAsyncDisposable
 
     private async Task<PreparedWrite> PrepareAsync(IngestItem item, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
+        if (IngestWrites.LabelRefusal(item) is { } badLabel) return new(null, badLabel);
         if (bytes.Length == 0) return new(null, new RejectReason(RejectCode.Empty, "empty file (0 bytes)"));
         if (bytes.Length > _settings.MaxFileBytes)
             return new(null, new RejectReason(RejectCode.TooLarge, $"file is {bytes.Length:N0} bytes, over the limit of {_settings.MaxFileBytes:N0} (ingest.maxFileBytes)"));

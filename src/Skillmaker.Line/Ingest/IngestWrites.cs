@@ -93,6 +93,11 @@ public static class IngestWrites
         return fields;
     }
 
+    /// <summary>Refuses a photo whose label hint is no valid label name: it could never be confirmed in
+    /// review, and markup or terminal escapes have no place in the catalog.</summary>
+    public static RejectReason? LabelRefusal(IngestItem item) =>
+        item.GivenLabel is { } label && LabelNames.Problem(label) is { } problem ? new RejectReason(RejectCode.InvalidLabel, problem) : null;
+
     private static List<LabelRecord> GivenLabels(IngestItem item, string imageId, DateTimeOffset now) =>
         item.GivenLabel is { } label
             ? [new LabelRecord { ImageId = imageId, Label = label, Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = item.LabelActor ?? item.Actor, RecordedAt = now }]

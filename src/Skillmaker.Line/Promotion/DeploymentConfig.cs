@@ -61,7 +61,10 @@ public static partial class DeploymentConfig
             SKILLMAKER_CODE_VERSION=${CODE_VERSION} \
             SKILLMAKER_WORKSPACE=/workspace
         COPY --from=build /app /app
-        COPY {{BundleDirectory}}/ /workspace/
+        # The server runs as the image's unprivileged user (app, uid $APP_UID), never root; it owns only
+        # the workspace, where it keeps its state (sign-in keys, sessions, audit log).
+        COPY --chown=app:app {{BundleDirectory}}/ /workspace/
+        USER $APP_UID
         EXPOSE {{skill.Port}}
         HEALTHCHECK --interval=30s --timeout=3s CMD ["dotnet", "/app/skillmaker-server.dll", "healthcheck", "http://127.0.0.1:{{skill.Port}}/healthz"]
         ENTRYPOINT ["dotnet", "/app/skillmaker-server.dll", "--urls", "http://0.0.0.0:{{skill.Port}}"]

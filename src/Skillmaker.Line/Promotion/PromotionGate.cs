@@ -12,7 +12,10 @@ public static class PromotionGate
 {
     private const double Epsilon = 1e-12;
 
-    public static GateDecision Decide(EvaluationSummary candidate, EvaluationSummary? production, PairedComparison? comparison, GateSettings gate)
+    /// <param name="extra">Checks decided elsewhere on the same promotion (the cascade, shadow answers);
+    /// they count like the others (a skipped one passes and says why).</param>
+    public static GateDecision Decide(EvaluationSummary candidate, EvaluationSummary? production, PairedComparison? comparison, GateSettings gate,
+        IReadOnlyList<GateCheck>? extra = null)
     {
         if (production is null || comparison is null)
             return new GateDecision(true, true, [],
@@ -37,6 +40,7 @@ public static class PromotionGate
                 checks.Add(ClassCheck(comparison, gate));
         }
         checks.Add(LatencyCheck(comparison, gate, against));
+        checks.AddRange(extra ?? []);
 
         var failed = checks.Where(c => !c.Passed).ToList();
         if (comparison.IdenticalAnswers && gate.OnNoChange == NoChangeOutcome.Hold)
@@ -49,6 +53,50 @@ public static class PromotionGate
             : $"v{candidate.Version} was not promoted: " + string.Join("; ", failed.Select(Failure)) + "." + LargestDrops(comparison) +
               " A person should look at why; the version is marked 'needs investigation'.";
         return new GateDecision(failed.Count == 0, false, checks, reason) { Comparison = comparison };
+    }
+
+    /// <summary>The cascade with the candidate swapped in against production on the same photos: under
+    /// <see cref="CascadeRule.NotWorse"/> it refuses only when the paired interval of end-to-end correctness
+    /// lies wholly below zero.</summary>
+    public static GateCheck CascadeCheck(CascadeComparison c, GateSettings gate)
+    {
+        var passed = gate.Cascade != CascadeRule.NotWorse || c.EndToEnd.High >= -Epsilon;
+        var stages = string.Join(", ", c.Candidate.Stages.Select(s =>
+            $"{s.Skill} {(c.Production.Stages.FirstOrDefault(p => p.Skill == s.Skill) is { } p ? Pct(p.Accuracy) : "n/a")} → {Pct(s.Accuracy)}"));
+        var excluded = c.Excluded.Count > 0 ? $" ({c.Excluded.Count} left out: seen in training or ambiguous)" : "";
+        return new GateCheck("cascade", passed, c.Candidate.EndToEndAccuracy, c.Production.EndToEndAccuracy,
+            $"end to end {Pct(c.Production.EndToEndAccuracy)} → {Pct(c.Candidate.EndToEndAccuracy)}, {c.EndToEnd.Describe()} on {c.Items} vehicle photos of {c.Set}{excluded}, " +
+            $"McNemar p = {c.McNemarP.ToString("0.###", CultureInfo.InvariantCulture)} ({c.CandidateOnlyRight} photos only the candidate got right, {c.ProductionOnlyRight} only production); " +
+            $"per stage {stages}; abstained {Pct(c.Production.AbstainRate)} → {Pct(c.Candidate.AbstainRate)}; " +
+            (gate.Cascade == CascadeRule.NotWorse ? "required: not shown worse (gate.cascade not-worse)" : "reported only (gate.cascade report)"));
+    }
+
+    /// <summary>A check that could not run: it passes and says why, so it is visible, not silent.</summary>
+    public static GateCheck Skipped(string name, string why) => new(name, true, 0, 0, $"skipped: {why}") { Skipped = true };
+
+    /// <summary>The candidate's shadow answers beside production: shown always; refuses when
+    /// <see cref="GateSettings.ShadowMinAnswers"/> is not reached or the agreement falls short of
+    /// <see cref="GateSettings.ShadowMinAgreement"/> under the accuracy rule.</summary>
+    public static GateCheck ShadowCheck(ShadowAgreement shadow, GateSettings gate)
+    {
+        var agreement = PairedStatistics.Proportion(shadow.Agree, shadow.Answers, gate.Confidence);
+        var problems = new List<string>();
+        if (gate.ShadowMinAnswers is { } min && shadow.Answers < min)
+            problems.Add($"{shadow.Answers} of the {min} answers gate.shadowMinAnswers requires");
+        if (gate.ShadowMinAgreement is { } least && (shadow.Answers == 0 || !Meets(agreement, least, gate.AccuracyRule)))
+            problems.Add($"agreement short of gate.shadowMinAgreement {Pct(least)} " + gate.AccuracyRule switch
+            {
+                AccuracyRule.NotWorse => "(the whole interval lies below it)",
+                AccuracyRule.Better => "(the interval does not lie wholly at or above it)",
+                _ => "(the estimate is below it)",
+            });
+        var said = shadow.Answers == 0
+            ? $"shadow: no answers of v{shadow.StagingVersion} beside production v{shadow.ProductionVersion} yet (stage it with `promote --to staging` and serve with shadow on)"
+            : $"shadow: {shadow.Answers} answers beside production v{shadow.ProductionVersion}, agreement {Pct(agreement.Estimate)} " +
+              $"({(agreement.Confidence * 100).ToString("0.##", CultureInfo.InvariantCulture)}% CI {Pct(agreement.Low)} … {Pct(agreement.High)})";
+        var rules = gate.ShadowMinAnswers is null && gate.ShadowMinAgreement is null ? "; shown only (no gate.shadowMinAnswers or gate.shadowMinAgreement)" : "";
+        return new GateCheck("shadow", problems.Count == 0, agreement.Estimate, gate.ShadowMinAgreement ?? 0,
+            said + (problems.Count > 0 ? "; " + string.Join("; ", problems) : "") + rules);
     }
 
     private static GateCheck AccuracyCheck(string name, Interval delta, PairedComparison comparison, GateSettings gate, string against, string on)
@@ -122,6 +170,8 @@ public static class PromotionGate
         "accuracy" or "balanced-accuracy" => $"it is not accurate enough ({check.Explanation})",
         "per-class" => $"a class got worse ({check.Explanation})",
         "latency" => $"it is too slow ({check.Explanation})",
+        "cascade" => $"the cascade got worse with it ({check.Explanation})",
+        "shadow" => $"its shadow answers do not support it yet ({check.Explanation})",
         _ => check.Explanation,
     };
 

@@ -126,11 +126,21 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             else
             {
                 var leaked = await LeakedItemsAsync(manifest, productionInfo!, cancellationToken);
-                decision = leaked.Count > 0 && info.Gate.Leakage == LeakagePolicy.Refuse
-                    ? new GateDecision(false, false, [], LeakageRefusal(leaked, productionInfo!))
-                    : PromotionGate.Decide(candidate.Summary, productionMeasured.Summary,
+                if (leaked.Count > 0 && info.Gate.Leakage == LeakagePolicy.Refuse)
+                    decision = new GateDecision(false, false, [], LeakageRefusal(leaked, productionInfo!));
+                else
+                {
+                    var extra = new List<GateCheck>();
+                    var (cascadeCheck, cascade) = await CascadeCheckAsync(info, productionInfo!.Version, cancellationToken);
+                    if (cascadeCheck is not null) extra.Add(cascadeCheck);
+                    var shadow = await ShadowAsync(info, productionInfo.Version, cancellationToken);
+                    if (shadow is not null && (shadow.Answers > 0 || info.Gate.ShadowMinAnswers is not null || info.Gate.ShadowMinAgreement is not null))
+                        extra.Add(PromotionGate.ShadowCheck(shadow, info.Gate));
+                    decision = PromotionGate.Decide(candidate.Summary, productionMeasured.Summary,
                         PairedStatistics.Compare(candidate.Predictions, candidate.Labels, productionMeasured.Predictions, productionMeasured.Labels,
-                            leaked.Select(l => l.ImageId).ToHashSet(StringComparer.Ordinal), info.Gate.Confidence, SeedOf(info, productionInfo!)), info.Gate);
+                            leaked.Select(l => l.ImageId).ToHashSet(StringComparer.Ordinal), info.Gate.Confidence, SeedOf(info, productionInfo)), info.Gate, extra)
+                        with { Cascade = cascade, Shadow = shadow };
+                }
             }
             if (request.DryRun)
                 return new PromotionResult
@@ -146,6 +156,51 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             foreach (var p in predictors) p.Dispose();
         }
     }
+
+    /// <summary>When the skill is in the workspace's cascade: the cascade run on its evaluation set with the
+    /// candidate swapped in and as production serves it, interleaved photo by photo, compared paired. No check
+    /// when the skill is not in the cascade; a visible skipped check when it is but the comparison cannot run.
+    /// A broken serving config or evaluation set throws (naming the field): nothing has moved yet.</summary>
+    private async Task<(GateCheck? Check, CascadeComparison? Comparison)> CascadeCheckAsync(SkillPackageInfo info, int production, CancellationToken cancellationToken)
+    {
+        if (_env.ServingConfigPath is not { } path || !File.Exists(path)) return (null, null);
+        var config = Serving.ServingConfig.Load(path);
+        if (!config.Skills.Contains(info.Name, StringComparer.Ordinal)) return (null, null);
+        if (info.Gate.Cascade == CascadeRule.Ignore) return (PromotionGate.Skipped("cascade", "gate.cascade is ignore"), null);
+        if (config.Evaluation is not { } set)
+            return (PromotionGate.Skipped("cascade", $"no cascade evaluation set ({info.Name} is in the cascade of {path}, which names no \"evaluation\": {{\"dataset\": DEF.json}} or {{\"photos\": DIR}})"), null);
+        if (_env.CascadeHarness is not { } harness) return (PromotionGate.Skipped("cascade", "the cascade cannot run on this machine (no detector here)"), null);
+        var unserved = new List<string>();
+        foreach (var other in config.Skills.Where(k => k != info.Name))
+            if (await _env.Registry.GetAliasAsync(other, Aliases.Production, cancellationToken) is null) unserved.Add(other);
+        if (unserved.Count > 0)
+            return (PromotionGate.Skipped("cascade", $"cascade skill(s) {string.Join(", ", unserved)} have no production version yet, so the cascade cannot run as served"), null);
+
+        var pinned = new Dictionary<string, int>(StringComparer.Ordinal) { [info.Name] = info.Version };
+        var evaluations = new EvaluationService(_env);
+        var evaluator = await evaluations.CascadeEvaluatorAsync(config, cancellationToken, pinned);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        CascadePhotoSet photos;
+        if (set.Dataset is { } dataset)
+        {
+            var definition = await DatasetDefinitionLoader.LoadAsync(Path.GetFullPath(dataset, folder), cancellationToken);
+            photos = await evaluations.CascadeTestSetAsync(definition, config, evaluator, set.ExcludeLeaked, cancellationToken, pinned);
+        }
+        else photos = new CascadePhotoSet($"photos {set.Photos}", CascadeEvaluator.FromFolder(Path.GetFullPath(set.Photos!, folder)), []);
+
+        var cascade = await harness(path, cancellationToken);
+        using var productionStack = await cascade.OpenAsync(null, cancellationToken);
+        using var candidateStack = await cascade.OpenAsync(pinned, cancellationToken);
+        var run = await evaluator.EvaluateManyAsync(photos.Photos, [("candidate", candidateStack.ClassifyAsync), ("production", productionStack.ClassifyAsync)],
+            null, _env.ReadImageAsync, cancellationToken);
+        var comparison = CascadeEvaluator.Compare(info.Name, info.Version, production, photos.Description,
+            run[0] with { Set = photos.Description, Excluded = photos.Excluded }, run[1] with { Set = photos.Description, Excluded = photos.Excluded }, info.Gate.Confidence);
+        return (PromotionGate.CascadeCheck(comparison, info.Gate), comparison);
+    }
+
+    /// <summary>The candidate's shadow answers beside <paramref name="production"/>, when the workspace keeps them.</summary>
+    private async Task<ShadowAgreement?> ShadowAsync(SkillPackageInfo info, int production, CancellationToken cancellationToken) =>
+        _env.Shadow is { } store ? await store.GetAsync(info.Name, info.Version, production, cancellationToken) : null;
 
     /// <summary>Test items of the candidate's manifest that either version has in effect seen in training
     /// (<see cref="LeakageCheck"/>: the same image or photo, a near-duplicate, the same set as the catalog
@@ -195,7 +250,10 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         if (forced)
             decision = decision with { Reason = $"{decision.Reason} Promoted anyway by {request.Who} (forced): {request.Reason}", Forced = true };
         var record = new RecordedDecision(info.Name, info.Version, now, request.Who, forced, request.Reason, decision);
-        var decisionPath = await _env.Gates.SaveAsync(record, cancellationToken);
+        // The record is saved once the registry says what happened (below): a failed alias move leaves no
+        // decision that claims a promotion.
+        var decisionPath = _env.Gates.PathOf(record);
+        Directory.CreateDirectory(Path.GetDirectoryName(decisionPath)!);
         // The report a person reads next to this decision says what was decided, not "not through the gate yet".
         var reportPath = Path.ChangeExtension(decisionPath, ".pdf");
         await ReportBuilder.WritePdfAsync(await _env.Reports.BuildAsync(predictor, package.ReadEvaluation() ?? candidate, manifest, decision, cancellationToken), reportPath, cancellationToken);
@@ -212,16 +270,19 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
             var stagedWhy = $"staged as challenger by {request.Who}" + (request.Reason is { Length: > 0 } sr ? $": {sr}" : "") + $" (gate against production: {decision.Outcome})";
             await _env.Registry.MoveAliasAsync(name, Aliases.Staging, info.Version, request.Who, stagedWhy, now, cancellationToken);
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, StagingStatus, stagedWhy, request.Who, now), cancellationToken);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             return result with { Promoted = true, Status = StagingStatus };
         }
         if (decision.Outcome == GateDecision.NoChangeOutcome && !forced)
         {
             LogNoChange(name, info.Version);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             return result with { Status = NoChangeStatus };
         }
         if (!decision.Passed && !forced)
         {
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, NeedsInvestigation, decision.Reason, request.Who, now), cancellationToken);
+            await _env.Gates.SaveAsync(record, cancellationToken);
             LogRejected(name, info.Version, decision.Reason);
             var failed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionFailed, name, info.Version,
                 $"{name} v{info.Version} was not promoted", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
@@ -234,6 +295,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
         var why = forced ? $"forced: {request.Reason} (gate: {decision.Reason})" : request.Reason is { Length: > 0 } r ? $"{r} (gate: {decision.Reason})" : decision.Reason;
         await _env.Registry.MoveAliasAsync(name, Aliases.Production, info.Version, request.Who, why, now, cancellationToken);
         await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, ProductionStatus, why, request.Who, now), cancellationToken);
+        await _env.Gates.SaveAsync(record, cancellationToken);
         var files = await WriteDeploymentAsync(plan, bundle, cancellationToken);
         LogPromoted(name, info.Version, previous, forced);
         var passed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionPassed, name, info.Version,
@@ -292,7 +354,7 @@ public sealed partial class PromotionService(TrainingEnvironment environment)
     }
 
     private static string Checks(GateDecision decision) =>
-        decision.Checks.Count == 0 ? "" : "\n" + string.Join("\n", decision.Checks.Select(c => $"- {c.Name}: {(c.Passed ? "pass" : "FAIL")}, {c.Explanation}"));
+        decision.Checks.Count == 0 ? "" : "\n" + string.Join("\n", decision.Checks.Select(c => c.Skipped ? $"- {c.Name}: {c.Explanation}" : $"- {c.Name}: {(c.Passed ? "pass" : "FAIL")}, {c.Explanation}"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Skill} v{Version} promoted to production (was v{Previous}, forced: {Forced})")]
     private partial void LogPromoted(string skill, int version, int? previous, bool forced);

@@ -12,14 +12,15 @@ namespace Skillmaker.Promotion;
 /// <summary>Writes a skill service's bundle as a small SQLite workspace: the package (with its backbone,
 /// so the image needs nothing from outside), the detector under <c>.skillmaker/models/</c>, the production
 /// alias, the source workspace's active API keys (hashes only) and a one-stage serving config with the
-/// source's limits and this skill's threshold.</summary>
-public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<string, string?> environment, TimeProvider time, params string[] assetSearchStart) : IServingBundleWriter
+/// source's limits and this skill's threshold. The detector comes from <paramref name="detectorFiles"/>:
+/// the configured file, or in a shared workspace the model published to the blob store, so a bundle is
+/// made on any machine.</summary>
+public sealed class ServingBundleWriter(ICatalog sourceCatalog, Func<CancellationToken, Task<DetectorFiles>> detectorFiles, TimeProvider time) : IServingBundleWriter
 {
     public async Task<IStagedServingBundle> StageAsync(Workspace source, ServingBundleRequest request, string directory, CancellationToken cancellationToken)
     {
-        var detector = DetectorSetup.LocateModel(source, environment, assetSearchStart);
+        var (detector, labels) = await detectorFiles(cancellationToken);
         if (!File.Exists(detector)) throw new SkillmakerException($"Cannot bundle {request.Skill} v{request.Version} for deployment: the detector model {detector} does not exist; set detector.model in {source.ConfigPath}.");
-        var labels = source.Config.Detector.Labels is { } l ? source.ResolveStatePath(l) : null;
         if (labels is not null && !File.Exists(labels)) throw new SkillmakerException($"Cannot bundle {request.Skill} v{request.Version}: the detector labels file {labels} does not exist.");
 
         var staging = $"{directory}.staging-{Guid.NewGuid():N}";

@@ -108,7 +108,7 @@ public static class PdfReportWriter
             };
             layout.Text(verdict + gate.Reason);
             if (gate.Checks.Count > 0)
-                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
+                layout.Table(["Check", "Result", "Detail"], [.. gate.Checks.Select(c => new[] { c.Name, c.Skipped ? "skipped" : c.Passed ? "pass" : "fail", c.Explanation })], [80f, 45f, 390f]);
             if (gate.Comparison is { PerClass.Count: > 0 } paired)
             {
                 layout.Text($"Per-class recall against production on the same {N(paired.Items)} items (candidate − production; intervals at a Bonferroni-corrected level):");
@@ -118,6 +118,37 @@ public static class PdfReportWriter
             }
         }
         else layout.Text("At training time this version had not been through the promotion gate. `skillmaker promote` writes this report again with its decision (beside the decision record and in the deployment bundle); `skillmaker report` always includes the latest decision.");
+
+        layout.Heading("7. Cascade evaluation");
+        if (report.Gate?.Cascade is { } cascade)
+        {
+            var c = cascade.Candidate;
+            var p = cascade.Production;
+            layout.Text($"The whole stack (detector → cascade, as the server runs it) on {cascade.Set}: {N(c.Photos)} photos, {N(c.VehiclePhotos)} with a labelled vehicle" +
+                        (cascade.Excluded.Count > 0 ? $", {N(cascade.Excluded.Count)} left out (seen in training or ambiguous)" : "") +
+                        $". Production as served, and with {report.Skill} v{cascade.CandidateVersion} swapped in for v{cascade.ProductionVersion}, photo by photo on the same machine.");
+            layout.Table(["Stage", "Production", "Candidate", "Abstained", "Truth in options"],
+            [
+                ["vehicle found", $"{N(p.VehicleFound)} of {N(p.VehiclePhotos)}", $"{N(c.VehicleFound)} of {N(c.VehiclePhotos)}", "", ""],
+                .. c.Stages.Select(st =>
+                {
+                    var ps = p.Stages.FirstOrDefault(x => x.Skill == st.Skill);
+                    return new[]
+                    {
+                        st.Skill, ps is null ? "n/a" : $"{Pct(ps.Accuracy)} of {N(ps.WithTruth)}", $"{Pct(st.Accuracy)} of {N(st.WithTruth)}",
+                        $"{(ps is null ? "n/a" : N(ps.Abstained))} → {N(st.Abstained)}",
+                        $"{(ps is null ? "n/a" : CascadeEvaluator.Percent(ps.OptionsHit, ps.WithTruth))} → {CascadeEvaluator.Percent(st.OptionsHit, st.WithTruth)}",
+                    };
+                }),
+                ["end to end", Pct(p.EndToEndAccuracy), Pct(c.EndToEndAccuracy), $"{Pct(p.AbstainRate)} → {Pct(c.AbstainRate)}", $"{Pct(p.OptionsHitRate)} → {Pct(c.OptionsHitRate)}"],
+                ["latency p50 / p95", $"{p.LatencyP50Ms:0} / {p.LatencyP95Ms:0} ms", $"{c.LatencyP50Ms:0} / {c.LatencyP95Ms:0} ms", "", ""],
+            ], [120f, 100f, 100f, 95f, 100f]);
+            layout.Text($"End-to-end change (candidate − production) on {N(cascade.Items)} vehicle photos: {cascade.EndToEnd.Describe()}, McNemar p = {cascade.McNemarP.ToString("0.###", CultureInfo.InvariantCulture)} " +
+                        $"({N(cascade.CandidateOnlyRight)} photos only the candidate got right, {N(cascade.ProductionOnlyRight)} only production)." +
+                        (cascade.Changed.Count == 0 ? "" : " Photos whose outcome changed: " + string.Join("; ", cascade.Changed.Take(8).Select(x =>
+                            $"{Path.GetFileName(x.Photo)[..Math.Min(16, Path.GetFileName(x.Photo).Length)]} ({x.Label}) {x.Production} → {x.Candidate}")) + (cascade.Changed.Count > 8 ? "; …" : "") + "."));
+        }
+        else layout.Text("Not run for this version: promotion runs the cascade with the candidate swapped in when the skill is in the workspace's cascade (serving.json) and serving.json names an evaluation set; `skillmaker eval-cascade` runs it on its own.");
 
     }
 

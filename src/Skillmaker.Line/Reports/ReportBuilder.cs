@@ -25,14 +25,7 @@ public sealed class ReportBuilder(ICatalog catalog, Func<string, CancellationTok
         var info = predictor.Package.Info;
         var failures = new List<FailureExample>();
         foreach (var failure in evaluation.Failures.Take(GalleryFailures))
-        {
-            using var image = ImageDecoding.DecodeOriented(await readImage(failure.ImageId, cancellationToken), $"image {failure.ImageId}");
-            using var small = Shrink(image, 320);
-            var trueIndex = IndexOf(info.Labels, failure.TrueClass);
-            var heat = OcclusionSensitivity.Compute(small, trueIndex, batch => predictor.ProbabilitiesBatch(batch), OcclusionSteps);
-            using var overlay = OcclusionSensitivity.Overlay(small, heat);
-            failures.Add(new FailureExample(failure, ImageDecoding.EncodePng(small), ImageDecoding.EncodePng(overlay)));
-        }
+            failures.Add(await ExplainAsync(predictor, failure, cancellationToken));
         return new ModelReport
         {
             Skill = info.Name,
@@ -51,6 +44,19 @@ public sealed class ReportBuilder(ICatalog catalog, Func<string, CancellationTok
             Failures = failures,
             Gate = gate,
         };
+    }
+
+    /// <summary>One failure with where the skill looked: the image (longest side 320 px) and the same image with the
+    /// occlusion-sensitivity heat map of its true class laid over it, both PNG. Costs <see cref="OcclusionSteps"/>² + 1
+    /// predictions. The report's gallery and the dashboard's failures both come from here.</summary>
+    public async Task<FailureExample> ExplainAsync(SkillPredictor predictor, Failure failure, CancellationToken cancellationToken)
+    {
+        using var image = ImageDecoding.DecodeOriented(await readImage(failure.ImageId, cancellationToken), $"image {failure.ImageId}");
+        using var small = Shrink(image, 320);
+        var trueIndex = IndexOf(predictor.Package.Info.Labels, failure.TrueClass);
+        var heat = OcclusionSensitivity.Compute(small, trueIndex, batch => predictor.ProbabilitiesBatch(batch), OcclusionSteps);
+        using var overlay = OcclusionSensitivity.Overlay(small, heat);
+        return new FailureExample(failure, ImageDecoding.EncodePng(small), ImageDecoding.EncodePng(overlay));
     }
 
     public static async Task WritePdfAsync(ModelReport report, string path, CancellationToken cancellationToken) =>

@@ -1,15 +1,76 @@
+using System.Collections.Concurrent;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
-using System.Text.RegularExpressions;
+using Skillmaker.Datasets;
 
 namespace Skillmaker.Review;
 
-
-public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
+/// <summary>The expert review: groups of crops, decisions (confirm, relabel, reject) recorded in batches
+/// that can be undone. With <paramref name="datasets"/>, relabelling offers the classes of the workspace's
+/// dataset definitions first.</summary>
+public sealed partial class ReviewService(IReviewStore store, TimeProvider time, IDatasetStore? datasets = null)
 {
+    /// <summary>(label, "dataset: class") pairs of each manifest's definition, by manifest id: a manifest never
+    /// changes (its id is the hash of its content), so each is read once.</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<(string Label, string Class)>> _definedByManifest = new(StringComparer.Ordinal);
+
     public Task<IReadOnlyList<ReviewGroup>> GroupsAsync(CancellationToken cancellationToken) => store.GetGroupsAsync(cancellationToken);
     public Task<IReadOnlyList<ReviewItem>> ItemsAsync(ReviewQuery query, CancellationToken cancellationToken) => store.GetItemsAsync(query, cancellationToken);
     public Task<IReadOnlyList<string>> KnownLabelsAsync(CancellationToken cancellationToken) => store.GetKnownLabelsAsync(cancellationToken);
+
+    /// <summary>What a crop can be relabelled as: the labels of the dataset definitions' classes first, then
+    /// the other labels the catalog knows.</summary>
+    public async Task<RelabelChoices> RelabelChoicesAsync(CancellationToken cancellationToken)
+    {
+        var defined = await DefinedLabelsAsync(cancellationToken);
+        var labels = defined.Select(d => d.Label).ToHashSet(StringComparer.Ordinal);
+        var others = (await store.GetKnownLabelsAsync(cancellationToken)).Where(l => !labels.Contains(l)).Order(StringComparer.Ordinal).ToList();
+        return new(defined, others);
+    }
+
+    /// <summary>The labels the classes of the newest definition of each dataset are made of (with
+    /// classesFromLabels, the manifest's classes), ordered by label.</summary>
+    private async Task<IReadOnlyList<DefinedLabel>> DefinedLabelsAsync(CancellationToken cancellationToken)
+    {
+        if (datasets is null) return [];
+        var newest = (await datasets.ListManifestsAsync(cancellationToken))
+            .GroupBy(m => m.Name, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id, StringComparer.Ordinal).Last());
+        var classes = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var info in newest)
+        {
+            if (!_definedByManifest.TryGetValue(info.Id, out var pairs))
+            {
+                pairs = await ReadDefinedAsync(datasets, info.Id, cancellationToken);
+                _definedByManifest[info.Id] = pairs;
+            }
+            foreach (var (label, cls) in pairs)
+            {
+                if (!classes.TryGetValue(label, out var set)) classes[label] = set = new SortedSet<string>(StringComparer.Ordinal);
+                set.Add(cls);
+            }
+        }
+        return [.. classes.Select(c => new DefinedLabel(c.Key, [.. c.Value]))];
+    }
+
+    private static async Task<IReadOnlyList<(string Label, string Class)>> ReadDefinedAsync(IDatasetStore datasets, string manifestId, CancellationToken cancellationToken)
+    {
+        var manifest = await datasets.GetManifestAsync(manifestId, cancellationToken);
+        if (manifest is null) return [];
+        DatasetDefinition definition;
+        try
+        {
+            definition = DatasetDefinitionLoader.Parse(manifest.DefinitionJson, $"The definition of dataset {manifest.Name}");
+        }
+        catch (SkillmakerException)
+        {
+            // A definition an older version wrote that no longer reads: its classes are still in the manifest.
+            return [.. manifest.Classes.Select(c => (c, $"{manifest.Name}: {c}"))];
+        }
+        return definition.ClassesFromLabels
+            ? [.. manifest.Classes.Concat(manifest.DroppedClasses.Select(d => d.Class)).Distinct(StringComparer.Ordinal).Select(c => (c, $"{manifest.Name}: {c}"))]
+            : [.. definition.Classes.SelectMany(c => c.Labels.Select(l => (l, $"{manifest.Name}: {c.Name}")))];
+    }
     public Task<IReadOnlyList<string>> SourcesAsync(CancellationToken cancellationToken) => store.GetSourcesAsync(cancellationToken);
     public Task<IReadOnlyList<ReviewBatch>> RecentAsync(string actor, CancellationToken cancellationToken) => store.GetRecentBatchesAsync(actor, 5, cancellationToken);
 
@@ -18,13 +79,13 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
         DecideAsync(cropIds, ValidateLabel(label), LabelStatus.Confirmed, actor, cancellationToken);
 
     /// <summary>Relabels the crops as <paramref name="label"/>. A label that is not one of the known classes
-    /// (labels and hints already in the catalog) is refused unless <paramref name="newClass"/> says the
+    /// (the labels of the dataset definitions' classes, and labels and hints already in the catalog) is refused unless <paramref name="newClass"/> says the
     /// expert means a new class, so a typo ("bwm_m3_cupe") never becomes a class; the refusal names the
     /// closest known class.</summary>
     public async Task<ReviewBatch> RelabelAsync(IReadOnlyCollection<string> cropIds, string label, bool newClass, string actor, CancellationToken cancellationToken)
     {
         var valid = ValidateLabel(label);
-        var known = await store.GetKnownLabelsAsync(cancellationToken);
+        var known = (await RelabelChoicesAsync(cancellationToken)).Labels.ToList();
         if (!newClass && !known.Contains(valid, StringComparer.Ordinal))
         {
             var closest = known.OrderBy(k => Distance(k.ToLowerInvariant(), valid.ToLowerInvariant())).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
@@ -62,8 +123,8 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
     public static string ValidateLabel(string? label)
     {
         var trimmed = label?.Trim() ?? "";
-        return LabelPattern().IsMatch(trimmed) ? trimmed
-            : throw new SkillmakerException($"Label '{label}' is not valid; expected 1-80 characters: letters, digits, space, '_', '-', '.', '/'.");
+        // The same rule as at ingest, so every hint can be confirmed as it is.
+        return LabelNames.Problem(trimmed) is { } problem ? throw new SkillmakerException($"L{problem[1..]}.") : trimmed;
     }
 
     private async Task<ReviewBatch> DecideAsync(IReadOnlyCollection<string> cropIds, string label, LabelStatus status, string actor, CancellationToken cancellationToken)
@@ -81,6 +142,4 @@ public sealed partial class ReviewService(IReviewStore store, TimeProvider time)
         return new ReviewBatch(batch, actor, action, ids.Count, now, false);
     }
 
-    [GeneratedRegex(@"^[\p{L}\p{N} _\-./]{1,80}$")]
-    private static partial Regex LabelPattern();
 }

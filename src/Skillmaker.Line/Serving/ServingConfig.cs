@@ -23,6 +23,20 @@ public sealed record CascadeStage
     public IReadOnlyDictionary<string, CascadeStage> Next { get; init; } = new Dictionary<string, CascadeStage>();
 }
 
+/// <summary>The labelled photos the cascade is evaluated on when a skill in it is promoted (the gate's
+/// <c>cascade</c> check): a test set definition (<c>role: test</c>) or a photos folder (one sub-folder per
+/// label, <c>no-vehicle</c> for photos without one); exactly one. Relative paths are relative to the serving
+/// config's folder.</summary>
+public sealed record CascadeEvaluationSet
+{
+    public string? Dataset { get; init; }
+    public string? Photos { get; init; }
+
+    /// <summary>With a dataset: photos a cascade skill trained on are left out (and listed) rather than
+    /// refusing the check. Default true.</summary>
+    public bool ExcludeLeaked { get; init; } = true;
+}
+
 /// <summary>The inference server's settings (<c>serving.json</c>): the cascade and the input limits.</summary>
 public sealed record ServingConfig
 {
@@ -69,12 +83,21 @@ public sealed record ServingConfig
     /// counted beside production's (<c>skillmaker_shadow_answers_total</c>), never returned. Default false.</summary>
     public bool Shadow { get; init; }
 
+    /// <summary>The cascade evaluation set promotion runs the cascade on (see <see cref="CascadeEvaluationSet"/>).
+    /// Default none: promotion's cascade check says it was skipped.</summary>
+    public CascadeEvaluationSet? Evaluation { get; init; }
+
     [JsonIgnore]
     public long EffectiveMaxInFlightBytes => Math.Max(MaxInFlightBytes, MaxBytes);
 
     /// <summary>Requests one API key may have in flight (reading, waiting or classified); more get 429 with
     /// <c>Retry-After</c>, so one client cannot take the whole queue. Default 32; 0 means no limit.</summary>
     public int MaxInFlightPerKey { get; init; } = 32;
+
+    /// <summary>Seconds an accepted API key is trusted without asking the catalog again, so a revoked key
+    /// keeps working on a running server for at most this long. Default 0: every request checks the
+    /// catalog (one indexed lookup), and a revoked key is refused at once.</summary>
+    public double ApiKeyCacheSeconds { get; init; }
 
     /// <summary>Seconds a client has to send the whole body; a slower upload gets 408. Default 30.</summary>
     public double BodyTimeoutSeconds { get; init; } = 30;
@@ -104,7 +127,7 @@ public sealed record ServingConfig
         }
         catch (JsonException ex)
         {
-            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"maxInFlightBytes\", \"maxInFlightPerKey\", \"bodyTimeoutSeconds\", \"refreshSeconds\", \"requireApiKey\"}}.", ex);
+            throw new SkillmakerException($"Serving config {path}: {ex.Message} Expected {{\"cascade\": {{\"skill\": NAME, \"threshold\": 0.5, \"topK\": 3, \"next\": {{LABEL: STAGE}}}}, \"maxBytes\", \"maxPixels\", \"maxConcurrent\", \"maxQueued\", \"maxInFlightBytes\", \"maxInFlightPerKey\", \"bodyTimeoutSeconds\", \"refreshSeconds\", \"requireApiKey\", \"apiKeyCacheSeconds\", \"shadow\", \"evaluation\": {{\"dataset\": DEF.json}} or {{\"photos\": DIR}}}}.", ex);
         }
         return (config ?? throw new SkillmakerException($"Serving config {path} is empty; expected a JSON object.")).Validated(path);
     }
@@ -126,7 +149,12 @@ public sealed record ServingConfig
         if (MaxInFlightBytes is < 1024 or > 1L << 40) errors.Add($"maxInFlightBytes is {MaxInFlightBytes}; expected 1024..1099511627776");
         if (MaxInFlightPerKey is < 0 or > 100_000) errors.Add($"maxInFlightPerKey is {MaxInFlightPerKey}; expected 0 (no limit)..100000");
         if (!(BodyTimeoutSeconds is >= 0.1 and <= 3600)) errors.Add($"bodyTimeoutSeconds is {BodyTimeoutSeconds}; expected 0.1..3600");
+        if (!(ApiKeyCacheSeconds is >= 0 and <= 300)) errors.Add($"apiKeyCacheSeconds is {ApiKeyCacheSeconds}; expected 0 (check every request)..300");
         if (!(RefreshSeconds is >= 0.1 and <= 3600)) errors.Add($"refreshSeconds is {RefreshSeconds}; expected 0.1..3600");
+        if (Evaluation is { } set && (set.Dataset is null) == (set.Photos is null))
+            errors.Add(set.Dataset is null
+                ? "evaluation names neither dataset nor photos; expected {\"dataset\": \"DEF.json\"} (a role test definition) or {\"photos\": \"DIR\"} (one sub-folder per label)"
+                : "evaluation names both dataset and photos; expected exactly one");
         if (errors.Count > 0) throw new SkillmakerException($"Serving config {where}: {string.Join("; ", errors)}.");
         return this;
     }

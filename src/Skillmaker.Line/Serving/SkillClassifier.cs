@@ -35,11 +35,15 @@ public interface ISkillLoader
 /// <summary>Skill versions from package folders (see <see cref="SkillPackage"/>), located by the caller
 /// (e.g. the workspace's skill store).</summary>
 /// <param name="locate">The package folder of a version; it may fetch it first (a shared skill store).</param>
-public sealed class PackageSkillLoader(Func<string, int, CancellationToken, Task<string>> locate, PredictorOptions? options = null) : ISkillLoader
+/// <param name="load">When given, the package comes from here whole (e.g. the skill store, which fetches a
+/// backbone that is not on this machine from the blob store) instead of from the folder <paramref name="locate"/> names.</param>
+public sealed class PackageSkillLoader(Func<string, int, CancellationToken, Task<string>> locate, PredictorOptions? options = null,
+    Func<string, int, CancellationToken, Task<SkillPackage>>? load = null) : ISkillLoader
 {
     public async Task<ISkillClassifier> LoadAsync(string skill, int version, CancellationToken cancellationToken)
     {
-        var predictor = SkillPredictor.Open(await locate(skill, version, cancellationToken), options);
+        var predictor = load is null ? SkillPredictor.Open(await locate(skill, version, cancellationToken), options)
+            : SkillPredictor.Create(await load(skill, version, cancellationToken), options);
         if (predictor.Package.Name != skill || predictor.Package.Version != version)
         {
             predictor.Dispose();

@@ -51,7 +51,9 @@ public interface IEmbeddingOffload
 /// the blob store, embeds them (keeping a local cache, so a batch run again after a crash resumes) and
 /// stores the batch's vectors as one content-addressed pack, whose id is the batch's result. Nothing is
 /// written to the catalog, so a retried batch can only produce the same vectors again.</summary>
-public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, TimeProvider time, ILogger<EmbedJobs> logger) : IBatchHandler, IDisposable
+/// <para>With <paramref name="shared"/> (a shared workspace) a worker first takes what any machine already
+/// published to the embedding index and records the keys of every pack it makes.</para>
+public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, TimeProvider time, ILogger<EmbedJobs> logger, SharedEmbeddings? shared = null) : IBatchHandler, IDisposable
 {
     public const string Kind = "embed";
 
@@ -105,18 +107,21 @@ public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, 
         if (backbone.Preprocessor.Spec.Hash() != run.PreprocessingHash)
             throw new SkillmakerException($"{batch}: this worker reads the preprocessing of {run.Skill} as {backbone.Preprocessor.Spec.Hash()[..12]}, the command as {run.PreprocessingHash[..12]}; " +
                 "the worker runs another Skillmaker version. Update it.");
-        var embedder = new Embedder(backbone, run.BackboneSha256, new EmbeddingCache(Path.Combine(_files.Directory, "embeddings")), blobs.ReadAllBytesAsync, new EmbedderOptions
+        var cache = new EmbeddingCache(Path.Combine(_files.Directory, "embeddings"));
+        var embedder = new Embedder(backbone, run.BackboneSha256, cache, blobs.ReadAllBytesAsync, new EmbedderOptions
         {
             BatchSize = run.BatchSize,
             DecodeParallelism = Threads(run),
             AugmentationSteps = run.AugmentationSteps,
             Seed = run.Seed,
         });
+        if (shared is not null) await shared.ImportAsync(cache, requests.Select(embedder.KeyOf), backbone.EmbeddingSize, cancellationToken);
         var (vectors, stats) = await embedder.EmbedAsync(requests, null, cancellationToken);
         var entries = requests.Select((r, i) => (Key: embedder.KeyOf(r), Vector: vectors[i])).DistinctBy(e => e.Key).ToList();
         var pack = EmbeddingPack.Write(run.BackboneSha256, run.PreprocessingHash, backbone.EmbeddingSize, entries);
         var id = Sha256Hex.Of(pack);
         await blobs.PutAsync(id, pack, cancellationToken);
+        if (shared is not null && stats.Computed > 0) await shared.RecordAsync(id, pack.LongLength, [.. entries.Select(e => e.Key)], cancellationToken);
         return JobJson.Write(new EmbedBatchResult { Pack = id, Vectors = entries.Count, Computed = stats.Computed, BackboneRuns = stats.BackboneRuns });
     }
 

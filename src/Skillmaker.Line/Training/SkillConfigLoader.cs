@@ -90,6 +90,8 @@ public static partial class SkillConfigLoader
         if (c.Gate.LatencyFloorMs is < 0 or > 10_000) errors.Add($"gate.latencyFloorMs: {c.Gate.LatencyFloorMs} is outside [0, 10000] (milliseconds, e.g. 2)");
         if (c.Gate.Confidence is <= 0.5 or >= 1) errors.Add($"gate.confidence: {c.Gate.Confidence} is outside (0.5, 1) (a confidence level, e.g. 0.95)");
         if (c.Gate.MaxClassDrop is < 0 or > 1) errors.Add($"gate.maxClassDrop: {c.Gate.MaxClassDrop} is outside [0, 1] (a share of recall, e.g. 0.1 for 10 points; null for no per-class check)");
+        if (c.Gate.ShadowMinAnswers is < 0 or > 100_000_000) errors.Add($"gate.shadowMinAnswers: {c.Gate.ShadowMinAnswers} is outside [0, 100000000] (shadow answers the candidate needs beside production; null for none)");
+        if (c.Gate.ShadowMinAgreement is < 0 or > 1) errors.Add($"gate.shadowMinAgreement: {c.Gate.ShadowMinAgreement} is outside [0, 1] (a share of shadow answers agreeing with production, e.g. 0.9; null for none)");
         if (c.Serving.AbstainBelow is < 0 or > 1) errors.Add($"serving.abstainBelow: {c.Serving.AbstainBelow} is outside [0, 1]");
         if (c.Serving.TopK is < 1 or > 100) errors.Add($"serving.topK: {c.Serving.TopK} is outside 1..100");
         if (!(c.Serving.Coverage > 0 && c.Serving.Coverage <= 1))

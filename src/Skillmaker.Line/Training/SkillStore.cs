@@ -3,11 +3,13 @@ using Skillmaker.Blobs;
 using Skillmaker.Common;
 using Skillmaker.Skills;
 using Skillmaker.Vision.Skills;
+using Microsoft.Extensions.Logging;
 
 namespace Skillmaker.Training;
 
-/// <summary>Where packages go besides this machine: the catalog's skill index and the blob store.</summary>
-public sealed record SharedSkills(ISkillIndex Index, IBlobStore Blobs);
+/// <summary>Where packages go besides this machine: the catalog's skill index and the blob store; backbones
+/// a package needs that are not on this machine are fetched into <paramref name="CacheDirectory"/>.</summary>
+public sealed record SharedSkills(ISkillIndex Index, IBlobStore Blobs, string? CacheDirectory = null);
 
 /// <summary>Skill packages: <c>.skillmaker/skills/NAME/VERSION/</c>, immutable once written. A version
 /// number is reserved first, the package is written into a temporary folder, and the folder is renamed
@@ -17,16 +19,17 @@ public sealed record SharedSkills(ISkillIndex Index, IBlobStore Blobs);
 /// committed package is published: its files go to the blob store and their ids to the index. Any machine
 /// then lists it and, when it first needs it, fetches it into its own folder (every blob verified), so a
 /// version trained on a worker is promoted and served elsewhere.</para></summary>
-public sealed class SkillStore(string root, SharedSkills? shared = null, TimeProvider? time = null)
+public sealed partial class SkillStore(string root, SharedSkills? shared = null, TimeProvider? time = null, ILogger? logger = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ILogger _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public string Root { get; } = root;
 
     public SharedSkills? Shared { get; } = shared;
 
-    public static SkillStore For(Workspaces.Workspace workspace, SharedSkills? shared = null, TimeProvider? time = null) =>
-        new(Path.Combine(workspace.StateDirectory, "skills"), shared, time);
+    public static SkillStore For(Workspaces.Workspace workspace, SharedSkills? shared = null, TimeProvider? time = null, ILogger? logger = null) =>
+        new(Path.Combine(workspace.StateDirectory, "skills"), shared, time, logger);
 
     public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken)
     {
@@ -66,8 +69,30 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
     public async Task<SkillPackageInfo> ReadInfoAsync(SkillRef skill, CancellationToken cancellationToken) =>
         SkillPackage.ReadInfo(await FindAsync(skill, cancellationToken));
 
-    public async Task<SkillPackage> LoadAsync(SkillRef skill, string? backbonePath, CancellationToken cancellationToken) =>
-        SkillPackage.Load(await FindAsync(skill, cancellationToken), backbonePath);
+    /// <summary>The package, checked. Shared: when its backbone is neither where it was trained nor beside
+    /// skill.json (a package trained on a worker), it comes from the blob store by its SHA-256 into the
+    /// cache folder, hash verified.</summary>
+    public async Task<SkillPackage> LoadAsync(SkillRef skill, string? backbonePath, CancellationToken cancellationToken)
+    {
+        var directory = await FindAsync(skill, cancellationToken);
+        if (backbonePath is null && Shared is { } s)
+        {
+            var info = SkillPackage.ReadInfo(directory);
+            if (!File.Exists(info.Backbone.Path) && !File.Exists(Path.Combine(directory, Path.GetFileName(info.Backbone.Path))))
+            {
+                try
+                {
+                    backbonePath = await new Jobs.BlobFileCache(s.Blobs, s.CacheDirectory).GetAsync(info.Backbone.Sha256, ".onnx", cancellationToken);
+                }
+                catch (BlobNotFoundException ex)
+                {
+                    throw new SkillmakerException($"The backbone of {skill} (sha256 {info.Backbone.Sha256}, trained from {info.Backbone.Path}) is in neither {directory}, " +
+                        $"the blob store at {s.Blobs.Location} nor this machine's cache {new Jobs.BlobFileCache(s.Blobs, s.CacheDirectory).Directory}. Publish it again: train or stage from a machine that has the file.", ex);
+                }
+            }
+        }
+        return SkillPackage.Load(directory, backbonePath);
+    }
 
     /// <summary>Reserves the next version of <paramref name="name"/>. Gaps are harmless: a crashed
     /// trainer's reservation only skips its number. With a shared index, <paramref name="owner"/> (a job's
@@ -82,7 +107,10 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
             var record = await s.Index.ReserveAsync(name, owner ?? $"{Environment.MachineName}:{Guid.NewGuid():N}", atLeast, _time.GetUtcNow(), cancellationToken);
             if (record.Published)
                 throw new SkillmakerException($"{name}@{record.Version} of {record.Owner} is already published; it is not trained again.");
-            return new Reservation(this, name, record.Version, NewTemporaryFolder(folder, record.Version), marker: null, record.Owner);
+            // The number is held in the index; the marker here says which process writes its package, for `doctor`.
+            var leaseMarker = Marker(folder, record.Version);
+            await File.WriteAllTextAsync(leaseMarker, ProcessLease.Current.Serialize(), cancellationToken);
+            return new Reservation(this, name, record.Version, NewTemporaryFolder(folder, record.Version), leaseMarker, record.Owner);
         }
         var taken = LocalVersions(name).DefaultIfEmpty(0).Max();
         var reserved = Directory.EnumerateFiles(folder, ".v*.reserved").Select(f => Path.GetFileName(f)[2..^".reserved".Length])
@@ -90,10 +118,12 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
         for (var version = Math.Max(taken, reserved) + 1; ; version++)
         {
             if (Directory.Exists(Path.Combine(folder, version.ToString(CultureInfo.InvariantCulture)))) continue;
-            var marker = Path.Combine(folder, $".v{version.ToString(CultureInfo.InvariantCulture)}.reserved");
+            var marker = Marker(folder, version);
             try
             {
-                using (new FileStream(marker, FileMode.CreateNew, FileAccess.Write)) { }
+                // The marker holds its owner's lease: a crashed trainer's reservation is told from a live one.
+                using var stream = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(ProcessLease.Current.Serialize()));
             }
             catch (IOException) when (File.Exists(marker))
             {
@@ -103,8 +133,10 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
         }
     }
 
-    /// <summary>A reserved version and the temporary folder its files go into.</summary>
-    public sealed class Reservation : IDisposable
+    /// <summary>A reserved version and the temporary folder its files go into. Disposed without a commit
+    /// (training failed), it gives its number back: the marker file here, the index row when shared, so a
+    /// failed run does not use up a version.</summary>
+    public sealed class Reservation : IDisposable, IAsyncDisposable
     {
         private readonly SkillStore _store;
         private readonly string? _marker;
@@ -160,6 +192,24 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
             await shared.Index.PublishAsync(Name, Version, Owner!, files, _store._time.GetUtcNow(), cancellationToken);
         }
 
+        /// <summary>Cleans up and, when shared and not committed, releases the number in the index (and says so).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_committed) return;
+            Dispose();
+            if (_store.Shared is not { } shared || Owner is null) return;
+            try
+            {
+                if (await shared.Index.ReleaseAsync(Name, Version, Owner, CancellationToken.None))
+                    LogReleased(_store._logger, Name, Version, Owner);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The failure that got us here matters more; a number left reserved is only a gap.
+                LogNotReleased(_store._logger, Name, Version, ex.Message);
+            }
+        }
+
         public void Dispose()
         {
             if (_committed) return;
@@ -189,6 +239,8 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
     }
 
     private static bool IsComplete(string folder) => File.Exists(Path.Combine(folder, SkillPackageInfo.FileName));
+
+    private static string Marker(string folder, int version) => Path.Combine(folder, $".v{version.ToString(CultureInfo.InvariantCulture)}.reserved");
 
     private static string NewTemporaryFolder(string folder, int version)
     {
@@ -238,4 +290,10 @@ public sealed class SkillStore(string root, SharedSkills? shared = null, TimePro
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Skill} v{Version} was not finished; its number is released in the skill index (reserved by {Owner}), so the next trainer takes it")]
+    private static partial void LogReleased(ILogger logger, string skill, int version, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Skill} v{Version} was not finished, and its number could not be released ({Error}); it stays a gap")]
+    private static partial void LogNotReleased(ILogger logger, string skill, int version, string error);
 }

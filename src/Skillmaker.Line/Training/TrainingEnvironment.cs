@@ -39,12 +39,27 @@ public sealed record TrainingEnvironment
     /// grow it from the parent. Default null: crops are augmented on their own pixels.</summary>
     public Func<string, CancellationToken, Task<Detection.CropOrigin?>>? FindCropOrigin { get; init; }
 
+    /// <summary>The embedding index shared by every machine (a shared workspace): what another machine
+    /// computed is copied into <see cref="EmbeddingCache"/> first, what is computed here is published.
+    /// Default null: this machine's cache only.</summary>
+    public SharedEmbeddings? SharedEmbeddings { get; init; }
+
     /// <summary>Where embeddings missing from the cache are computed first (server mode: batch jobs on
     /// workers). Default null: here, by the trainer itself.</summary>
     public IEmbeddingOffload? Offload { get; init; }
     /// <summary>Writes the image contents of a promoted skill's service (deploy/NAME/workspace). Default
     /// none: promotion then writes only the deployment config files.</summary>
     public IServingBundleWriter? ServingBundles { get; init; }
+
+    /// <summary>The workspace's serving config (its cascade): promotion of a skill in it also runs the cascade. Default none.</summary>
+    public string? ServingConfigPath { get; init; }
+
+    /// <summary>Runs the cascade of a serving config in this process (promotion's cascade check). Default
+    /// none (workers): the check is then skipped, saying so.</summary>
+    public Func<string, CancellationToken, Task<Serving.CascadeHarness>>? CascadeHarness { get; init; }
+
+    /// <summary>Shadow answers counted by servers (promotion shows them and may require them). Default none.</summary>
+    public Serving.IShadowStore? Shadow { get; init; }
 
     public Task<byte[]> ReadImageAsync(string imageId, CancellationToken cancellationToken) => Blobs.ReadAllBytesAsync(imageId, cancellationToken);
 

@@ -166,11 +166,18 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
             Seed = seed,
         };
         var embedder = new Embedder(prepared.Backbone, prepared.BackboneSha256, _env.EmbeddingCache, _env.ReadImageAsync, embedderOptions);
+        // What another machine already computed comes from the shared index, not the backbone.
+        var shared = _env.SharedEmbeddings is { } index
+            ? await index.ImportAsync(_env.EmbeddingCache, requests.Select(embedder.KeyOf), prepared.Backbone.EmbeddingSize, cancellationToken)
+            : null;
         var onWorkers = _env.Offload is { } offload
             ? await OffloadAsync(offload, prepared, embedder, embedderOptions, requests, Stage(progress, skill.Name, "embeddings on workers"), cancellationToken)
             : null;
         var (vectors, embeddingStats) = await embedder.EmbedAsync(requests, Stage(progress, skill.Name, "embeddings"), cancellationToken);
         LogEmbedded(skill.Name, embeddingStats.Requested, embeddingStats.CacheHits, embeddingStats.Computed, embeddingStats.BackboneRuns);
+        // Computed here (on workers, the embed jobs published their packs themselves): published for every machine.
+        if (shared is { Missing.Count: > 0 } && onWorkers is null)
+            await _env.SharedEmbeddings!.PublishAsync(_env.EmbeddingCache, shared.Missing, prepared.Backbone.EmbeddingSize, cancellationToken);
 
         // 2. Head.
         progress?.Report(new TrainingProgress(skill.Name, "head", 0, 1));
@@ -193,7 +200,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         cancellationToken.ThrowIfCancellationRequested();
 
         // 3. Package: written into a reserved temporary folder, evaluated as it will be served, moved into place.
-        using var reservation = await _env.Skills.ReserveAsync(skill.Name, owner, cancellationToken);
+        await using var reservation = await _env.Skills.ReserveAsync(skill.Name, owner, cancellationToken);
         var dir = reservation.TemporaryDirectory;
         // Files go into a private temporary folder; the rename in Commit is the atomic step.
         await File.WriteAllBytesAsync(Path.Combine(dir, trained.FileName), trained.File, cancellationToken);
@@ -233,7 +240,7 @@ public sealed partial class TrainingService(TrainingEnvironment environment)
         await WriteInfoAsync(dir, info, cancellationToken);
 
         var evalWatch = Stopwatch.StartNew();
-        using var predictor = SkillPredictor.Create(SkillPackage.Load(dir), new PredictorOptions { Threads = prepared.Threads });
+        using var predictor = SkillPredictor.Create(SkillPackage.Load(dir, prepared.BackboneFile), new PredictorOptions { Threads = prepared.Threads });
         var method = new EvaluationMethodInfo { Method = EvaluationMethodInfo.TestSplit };
         EvaluationSummary? crossValidation = null;
         if (config.Evaluation.Folds is { } folds)

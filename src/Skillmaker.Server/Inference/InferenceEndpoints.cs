@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
@@ -18,7 +19,8 @@ public static class InferenceEndpoints
 {
     public static void MapInference(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/classify", ClassifyAsync)
+        var classify = app.MapPost("/v1/classify", ClassifyAsync)
+            .InApi()
             .WithName("Classify")
             .WithSummary("Classify the vehicle in a photo")
             .WithDescription("Send the photo as the raw body (image/jpeg, image/png, image/webp, application/octet-stream) or as the first file of a multipart/form-data form. "
@@ -55,10 +57,15 @@ public static class InferenceEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
+        if (app.ServiceProvider.GetRequiredService<ServingConfig>().RequireApiKey) classify.RequiresApiKey();
         app.MapGet("/readyz", (LiveSkills skills) => skills.IsReady
                 ? Results.Ok(new { status = "ready", skills = skills.Versions, codeVersion = Common.BuildInfo.CodeVersion })
                 : Results.Problem("The models are still loading.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready"))
-            .WithSummary("Ready when the detector and every skill of the cascade are loaded");
+            .InApi()
+            .WithName("Ready")
+            .WithSummary("Ready when the detector and every skill of the cascade are loaded")
+            .Produces(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/metrics", async (HttpContext context, InferenceMetrics metrics, LiveSkills skills) =>
             {
                 // Prometheus asks for OpenMetrics first; other scrapers get the classic text format.
@@ -66,8 +73,11 @@ public static class InferenceEndpoints
                 context.Response.ContentType = openMetrics ? InferenceMetrics.OpenMetricsContentType : InferenceMetrics.TextContentType;
                 await metrics.ExportAsync(context.Response.Body, skills.Versions, openMetrics, context.RequestAborted);
             })
-            .WithSummary("Prometheus metrics: request counts, latency histograms per skill")
-            .ExcludeFromDescription();
+            .InApi()
+            .WithName("Metrics")
+            .WithSummary("Prometheus metrics: request counts, refusals, latency histograms per skill")
+            .WithDescription("The Prometheus text format, or OpenMetrics when the Accept header asks for application/openmetrics-text.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain", "application/openmetrics-text");
     }
 
     private static async Task<IResult> ClassifyAsync(HttpContext context, ClassifyPipeline pipeline, ServingConfig config, ApiKeyCache keys, InferenceMetrics metrics, LiveSkills skills,

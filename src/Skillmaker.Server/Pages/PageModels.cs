@@ -34,9 +34,10 @@ public sealed record AdminView(bool HasJobs, CrowdQueueCounts Counts, IReadOnlyL
 
 /// <param name="Current">The group shown; null when there are no crops at all.</param>
 /// <param name="Decided">Whether decided crops are shown too.</param>
-/// <param name="KnownLabels">The classes a crop can be relabelled as without confirming a new class.</param>
+/// <param name="Relabel">The classes a crop can be relabelled as without confirming a new class: the dataset
+/// definitions' first, then the other known labels.</param>
 public sealed record ReviewView(IReadOnlyList<ReviewGroup> Groups, string? Current, int Page, bool Decided, string? Note,
-    IReadOnlyList<ReviewCellView> Cells, bool HasNext, IReadOnlyList<string> KnownLabels, IReadOnlyList<ReviewBatch> Recent,
+    IReadOnlyList<ReviewCellView> Cells, bool HasNext, RelabelChoices Relabel, IReadOnlyList<ReviewBatch> Recent,
     ReviewFilter Filter, IReadOnlyList<string> Sources)
 {
     /// <summary>The action the note is about, while it can still be undone.</summary>

@@ -47,6 +47,10 @@ public sealed class FileBlobStore : IBlobStore
             }
             return AtomicFile.MoveIntoPlaceIfAbsent(temp, path);
         }
+        catch (Exception ex) when (NoSpaceException.Is(ex))
+        {
+            throw new NoSpaceException(_root, content.Length, ex);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);

@@ -69,6 +69,7 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
             where.Add("EXISTS (SELECT 1 FROM detection_results d WHERE d.image_id = i.id AND d.outcome = @outcome)");
             args.Add("outcome", outcome);
         }
+        if (f.CrowdState is { } crowd) where.Add(CrowdStateSql(crowd));
         var limit = Math.Clamp(query.Limit, 1, 500);
         args.Add("limit", (long)limit + 1);
         var sql = $"SELECT i.id, i.kind, i.parent_id, i.byte_size, i.format, i.width, i.height, i.exif_orientation, i.phash, i.ingested_at FROM images i" +
@@ -109,6 +110,33 @@ public sealed class SqlCatalogBrowser(SqlCatalog catalog) : ICatalogBrowser
                 FieldResolution.Effective(fields[r.Id], Fields.SetId)?.Value, FieldResolution.Effective(fields[r.Id], Fields.DateTaken)?.Value);
         }).ToList();
         return new BrowsePage(result, more ? result[^1].Image.Id : null);
+    }
+
+    // An expert's standing (not undone) confirmation: the last step, whatever the crowd said. The literals match the
+    // partial index ix_labels_expert_confirmed.
+    private const string ExpertConfirmed =
+        "SELECT e.image_id FROM labels e WHERE e.provenance = 'expert' AND e.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM label_retractions x WHERE x.label_id = e.id)";
+
+    /// <summary>The crowd state as a condition on <c>i</c>. The states are steps, each image in the furthest it
+    /// reached, so they never overlap: an expert's confirmation wins; otherwise an open task (a crop is queued once,
+    /// and a requeued round closes the task before it opens the next) is queued or answered, a closed round's result
+    /// is consolidated or escalated, and no task at all is not sent. Each state is found from its own indexed rows
+    /// (tasks by status, results by outcome, expert confirmations), so a rare state costs no scan of the catalog;
+    /// the expert exclusion is a probe per candidate.</summary>
+    private static string CrowdStateSql(string state)
+    {
+        const string notExpert = "NOT EXISTS (SELECT 1 FROM labels e WHERE e.image_id = i.id AND e.provenance = 'expert' AND e.status = 'confirmed' " +
+                                 "AND NOT EXISTS (SELECT 1 FROM label_retractions x WHERE x.label_id = e.id))";
+        return state switch
+        {
+            "expert-confirmed" => $"i.id IN ({ExpertConfirmed})",
+            "escalated" => $"i.id IN (SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'escalated') AND {notExpert}",
+            "consolidated" => $"i.id IN (SELECT r.image_id FROM crowd_results r WHERE r.outcome = 'resolved') AND {notExpert}",
+            "answered" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count > 0) AND {notExpert}",
+            "queued" => $"i.id IN (SELECT t.image_id FROM crowd_tasks t WHERE t.status = 'open' AND t.answer_count = 0) AND {notExpert}",
+            "not-sent" => $"NOT EXISTS (SELECT 1 FROM crowd_tasks t WHERE t.image_id = i.id) AND {notExpert}",
+            _ => throw new InvalidSettingException(null, "crowd", $"is '{state}'; expected one of {string.Join(", ", BrowseFilter.CrowdStates)}"),
+        };
     }
 
     /// <summary>A person's latest decision wins over hints; among hints the latest.</summary>

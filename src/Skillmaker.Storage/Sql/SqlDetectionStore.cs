@@ -186,7 +186,7 @@ public sealed class SqlDetectionStore(SqlCatalog catalog) : IDetectionStore
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE detect_runs SET finished_at = @finishedAt, status = @status, processed = @Processed, vehicles = @Vehicles, failed = @Failed
-            WHERE run_id = @RunId
+            WHERE run_id = @RunId AND status = 'running'
             """,
             new { finishedAt = SqlCatalog.Iso(result.FinishedAt), status = result.Status.ToString().ToLowerInvariant(), result.Processed, result.Vehicles, result.Failed, result.RunId },
             cancellationToken: cancellationToken));

@@ -18,5 +18,7 @@ internal static class SqlSchema
         SkillIndexSchema.Module,
         DashboardSchema.Module,
         CrowdSchema.InstructionsModule,
+        ArtefactSchema.Module,
+        ShadowSchema.Module,
     ];
 }

@@ -74,6 +74,14 @@ public sealed class SqlSkillIndex(SqlCatalog catalog) : ISkillIndex
         return row?.ToRecord();
     }
 
+    public async Task<bool> ReleaseAsync(string skill, int version, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM skill_versions WHERE skill = @skill AND version = @version AND owner = @owner AND published_at IS NULL",
+            new { skill, version = (long)version, owner }, cancellationToken: cancellationToken)) == 1;
+    }
+
     private sealed record Row(string skill, long version, string owner, string reserved_at, string? published_at, string? files)
     {
         public SkillVersionRecord ToRecord() => new()

@@ -100,7 +100,7 @@ public sealed class DeploymentBundleTests(ServingFixture fixture)
             var build = (YamlMappingNode)((YamlMappingNode)node)["build"];
             var context = Path.GetFullPath(Path.Combine(deploy, build["context"].ToString()));
             var dockerfile = File.ReadAllText(Path.Combine(context, "Dockerfile"));
-            Assert.Contains("COPY workspace/ /workspace/", dockerfile, StringComparison.Ordinal);
+            Assert.Contains("COPY --chown=app:app workspace/ /workspace/", dockerfile, StringComparison.Ordinal); // owned by the non-root user the server runs as
             Assert.Contains("SKILLMAKER_WORKSPACE=/workspace", dockerfile, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(context, "workspace", ".skillmaker", "config.json")), $"{context} holds the bundle the Dockerfile copies");
             Assert.Contains("SKILLMAKER_SOURCE", ((YamlMappingNode)build["additional_contexts"])["source"].ToString(), StringComparison.Ordinal);

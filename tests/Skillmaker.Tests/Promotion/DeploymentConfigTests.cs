@@ -91,4 +91,17 @@ public sealed class DeploymentConfigTests
         Assert.Equal("skillmaker/skill-makes:v3-3f2a9c1", service["image"].ToString());
         Assert.Equal("3", ((YamlMappingNode)((YamlMappingNode)service["build"])["args"])["SKILL_VERSION"].ToString());
     }
+
+    [Fact]
+    public void Dockerfile_RuntimeStage_RunsAsTheUnprivilegedUserWhoOwnsTheWorkspace()
+    {
+        // Issue 22: the generated image ran the server as root.
+        var lines = DeploymentConfig.Dockerfile(Makes).Split('\n').Select(l => l.Trim()).ToList();
+        var runtime = lines.Skip(lines.FindLastIndex(l => l.StartsWith("FROM ", StringComparison.Ordinal))).ToList();
+
+        var user = Assert.Single(runtime, l => l.StartsWith("USER ", StringComparison.Ordinal));
+        Assert.DoesNotContain(user[5..].Trim(), new[] { "root", "0", "0:0", "root:root" });
+        Assert.True(runtime.IndexOf(user) < runtime.FindIndex(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal)), "USER comes before ENTRYPOINT");
+        Assert.Contains(runtime, l => l.StartsWith("COPY --chown=app:app ", StringComparison.Ordinal) && l.EndsWith(" /workspace/", StringComparison.Ordinal));
+    }
 }

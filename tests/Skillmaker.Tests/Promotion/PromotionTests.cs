@@ -131,6 +131,24 @@ public sealed class PromotionTests(TrainingFixture fixture)
     }
 
     [Fact]
+    public async Task Promote_NoDetectorForTheBundle_FailsWithoutMovingTheAliasOrRecordingADecision()
+    {
+        var root = fixture.Clone();
+        var noAssets = new Dictionary<string, string?> { [Common.AssetLocator.EnvironmentVariable] = Path.Combine(root, "no-assets") };
+
+        var result = await CliRunner.RunAsync(root, noAssets, CancellationToken.None, "promote", "makes@1", "--json");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no-assets", result.Error);
+        var (aliases, history) = await RegistryAsync(root);
+        Assert.False(aliases.ContainsKey(Aliases.Production));
+        Assert.Empty(history);
+        // No decision claims a promotion that did not happen.
+        var decisions = Path.Combine(root, ".skillmaker", "gate", "makes");
+        Assert.False(Directory.Exists(decisions) && Directory.EnumerateFiles(decisions, "*.json").Any());
+    }
+
+    [Fact]
     public async Task Promote_UnknownSkillOrVersion_NamesWhatExists()
     {
         var unknownSkill = await CliRunner.RunAsync(fixture.Root, "promote", "trucks@1");

@@ -66,4 +66,28 @@ public sealed class ServingConfigTests
         Assert.Contains("\"cascade\"", unknown.Message);
         Assert.Contains("does not exist", missing.Message);
     }
+
+    [Fact]
+    public void Load_EvaluationSet_ExactlyOneOfDatasetOrPhotos()
+    {
+        using var dir = new TempDir("serving");
+        var path = Path.Combine(dir.Path, "serving.json");
+        string Error(string evaluation)
+        {
+            File.WriteAllText(path, $$"""{ "cascade": { "skill": "make" }, "evaluation": {{evaluation}} }""");
+            return Assert.Throws<SkillmakerException>(() => ServingConfig.Load(path)).Message;
+        }
+
+        var neither = Error("{}");
+        var both = Error("""{ "dataset": "t.json", "photos": "set" }""");
+        var unknown = Error("""{ "datset": "t.json" }""");
+        File.WriteAllText(path, """{ "cascade": { "skill": "make" }, "evaluation": { "dataset": "../cascade-test.dataset.json", "excludeLeaked": false } }""");
+        var good = ServingConfig.Load(path);
+
+        Assert.Contains("evaluation names neither dataset nor photos", neither);
+        Assert.Contains("evaluation names both dataset and photos; expected exactly one", both);
+        Assert.Contains("datset", unknown);
+        Assert.Equal("../cascade-test.dataset.json", good.Evaluation!.Dataset);
+        Assert.False(good.Evaluation.ExcludeLeaked);
+    }
 }

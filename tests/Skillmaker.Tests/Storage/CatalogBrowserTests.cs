@@ -79,6 +79,54 @@ public abstract class CatalogBrowserContract
     }
 
     [Fact]
+    public async Task BrowseAsync_CrowdState_EachCropInTheFurthestStepItReached()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var photos = await FillAsync(ws.Catalog);
+        var crops = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var id = Sha256Hex.Of(BitConverter.GetBytes(i + 2000));
+            crops.Add(id);
+            await ws.Catalog.RecordIngestAsync(new IngestWrite
+            {
+                ImageId = id,
+                NewImage = new ImageRecord { Id = id, Kind = ImageKind.Crop, ParentId = photos[i], ByteSize = 10, Format = "jpeg", Width = 50, Height = 40, ExifOrientation = 1, PerceptualHash = (ulong)i, IngestedAt = At },
+                Occurrence = new ImageOccurrence { ImageId = id, Source = "detect", OriginalPath = $"crop:{i}", OriginalFileName = $"c{i}.jpg", RunId = "r", SeenAt = At },
+                Labels = [new LabelRecord { ImageId = id, Label = "audi", Status = LabelStatus.Hint, Provenance = Provenance.Source, Actor = "source:t", RecordedAt = At }],
+            }, None);
+        }
+        var line = ws.Line();
+        var crowd = line.CrowdStore;
+        Assert.Equal(6, await crowd.EnqueueAsync(crops[1..7], 3, At, None));
+        var tasks = (await crowd.GetTasksAsync(null, openOnly: true, None)).ToDictionary(t => t.ImageId);
+        await crowd.ImportAnswersAsync([new Skillmaker.Crowd.CrowdAnswer { TaskId = tasks[crops[2]].Id, Worker = "w", Content = "exterior", Quality = "good", Channel = "web", AnsweredAt = At }], None);
+        Skillmaker.Crowd.CrowdResult Result(int i, Skillmaker.Crowd.CrowdOutcome outcome) => new()
+        {
+            ImageId = crops[i], TaskId = tasks[crops[i]].Id, Method = Skillmaker.Crowd.ConsolidationMethod.Majority, Content = "exterior", ContentConfidence = 1, Quality = "good",
+            QualityConfidence = 1, Answers = 3, Outcome = outcome, ConsolidatedAt = At,
+        };
+        await crowd.SaveConsolidationAsync([Result(3, Skillmaker.Crowd.CrowdOutcome.Resolved), Result(4, Skillmaker.Crowd.CrowdOutcome.Escalated), Result(5, Skillmaker.Crowd.CrowdOutcome.Escalated),
+            Result(6, Skillmaker.Crowd.CrowdOutcome.Requeued)], None);
+        var review = line.Review();
+        await review.ConfirmAsync([crops[5]], "audi", "ana", None);
+        var undone = await review.ConfirmAsync([crops[7]], "audi", "ana", None);
+        Assert.Equal(1, await review.UndoAsync(undone.BatchId, "ana", false, None));
+        var browser = WorkspaceStorage.CatalogBrowser(ws.Catalog);
+        List<string> Of(params int[] i) => [.. i.Select(x => crops[x]).Order(StringComparer.Ordinal)];
+
+        // Not sent: never queued, or an expert decision that was undone; queued includes a re-queued round.
+        Assert.Equal(Of(0, 7), await AllAsync(browser, new BrowseFilter { CrowdState = "not-sent", Kind = ImageKind.Crop }, 1));
+        Assert.Equal(Of(1, 6), await AllAsync(browser, new BrowseFilter { CrowdState = "queued" }, 1));
+        Assert.Equal(Of(2), await AllAsync(browser, new BrowseFilter { CrowdState = "answered" }, 5));
+        Assert.Equal(Of(3), await AllAsync(browser, new BrowseFilter { CrowdState = "consolidated" }, 5));
+        Assert.Equal(Of(4), await AllAsync(browser, new BrowseFilter { CrowdState = "escalated" }, 5));
+        Assert.Equal(Of(5), await AllAsync(browser, new BrowseFilter { CrowdState = "expert-confirmed", Label = "audi" }, 5));
+        Assert.Equal(photos, await AllAsync(browser, new BrowseFilter { CrowdState = "not-sent", Kind = ImageKind.Original }, 4));
+        await Assert.ThrowsAsync<InvalidSettingException>(() => browser.BrowseAsync(new BrowseQuery(new BrowseFilter { CrowdState = "lost" }, null, 5), None));
+    }
+
+    [Fact]
     public async Task UsageAsync_OneImage_LabelHistorySetMembersAndAStampThatMoves()
     {
         await using var ws = await CreateWorkspaceAsync();

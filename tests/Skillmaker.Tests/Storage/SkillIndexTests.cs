@@ -65,6 +65,28 @@ public abstract class SkillIndexContract
         var stranger = await Assert.ThrowsAsync<SkillmakerException>(() => index.PublishAsync("makes", 2, "someone-else", files, At, None));
         Assert.Contains("not reserved by someone-else but by train-1/1", stranger.Message);
     }
+
+    [Fact]
+    public async Task ReservationDisposeAsync_TrainingFailedBeforeCommit_NumberReleasedForTheNextTrainer()
+    {
+        await using var ws = await CreateWorkspaceAsync();
+        var index = WorkspaceStorage.SkillIndex(ws.Catalog);
+        using var folder = new TempDir("skills");
+        var store = new Skillmaker.Training.SkillStore(folder.Path, new Skillmaker.Training.SharedSkills(index, ws.Blobs));
+
+        // A train job reserves v1 and fails (no commit): the number goes back.
+        await using (var failed = await store.ReserveAsync("makes", "train-1/0", None))
+            Assert.Equal(1, failed.Version);
+        Assert.Null(await index.GetByOwnerAsync("train-1/0", None));
+        Assert.False(Directory.EnumerateDirectories(Path.Combine(folder.Path, "makes")).Any());
+
+        // The next run takes v1; a published version is never released.
+        await using var next = await store.ReserveAsync("makes", "train-2/0", None);
+        Assert.Equal(1, next.Version);
+        await index.PublishAsync("makes", 1, "train-2/0", new Dictionary<string, string> { ["skill.json"] = new string('a', 64) }, At, None);
+        Assert.False(await index.ReleaseAsync("makes", 1, "train-2/0", None));
+        Assert.True((await index.GetAsync("makes", 1, None))!.Published);
+    }
 }
 
 public sealed class SkillIndexTests : SkillIndexContract

@@ -69,6 +69,7 @@ public sealed class SkillSchemaTests
         Assert.Equal(Kebab<AccuracyRule>(), Enum("properties/gate/properties/accuracyRule"));
         Assert.Equal(Kebab<NoChangeOutcome>(), Enum("properties/gate/properties/onNoChange"));
         Assert.Equal(Kebab<LeakagePolicy>(), Enum("properties/gate/properties/leakage"));
+        Assert.Equal(Kebab<CascadeRule>(), Enum("properties/gate/properties/cascade"));
     }
 
     [Fact]
