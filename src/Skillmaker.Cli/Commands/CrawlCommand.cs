@@ -32,6 +32,8 @@ public static class CrawlCommand
         {
             url, source, maxPages, delay, sameHost, web.Allow, web.AllowPrivate, imageSelector, labelSelector, labelJsonLd, listingPattern, web.Refresh,
         };
+        var jobs = new JobOptions();
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var parser = new AngleSharpPageParser();
@@ -64,14 +66,29 @@ public static class CrawlCommand
             }
 
             await using var line = await run.OpenLineAsync(ct);
+            if (jobs.OnWorkers(parse, line.Workspace))
+            {
+                // The crawl runs on a worker: robots.txt, pauses and the network guard apply where the requests are made.
+                var dispatcher = await line.OpenJobsAsync(ct);
+                var submitted = await line.CrawlJobs().SubmitAsync(request, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, ct);
+                if (jobs.Detached(parse)) return JobOptions.WriteDetached(run, CrawlJobs.Kind, submitted.RunId, submitted.Progress);
+                var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Crawling on a worker", ct);
+                return record is null ? ExitCodes.Failed : Report(run, CrawlJobs.Summarize(record)!);
+            }
             var crawl = line.Crawl();
             var summary = await run.WithProgressAsync("Crawling", progress =>
                 crawl.RunAsync(request, progress.Map((CrawlProgress p) => (p.PagesFetched, p.PagesPlanned)), ct));
-            if (run.IsJson) run.WriteJson(Json(summary));
-            else Render(run, summary);
-            return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
+            return Report(run, summary);
         }));
         return command;
+    }
+
+    /// <summary>Prints a crawl's summary (JSON or tables); the exit code says whether it completed.</summary>
+    public static int Report(CommandRun run, CrawlSummary summary)
+    {
+        if (run.IsJson) run.WriteJson(Json(summary));
+        else Render(run, summary);
+        return summary.Interrupted ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static string? Selector(AngleSharpPageParser parser, string? selector, string option) =>

@@ -70,20 +70,23 @@ public static class IngestCommand
             }
 
             await using var line = await run.OpenLineAsync(ct);
-            // Downloads run here: the fetcher's guards (allow list, robots, rate limits) belong to one place.
-            if (urlLists.Count == 0 && jobs.OnWorkers(parse, line.Workspace))
-                return await OnWorkersAsync(run, line, request, jobs.Detached(parse), ct);
-            if (urlLists.Count > 0 && parse.GetValue(jobs.Detach))
-                throw new UsageException("--detach applies to files and manifests; --urls downloads run in this process");
             if (urlLists.Count > 0)
-                return await DownloadAsync(run, line, new UrlIngestRequest
+            {
+                var download = new UrlIngestRequest
                 {
                     UrlLists = urlLists,
                     Source = request.Source,
                     Allow = web.AllowedHosts(parse),
                     AllowPrivate = parse.GetValue(web.AllowPrivate),
                     Refresh = parse.GetValue(web.Refresh),
-                }, ct);
+                };
+                // On workers the job carries the lists' text; the downloads and their guards run on the worker.
+                return jobs.OnWorkers(parse, line.Workspace)
+                    ? await DownloadOnWorkersAsync(run, line, download, jobs.Detached(parse), ct)
+                    : await DownloadAsync(run, line, download, ct);
+            }
+            if (jobs.OnWorkers(parse, line.Workspace))
+                return await OnWorkersAsync(run, line, request, jobs.Detached(parse), ct);
             var ingest = line.Ingest();
             var summary = await run.WithProgressAsync("Ingesting", progress =>
                 ingest.RunAsync(request, progress.Map((IngestProgress p) => (p.Completed, p.Total)), ct));
@@ -119,6 +122,22 @@ public static class IngestCommand
         var downloads = line.UrlIngest();
         var result = await run.WithProgressAsync("Downloading", progress =>
             downloads.RunAsync(request, progress.Map((IngestProgress p) => (p.Completed, p.Total)), ct));
+        return ReportDownloads(run, result);
+    }
+
+    /// <summary>Submits the download as one job and (unless detached) waits for it.</summary>
+    private static async Task<int> DownloadOnWorkersAsync(CommandRun run, LineServices line, UrlIngestRequest request, bool detach, CancellationToken ct)
+    {
+        var dispatcher = await line.OpenJobsAsync(ct);
+        var submitted = await line.UrlsJobs().SubmitAsync(request, Jobs.WorkspaceRef.Of(line.Workspace), dispatcher, ct);
+        if (detach) return JobOptions.WriteDetached(run, UrlsJobs.Kind, submitted.RunId, submitted.Progress);
+        var record = await JobOptions.WaitAsync(run, dispatcher, submitted.RunId, "Downloading on a worker", ct);
+        return record is null ? ExitCodes.Failed : ReportDownloads(run, UrlsJobs.Summarize(record)!);
+    }
+
+    /// <summary>Prints a URL run's summary; the exit code says whether it completed.</summary>
+    public static int ReportDownloads(CommandRun run, UrlIngestSummary result)
+    {
         var summary = result.Ingest;
         if (run.IsJson)
             run.WriteJson(IngestJson.Of(summary, ("alreadyDone", result.AlreadyDone), ("repeated", result.Repeated)));

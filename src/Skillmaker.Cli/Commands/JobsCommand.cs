@@ -66,6 +66,8 @@ public static class JobsCommand
             {
                 null => ExitCodes.Failed,
                 { Kind: IngestJobs.Kind } => IngestCommand.Report(run, IngestJobs.Summarize(record)),
+                { Kind: Sources.UrlsJobs.Kind } => IngestCommand.ReportDownloads(run, Sources.UrlsJobs.Summarize(record)!),
+                { Kind: Sources.CrawlJobs.Kind } => CrawlCommand.Report(run, Sources.CrawlJobs.Summarize(record)!),
                 { Kind: DetectJobs.Kind } => DetectCommand.Report(run, DetectJobs.Summarize(record), JobJson.Read<DetectRunContext>(record.Context, "detect context").Settings, null),
                 _ => Generic(run, record),
             };

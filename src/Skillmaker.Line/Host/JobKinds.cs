@@ -3,6 +3,7 @@ using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
+using Skillmaker.Sources;
 using Skillmaker.Training;
 
 namespace Skillmaker.Host;
@@ -22,6 +23,8 @@ public static class JobKinds
         (EmbedJobs.Kind, line => line.EmbedJobs()),
         (TrainJobs.Kind, line => line.TrainJobs()),
         (EvalJobs.Kind, line => line.EvalJobs()),
+        (UrlsJobs.Kind, line => line.UrlsJobs()),
+        (CrawlJobs.Kind, line => line.CrawlJobs()),
         (ExtractJobs.Kind, line => line.ExtractJobs()),
     ];
 

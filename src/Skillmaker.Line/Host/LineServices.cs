@@ -108,6 +108,10 @@ public sealed class LineServices : IAsyncDisposable
     public CrawlService Crawl() =>
         new(Ingest(), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
 
+    public UrlsJobs UrlsJobs() => new(UrlIngest, Time, Logger<UrlsJobs>());
+
+    public CrawlJobs CrawlJobs() => new(Crawl, Time, Logger<CrawlJobs>());
+
     // Detection
 
     /// <summary>The workspace's detector with <paramref name="overrides"/> on top, validated and loaded.

@@ -16,6 +16,9 @@ public sealed record UrlIngestRequest
     public bool AllowPrivate { get; init; }
     /// <summary>Download URLs that an earlier run already took (or refused for good) again.</summary>
     public bool Refresh { get; init; }
+    /// <summary>The lists' text by their names in <see cref="UrlLists"/>, read where they were given (a job for a
+    /// worker carries them); null: read the files.</summary>
+    public IReadOnlyDictionary<string, string>? Contents { get; init; }
 }
 
 public sealed record UrlIngestSummary
@@ -46,7 +49,7 @@ public sealed partial class UrlIngestService(
         IngestPlanner.ValidateSourceName(request.Source);
         foreach (var host in request.Allow)
             if (HostScope.Validate(host) is { } problem) throw new Common.SkillmakerException(problem);
-        var parsed = UrlList.Read(request.UrlLists);
+        var parsed = UrlList.Read(request.UrlLists, request.Contents);
         var unique = parsed.Entries.DistinctBy(e => e.Url.AbsoluteUri).ToList();
         var known = await state.GetAsync(request.Source, CrawlUrlKind.Image, [.. unique.Select(e => e.Url.AbsoluteUri)], cancellationToken);
         var todo = request.Refresh ? unique : [.. unique.Where(e => !known.TryGetValue(e.Url.AbsoluteUri, out var k) || k.Status is CrawlUrlStatus.Pending or CrawlUrlStatus.Failed)];

@@ -17,7 +17,10 @@ public static class UrlList
 
     public sealed record Parsed(IReadOnlyList<UrlListEntry> Entries, IReadOnlyList<Rejection> Rejected, IReadOnlyList<string> Warnings);
 
-    public static Parsed Read(IReadOnlyList<string> files)
+    /// <summary>Reads the lists named <paramref name="files"/>; with <paramref name="contents"/> (a job on a
+    /// worker, which cannot see the submitter's files) each list's text is taken from there by its name, and a
+    /// name missing from it is a list that did not exist where it was given.</summary>
+    public static Parsed Read(IReadOnlyList<string> files, IReadOnlyDictionary<string, string>? contents = null)
     {
         var entries = new List<UrlListEntry>();
         var rejected = new List<Rejection>();
@@ -30,7 +33,8 @@ public static class UrlList
             var listRejected = new List<Rejection>();
             try
             {
-                ReadList(file, listEntries, listRejected, warnings);
+                ReadList(file, contents is null ? null : contents.TryGetValue(file, out var text) ? text : throw new FileNotFoundException(file),
+                    listEntries, listRejected, warnings);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -49,27 +53,33 @@ public static class UrlList
         return new Parsed(entries, rejected, warnings);
     }
 
-    private static void ReadList(string file, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
+    private static void ReadList(string file, string? text, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
     {
-        var lines = File.ReadLines(file).Select((l, i) => (Line: i + 1, Text: l.Trim().TrimStart('\uFEFF'))).Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#'));
+        var lines = (text is null ? File.ReadLines(file) : Lines(text)).Select((l, i) => (Line: i + 1, Text: l.Trim().TrimStart('\uFEFF'))).Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#'));
         if (lines.FirstOrDefault() is not { Text: { } first })
         {
             warnings.Add($"{file}: the URL list is empty");
             return;
         }
         var header = CsvReader.Read(new StringReader(first), file).First().Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
-        if (header.Contains("url")) ReadCsv(file, header, entries, rejected, warnings);
+        if (header.Contains("url")) ReadCsv(file, text, header, entries, rejected, warnings);
         else
             foreach (var (line, value) in lines)
                 Add(file, line, value, null, null, null, entries, rejected);
     }
 
-    private static void ReadCsv(string file, string[] header, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
+    private static IEnumerable<string> Lines(string text)
+    {
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+
+    private static void ReadCsv(string file, string? text, string[] header, List<UrlListEntry> entries, List<Rejection> rejected, List<string> warnings)
     {
         var column = Columns.ToDictionary(c => c, c => Array.IndexOf(header, c));
         var unknown = header.Where(h => !Columns.Contains(h)).ToList();
         if (unknown.Count > 0) warnings.Add($"{file}: columns {string.Join(", ", unknown)} are not used (known: {string.Join(", ", Columns)})");
-        foreach (var (line, fields) in CsvReader.ReadFile(file).SkipWhile(r => r.Fields.Length == 0 || r.Fields[0].TrimStart().StartsWith('#')).Skip(1))
+        foreach (var (line, fields) in (text is null ? CsvReader.ReadFile(file) : CsvReader.Read(new StringReader(text), file)).SkipWhile(r => r.Fields.Length == 0 || r.Fields[0].TrimStart().StartsWith('#')).Skip(1))
         {
             string? Get(string name) => column[name] >= 0 && column[name] < fields.Length && fields[column[name]].Trim() is { Length: > 0 } v ? v : null;
             if (fields.Length == 0 || fields[0].TrimStart().StartsWith('#') || Get("url") is not { } url) continue;
