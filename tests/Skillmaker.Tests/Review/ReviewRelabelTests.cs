@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using Skillmaker.Catalog;
 using Skillmaker.Datasets;
 using Skillmaker.Storage;
