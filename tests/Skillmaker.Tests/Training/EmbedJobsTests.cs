@@ -39,14 +39,26 @@ public sealed class EmbedJobsTests(PostgresFixture postgres, S3rverFixture s3)
         Assert.True(fromWorkers.GetProperty("batches").GetInt32() >= needed / 32);
         Assert.Contains($"{EmbedJobs.Kind} embed-", worker.Error);
 
-        // The same training in this process, from scratch, gives the same head bit for bit.
+        // Another machine (no cache of its own) takes every vector from the shared index: the backbone never runs.
         Directory.Delete(Path.Combine(root, ".skillmaker", "embeddings"), recursive: true);
+        var imported = Check(await server.CliAsync("train", "configs/a.json", "--threads", "1", "--local", "--json")).Json;
+        Assert.Equal((0, needed), (imported.GetProperty("embeddings").GetProperty("computed").GetInt32(), imported.GetProperty("embeddings").GetProperty("cacheHits").GetInt32()));
+        Assert.Equal(onWorkers.GetProperty("headSha256").GetString(), imported.GetProperty("headSha256").GetString());
+
+        // The same training in this process, from scratch (no cache, the shared index forgotten), gives the same head bit for bit.
+        Directory.Delete(Path.Combine(root, ".skillmaker", "embeddings"), recursive: true);
+        await using (var connection = await ((Skillmaker.Storage.SqlCatalog)server.Workspace.Catalog).OpenAsync(CancellationToken.None))
+        {
+            await using var forget = connection.CreateCommand();
+            forget.CommandText = "DELETE FROM artefacts WHERE kind = 'embedding'";
+            Assert.True(await forget.ExecuteNonQueryAsync(CancellationToken.None) >= needed);
+        }
         var local = Check(await server.CliAsync("train", "configs/a.json", "--threads", "1", "--local", "--json")).Json;
         Assert.Equal(needed, local.GetProperty("embeddings").GetProperty("computed").GetInt32());
         Assert.True(!local.TryGetProperty("embeddingsOnWorkers", out var none) || none.ValueKind == JsonValueKind.Null);
         Assert.Equal(onWorkers.GetProperty("headSha256").GetString(), local.GetProperty("headSha256").GetString());
         Assert.Equal(onWorkers.GetProperty("metrics").GetProperty("accuracy").GetDouble(), local.GetProperty("metrics").GetProperty("accuracy").GetDouble());
-        Assert.Equal(2, local.GetProperty("version").GetInt32());
+        Assert.Equal(3, local.GetProperty("version").GetInt32());
     }
 
     private static CliResult Check(CliResult result)
