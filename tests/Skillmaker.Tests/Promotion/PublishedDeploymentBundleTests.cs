@@ -111,6 +111,33 @@ public sealed class PublishedDeploymentBundleTests(PostgresFixture postgres, S3r
         Assert.Empty(Directory.GetDirectories(target, "make.staging-*"));
     }
 
+    [Fact]
+    public async Task DeployFetch_NoProductionVersion_SaysToPromoteFirst()
+    {
+        await using var ws = await TestWorkspace.OnPostgresAsync(postgres, s3);
+
+        var result = await CliRunner.RunAsync(ws.Root, "deploy", "fetch", "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("No skill has a production version", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(ws.Root, "deploy")));
+    }
+
+    [Theory]
+    [InlineData("deploy", "fetch")]
+    [InlineData("report", "make@1", "--published", "--out", "r.pdf")]
+    public async Task Cli_SqliteWorkspace_SaysItNeedsASharedBlobStore(params string[] args)
+    {
+        using var dir = new TempDir("published");
+        Assert.Equal(0, (await CliRunner.RunAsync(dir.Path, "init", "--seed", "1")).ExitCode);
+
+        var result = await CliRunner.RunAsync(dir.Path, args);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("shared blob store (a PostgreSQL catalog)", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "r.pdf")));
+    }
+
     private static async Task PublishManifestAsync(Artefacts artefacts, string skill, params DeploymentFile[] files)
     {
         var manifest = new DeploymentManifest { Skill = skill, Version = 9, PublishedAt = artefacts.Now, Files = files };
