@@ -104,10 +104,14 @@ public sealed class DeploymentBundles(Artefacts artefacts)
                     await AtomicFile.WriteAllBytesAsync(path, await ReadVerifiedAsync(manifest, file, cancellationToken), cancellationToken);
                     written.Add(Path.Combine(target, file.Path[prefix.Length..]));
                 }
-                var old = $"{target}.old-{Guid.NewGuid():N}";
-                if (Directory.Exists(target)) Directory.Move(target, old);
-                if (Directory.Exists(staging)) Directory.Move(staging, target);
-                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+                // A manifest with nothing under NAME/ leaves the folder as it is.
+                if (Directory.Exists(staging))
+                {
+                    var old = $"{target}.old-{Guid.NewGuid():N}";
+                    if (Directory.Exists(target)) Directory.Move(target, old);
+                    Directory.Move(staging, target);
+                    if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+                }
             }
             finally
             {
