@@ -48,6 +48,8 @@ internal static class PromotionOutput
         if (result.DecisionPath is { } decision) console.WriteLine($"  decision: {decision}");
         if (result.ReportPath is { } report) console.WriteLine($"  report: {report}");
         foreach (var f in result.DeploymentFiles) console.WriteLine($"  deployment: {f}");
+        if (result.DeploymentManifestSha256 is { } published)
+            console.WriteLine($"  deployment published to the blob store (manifest sha256 {published[..12]}): any machine writes it with skillmaker deploy fetch {result.Candidate.Name}");
         foreach (var n in result.Notifications.Where(n => !n.Delivered))
             console.SafeMarkupLine($"[yellow]warning[/] notification via {n.Channel} not delivered after {n.Attempts} attempts: {n.Error}");
     }

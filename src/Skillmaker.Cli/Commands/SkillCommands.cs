@@ -193,7 +193,8 @@ public static class SkillCommands
                     skill = skill.Name, version = skill.Version, alias = result.Alias, dryRun = result.DryRun, promoted = result.Promoted, forced = result.Forced,
                     alreadyProduction = result.AlreadyProduction, previousProduction = result.PreviousProduction, status = result.Status, decision = result.Decision,
                     candidate = Brief(result.CandidateEvaluation), production = Brief(result.ProductionEvaluation),
-                    deploymentFiles = result.DeploymentFiles, decisionPath = result.DecisionPath, reportPath = result.ReportPath, notifications = result.Notifications,
+                    deploymentFiles = result.DeploymentFiles, deploymentManifestSha256 = result.DeploymentManifestSha256, decisionPath = result.DecisionPath,
+                    reportPath = result.ReportPath, reportSha256 = result.ReportSha256, notifications = result.Notifications,
                 });
             else PromotionOutput.Render(run, result);
             var passed = result.DryRun ? result.Decision.Passed : result.Promoted;
@@ -206,24 +207,51 @@ public static class SkillCommands
     {
         var skillArgument = SkillArgument();
         var output = new Option<string>("--out", "-o") { Description = "PDF file to write", Required = true, HelpName = "FILE.pdf" };
-        var command = new Command("report", "Write the model report PDF of a skill version: versions, data, metrics, confusion matrix, failures with where the model looked, gate decision")
+        var published = new Option<bool>("--published") { Description = "Server mode: write the latest report published to the blob store (by promote or an earlier report, on any machine), verified by its SHA-256, instead of writing a new one" };
+        var command = new Command("report", "Write the model report PDF of a skill version: versions, data, metrics, confusion matrix, failures with where the model looked, gate decision (server mode: written on a worker and published to the blob store)")
         {
-            skillArgument, output,
+            skillArgument, output, published,
         };
+        var jobs = new JobOptions(detachable: false);
+        jobs.Local.Description = "Write the report in this process even when the workspace config has a jobs section (default there: on a worker); in server mode it is still published";
+        jobs.AddTo(command);
         command.SetAction(CliApp.Action(host, options, async (run, parse, ct) =>
         {
             var skill = Parse(parse.GetValue(skillArgument)!);
             var path = run.ResolvePath(parse.GetValue(output)!);
             await using var line = await run.OpenLineAsync(ct);
             var evaluations = line.Evaluation();
-            var report = await run.WithProgressAsync("Report", async p =>
+            if (parse.GetValue(published))
             {
-                var written = await evaluations.WriteReportAsync(skill, path, ct);
+                var reports = evaluations.PublishedReports
+                    ?? throw new UsageException($"--published needs a workspace that publishes to a shared blob store (a PostgreSQL catalog); this one's catalog is {line.Catalog.Location}. Leave out --published to write the report.");
+                var record = await reports.LatestAsync(skill, ct)
+                    ?? throw new SkillmakerException($"No report of {skill} was published to the blob store; write one with `skillmaker report {skill} --out FILE.pdf` (or promote the version), then fetch it anywhere with --published.");
+                await reports.WriteAsync(record, path, ct);
+                if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, published = true, sha256 = record.Sha256, size = record.Size, publishedAt = record.PublishedAt });
+                else run.Console.WriteLine($"Wrote {path}: the report of {skill} published {record.PublishedAt.ToString("u", CultureInfo.InvariantCulture)} (sha256 {record.Sha256[..12]}, verified)");
+                return ExitCodes.Ok;
+            }
+            if (jobs.OnWorkers(parse, line.Workspace))
+            {
+                var reportJobs = line.ReportJobs();
+                var dispatcher = await line.OpenJobsAsync(ct);
+                var runId = await reportJobs.SubmitAsync(skill, dispatcher, Jobs.WorkspaceRef.Of(line.Workspace), ct);
+                var done = await JobOptions.StopWaitingOnCancelAsync(run, runId,
+                    () => run.WithProgressAsync($"Writing the report of {skill} on a worker", p => reportJobs.WaitAsync(runId, skill, path, dispatcher, p, ct)), ct);
+                if (done is null) return ExitCodes.Failed;
+                if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = done.FailuresShown, gate = done.GatePassed, runId, sha256 = done.Sha256 });
+                else run.Console.WriteLine($"Wrote {path} (written on a worker in run {runId}, published with sha256 {done.Sha256[..12]})");
+                return ExitCodes.Ok;
+            }
+            var (report, publishedRecord) = await run.WithProgressAsync("Report", async p =>
+            {
+                var written = await evaluations.WriteAndPublishReportAsync(skill, path, ct);
                 p.Report((1, 1));
                 return written;
             });
-            if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = report.Gate?.Passed });
-            else run.Console.WriteLine($"Wrote {path}");
+            if (run.IsJson) run.WriteJson(new { path, skill = skill.Name, version = skill.Version, failuresShown = report.Failures.Count, gate = report.Gate?.Passed, sha256 = publishedRecord?.Sha256 });
+            else run.Console.WriteLine(publishedRecord is null ? $"Wrote {path}" : $"Wrote {path} (published with sha256 {publishedRecord.Sha256[..12]})");
             return ExitCodes.Ok;
         }));
         return command;

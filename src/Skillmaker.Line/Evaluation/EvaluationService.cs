@@ -239,4 +239,15 @@ public sealed class EvaluationService(TrainingEnvironment environment)
         await ReportBuilder.WritePdfAsync(report, path, cancellationToken);
         return report;
     }
+
+    /// <summary><see cref="WriteReportAsync"/>, then in a shared workspace the PDF is published to the blob
+    /// store (<see cref="PublishedReports"/>), so any machine can fetch it; the record is null otherwise.</summary>
+    public async Task<(ModelReport Report, Blobs.ArtefactRecord? Published)> WriteAndPublishReportAsync(SkillRef skill, string path, CancellationToken cancellationToken)
+    {
+        var report = await WriteReportAsync(skill, path, cancellationToken);
+        return (report, _env.Artefacts is { } artefacts ? await new PublishedReports(artefacts).PublishAsync(skill, path, cancellationToken) : null);
+    }
+
+    /// <summary>The reports published to the blob store; null for a one-machine workspace.</summary>
+    public PublishedReports? PublishedReports => _env.Artefacts is { } artefacts ? new PublishedReports(artefacts) : null;
 }

@@ -3,6 +3,7 @@ using Skillmaker.Detection;
 using Skillmaker.Evaluation;
 using Skillmaker.Ingest;
 using Skillmaker.Jobs;
+using Skillmaker.Reports;
 using Skillmaker.Sources;
 using Skillmaker.Training;
 
@@ -26,6 +27,7 @@ public static class JobKinds
         (UrlsJobs.Kind, line => line.UrlsJobs()),
         (CrawlJobs.Kind, line => line.CrawlJobs()),
         (ExtractJobs.Kind, line => line.ExtractJobs()),
+        (ReportJobs.Kind, line => line.ReportJobs()),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. Registered.Select(r => r.Kind)];

@@ -239,6 +239,12 @@ public sealed class LineServices : IAsyncDisposable
 
     public EvalJobs EvalJobs() => new(Evaluation(), Logger<EvalJobs>());
 
+    /// <summary>report as a job (server mode: written and published on a worker).</summary>
+    public ReportJobs ReportJobs() => new(Evaluation(), Logger<ReportJobs>());
+
+    /// <summary>Deployment bundles in the blob store (server mode); null for a one-machine workspace.</summary>
+    public DeploymentBundles? DeploymentBundles() => Artefacts is { } artefacts ? new(artefacts) : null;
+
     /// <summary>Embeddings computed by the workers (server mode).</summary>
     public async Task<IEmbeddingOffload> WorkerEmbeddingsAsync(CancellationToken cancellationToken) =>
         new WorkerEmbeddings(EmbedJobs(), await OpenJobsAsync(cancellationToken), WorkspaceRef.Of(Workspace));
@@ -361,6 +367,7 @@ public sealed class LineServices : IAsyncDisposable
             Evaluator = new Evaluator(Blobs.ReadAllBytesAsync, Time),
             Reports = new ReportBuilder(Catalog, Blobs.ReadAllBytesAsync, Time),
             Gates = new GateRecords(Path.Combine(Workspace.StateDirectory, "gate"), Artefacts),
+            Artefacts = Artefacts,
             FindCropOrigin = DetectionStore.FindCropOriginAsync,
             ServingBundles = Context.OnWorker ? null : new ServingBundleWriter(Catalog, ct => DetectorFilesAsync(DetectorOverrides.None, publish: false, ct), Time),
             ServingConfigPath = Path.Combine(Workspace.StateDirectory, ServingConfig.DefaultFileName),

@@ -32,6 +32,11 @@ public sealed record PromotionResult
     /// <summary>"production", "staging", "needs investigation", "no change" or, for a dry run, "dry run".</summary>
     public required string Status { get; init; }
     public IReadOnlyList<string> DeploymentFiles { get; init; } = [];
+    /// <summary>The SHA-256 of the deployment manifest published to the blob store (server mode), from which
+    /// <c>skillmaker deploy fetch</c> writes the bundle on any machine; null when nothing was published.</summary>
+    public string? DeploymentManifestSha256 { get; init; }
+    /// <summary>The SHA-256 of the report PDF published to the blob store (server mode); null when not published.</summary>
+    public string? ReportSha256 { get; init; }
     public string? DecisionPath { get; init; }
     /// <summary>The model report with this decision in it (beside the decision record).</summary>
     public string? ReportPath { get; init; }
@@ -77,11 +82,11 @@ public sealed partial class PromotionService(TrainingEnvironment environment, Ev
             // Already live: only make sure the deployment files say so (finishes an interrupted promotion).
             var livePlan = await PlanDeploymentAsync(info, cancellationToken);
             using var liveBundle = await StageBundleAsync(info, backbone, null, cancellationToken);
-            var files = await WriteDeploymentAsync(livePlan, liveBundle, cancellationToken);
+            var (files, published) = await WriteDeploymentAsync(info, livePlan, liveBundle, cancellationToken);
             return new PromotionResult
             {
                 Candidate = request.Candidate, Decision = already, Promoted = true, Forced = false, AlreadyProduction = true, PreviousProduction = current,
-                Status = ProductionStatus, DeploymentFiles = files,
+                Status = ProductionStatus, DeploymentFiles = files, DeploymentManifestSha256 = published,
             };
         }
 
@@ -269,19 +274,19 @@ public sealed partial class PromotionService(TrainingEnvironment environment, Ev
             var stagedWhy = $"staged as challenger by {request.Who}" + (request.Reason is { Length: > 0 } sr ? $": {sr}" : "") + $" (gate against production: {decision.Outcome})";
             await _env.Registry.MoveAliasAsync(name, Aliases.Staging, info.Version, request.Who, stagedWhy, now, cancellationToken);
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, StagingStatus, stagedWhy, request.Who, now), cancellationToken);
-            await _env.Gates.SaveAsync(record, cancellationToken);
+            result = await SaveDecisionAsync(record, result, cancellationToken);
             return result with { Promoted = true, Status = StagingStatus };
         }
         if (decision.Outcome == GateDecision.NoChangeOutcome && !forced)
         {
             LogNoChange(name, info.Version);
-            await _env.Gates.SaveAsync(record, cancellationToken);
+            result = await SaveDecisionAsync(record, result, cancellationToken);
             return result with { Status = NoChangeStatus };
         }
         if (!decision.Passed && !forced)
         {
             await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, NeedsInvestigation, decision.Reason, request.Who, now), cancellationToken);
-            await _env.Gates.SaveAsync(record, cancellationToken);
+            result = await SaveDecisionAsync(record, result, cancellationToken);
             LogRejected(name, info.Version, decision.Reason);
             var failed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionFailed, name, info.Version,
                 $"{name} v{info.Version} was not promoted", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
@@ -294,12 +299,21 @@ public sealed partial class PromotionService(TrainingEnvironment environment, Ev
         var why = forced ? $"forced: {request.Reason} (gate: {decision.Reason})" : request.Reason is { Length: > 0 } r ? $"{r} (gate: {decision.Reason})" : decision.Reason;
         await _env.Registry.MoveAliasAsync(name, Aliases.Production, info.Version, request.Who, why, now, cancellationToken);
         await _env.Registry.SetStatusAsync(new VersionStatus(name, info.Version, ProductionStatus, why, request.Who, now), cancellationToken);
-        await _env.Gates.SaveAsync(record, cancellationToken);
-        var files = await WriteDeploymentAsync(plan, bundle, cancellationToken);
+        result = await SaveDecisionAsync(record, result, cancellationToken);
+        var (files, deployment) = await WriteDeploymentAsync(info, plan, bundle, cancellationToken);
         LogPromoted(name, info.Version, previous, forced);
         var passed = await _env.NotifyAsync(settings, new Notification(NotificationEvent.PromotionPassed, name, info.Version,
             $"{name} v{info.Version} is now production{(forced ? " (forced)" : "")}", decision.Reason + Checks(decision)) { AttachmentPath = reportPath }, cancellationToken);
-        return result with { Promoted = true, Status = ProductionStatus, DeploymentFiles = files, Notifications = passed };
+        return result with { Promoted = true, Status = ProductionStatus, DeploymentFiles = files, DeploymentManifestSha256 = deployment, Notifications = passed };
+    }
+
+    /// <summary>Saves the gate decision and, in a shared workspace, publishes the report written with it.</summary>
+    private async Task<PromotionResult> SaveDecisionAsync(RecordedDecision record, PromotionResult result, CancellationToken cancellationToken)
+    {
+        await _env.Gates.SaveAsync(record, cancellationToken);
+        if (_env.Artefacts is not { } artefacts || result.ReportPath is not { } report) return result;
+        var published = await new PublishedReports(artefacts).PublishAsync(new SkillRef(record.Skill, record.Version), report, cancellationToken);
+        return result with { ReportSha256 = published.Sha256 };
     }
 
     /// <summary>Deployment files after the promotion: the promoted skill's Dockerfile, the compose file
@@ -341,7 +355,9 @@ public sealed partial class PromotionService(TrainingEnvironment environment, Ev
         }, Path.Combine(DeployDirectory, info.Name, DeploymentConfig.BundleDirectory), cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<string>> WriteDeploymentAsync(IReadOnlyList<(string Path, string Content)> plan, IStagedServingBundle? bundle, CancellationToken cancellationToken)
+    /// <summary>Writes the deployment files and swaps the bundle in; in a shared workspace also publishes
+    /// them to the blob store (see <see cref="DeploymentBundles"/>), returning the manifest's SHA-256.</summary>
+    private async Task<(IReadOnlyList<string> Files, string? Published)> WriteDeploymentAsync(SkillPackageInfo info, IReadOnlyList<(string Path, string Content)> plan, IStagedServingBundle? bundle, CancellationToken cancellationToken)
     {
         foreach (var (path, content) in plan)
         {
@@ -349,7 +365,10 @@ public sealed partial class PromotionService(TrainingEnvironment environment, Ev
             await AtomicFile.WriteAllTextAsync(path, content, cancellationToken);
         }
         bundle?.Commit();
-        return [.. plan.Select(p => p.Path), .. bundle is null ? Array.Empty<string>() : [bundle.Directory]];
+        IReadOnlyList<string> files = [.. plan.Select(p => p.Path), .. bundle is null ? Array.Empty<string>() : [bundle.Directory]];
+        if (_env.Artefacts is not { } artefacts) return (files, null);
+        var (record, _) = await new DeploymentBundles(artefacts).PublishAsync(new SkillRef(info.Name, info.Version), DeployDirectory, files, cancellationToken);
+        return (files, record.Sha256);
     }
 
     private static string Checks(GateDecision decision) =>

@@ -35,6 +35,10 @@ public sealed record TrainingEnvironment
     /// <summary>The gate decisions promotion recorded, which reports show.</summary>
     public required GateRecords Gates { get; init; }
 
+    /// <summary>Files by content address every machine shares (a server-mode workspace): promotion publishes
+    /// its report and deployment bundle there. Default null: this machine's files only.</summary>
+    public Artefacts? Artefacts { get; init; }
+
     /// <summary>Where a crop was cut from (its parent photo and rectangle), so the box augmentation can
     /// grow it from the parent. Default null: crops are augmented on their own pixels.</summary>
     public Func<string, CancellationToken, Task<Detection.CropOrigin?>>? FindCropOrigin { get; init; }

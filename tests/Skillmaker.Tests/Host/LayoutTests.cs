@@ -53,7 +53,7 @@ public sealed partial class LayoutTests
     {
         Assert.Equal(JobKinds.Names.Count, JobKinds.Names.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal([.. JobKinds.Names, JobKinds.DefaultQueue], Skillmaker.Workers.WorkerOptions.AllQueues);
-        Assert.Equal(["ingest", "detect", "embed", "train", "eval", "urls", "crawl", "extract"], JobKinds.Names);
+        Assert.Equal(["ingest", "detect", "embed", "train", "eval", "urls", "crawl", "extract", "report"], JobKinds.Names);
     }
 
     [Fact]

@@ -102,6 +102,27 @@ public sealed partial class IsolatedMachinesTests(PostgresFixture postgres, S3rv
         Assert.True(promote.GetProperty("promoted").GetBoolean());
         Assert.True(promote.GetProperty("decision").GetProperty("passed").GetBoolean());
 
+        // A fifth machine, which never promoted, writes the deployment the promoter published: the same files.
+        Phase("builder: deploy fetch, report --published");
+        var builder = await MachineWorkspaceAsync(dir, "builder", config);
+        var fetched = Check(await RunAsync(builder, "deploy", "fetch", "--out", "bundle", "--json")).Json;
+        var deployment = Assert.Single(fetched.GetProperty("deployments").EnumerateArray());
+        Assert.Equal(promote.GetProperty("deploymentManifestSha256").GetString(), deployment.GetProperty("manifestSha256").GetString());
+        Assert.Equal(("pair-a", 1), (deployment.GetProperty("skill").GetString(), deployment.GetProperty("version").GetInt32()));
+        var promoted = FilesUnder(Path.Combine(promoter.Work, "deploy"));
+        Assert.Contains(Path.Combine("pair-a", "Dockerfile"), promoted.Keys);
+        Assert.Equal(promoted, FilesUnder(Path.Combine(builder.Work, "bundle")));
+
+        // The report is written on a worker and published; the builder fetches those very bytes.
+        var report = Check(await server.CliAsync("report", "pair-a@1", "--out", "report.pdf", "--json")).Json;
+        var reportBytes = await File.ReadAllBytesAsync(Path.Combine(root, "report.pdf"));
+        Assert.Equal(Common.Sha256Hex.Of(reportBytes), report.GetProperty("sha256").GetString());
+        Assert.True(report.GetProperty("gate").GetBoolean());
+        Assert.StartsWith("report-", report.GetProperty("runId").GetString(), StringComparison.Ordinal);
+        var published = Check(await RunAsync(builder, "report", "pair-a@1", "--published", "--out", "published.pdf", "--json")).Json;
+        Assert.Equal(report.GetProperty("sha256").GetString(), published.GetProperty("sha256").GetString());
+        Assert.Equal(reportBytes, await File.ReadAllBytesAsync(Path.Combine(builder.Work, "published.pdf")));
+
         // A fourth serves the promoted version and reads the gate decision the promoter recorded.
         Phase("server");
         var serving = await MachineWorkspaceAsync(dir, "server", config);
@@ -195,6 +216,10 @@ public sealed partial class IsolatedMachinesTests(PostgresFixture postgres, S3rv
         await using var process = CliProcess.Start(machine.Work, machine.Environment, args);
         return await process.WaitForExitAsync(Patience);
     }
+
+    /// <summary>Every file under <paramref name="folder"/> by relative path, as its SHA-256.</summary>
+    private static SortedDictionary<string, string> FilesUnder(string folder) => new(
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f), f => Common.Sha256Hex.Of(File.ReadAllBytes(f))), StringComparer.Ordinal);
 
     /// <summary>A few photos of each class, in folders named by class.</summary>
     internal static string CopyPhotos(string target, int perClass = PhotosPerClass)
