@@ -126,6 +126,31 @@ public sealed class SourceCrashTests
         Assert.Empty(new RunLeases(Path.Combine(ws, ".skillmaker", "leases")).List());
     }
 
+    [Fact]
+    public async Task IngestUrls_WhileDownloading_HoldsAUrlsLeaseOfThisProcessReleasedWhenFinished()
+    {
+        await using var site = await TestSite.StartAsync(new TestSiteOptions { Slow = false });
+        using var dir = new TempDir("urls-lease");
+        var ws = await InitAsync(dir);
+        await File.WriteAllTextAsync(Path.Combine(ws, "urls.txt"), $"{site.Url("/img/1-0.jpg")}\n{site.Url("/img/2-0.jpg")}\n");
+        var leases = new RunLeases(Path.Combine(ws, ".skillmaker", "leases"));
+        var seen = new System.Collections.Concurrent.ConcurrentBag<RunLeases.Entry>();
+        site.OnRequest = _ => { foreach (var lease in leases.List()) seen.Add(lease); };
+
+        var result = await CliRunner.RunAsync(ws, "ingest", "--urls", "urls.txt", "--source", "feed", "--allow-private", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var runId = result.Json.GetProperty("runId").GetString();
+        Assert.NotEmpty(seen);
+        Assert.All(seen, lease =>
+        {
+            Assert.Equal((UrlIngestService.LeaseKind, runId), (lease.Kind, lease.RunId));
+            Assert.Equal(LeaseState.Alive, lease.Owner?.Check()); // this test process ran it (in-process CLI)
+        });
+        Assert.Empty(leases.List());
+        Assert.Equal("completed", (await CrawlRunAsync(ws, runId!))?.Status);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
