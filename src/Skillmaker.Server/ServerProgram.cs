@@ -40,6 +40,8 @@ public static class ServerProgram
             var workspace = await Workspace.OpenAsync(Path.GetFullPath(folder, currentDirectory), CancellationToken.None);
             var context = new LineContext { Logging = logging, Environment = environment, AssetSearchStart = [currentDirectory, AppContext.BaseDirectory] };
             await using var line = await LineServices.OpenAsync(workspace, context, CancellationToken.None);
+            // As every CLI command (serve included): runs a dead process left running here are marked interrupted.
+            await line.Doctor().StartupCheckAsync(error, CancellationToken.None);
             var inference = await line.PrepareInferenceAsync(options.TryGetValue("--cascade", out var cascade) ? Path.GetFullPath(cascade, currentDirectory) : null, CancellationToken.None);
             await using var app = await SkillmakerServer.BuildAsync(line, new ServerOptions { Urls = options.GetValueOrDefault("--urls") ?? new ServerOptions().Urls, Inference = inference, TrustedProxies = ServerOptions.TrustedProxiesFrom(environment) }, CancellationToken.None);
             await app.StartAsync();

@@ -75,9 +75,7 @@ public sealed class CommandRun : IDisposable
         var line = await LineServices.OpenAsync(await OpenWorkspaceAsync(cancellationToken), LineContext, cancellationToken);
         try
         {
-            var report = await line.Doctor().CheckAsync(new DoctorRequest { Fix = true, ScanFiles = false, OnlyProven = true }, cancellationToken);
-            foreach (var f in report.Leftovers.Where(f => f.Fixed))
-                lock (Host.Error) Host.Error.WriteLine($"note: cleaned a crash leftover: {TerminalText.Safe(f.Path)}: {TerminalText.Safe(f.Detail)}");
+            await line.Doctor().StartupCheckAsync(Host.Error, cancellationToken);
             return line;
         }
         catch

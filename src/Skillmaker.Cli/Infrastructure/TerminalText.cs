@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Spectre.Console;
+using Skillmaker.Common;
 
 namespace Skillmaker.Cli.Infrastructure;
 
@@ -11,20 +10,8 @@ namespace Skillmaker.Cli.Infrastructure;
 /// instead of being obeyed. Human output only; JSON escapes them by itself.</summary>
 public static class TerminalText
 {
-    /// <summary>The text with every control or bidi-override character written as an escape.</summary>
-    public static string Safe(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return text ?? "";
-        if (!text.Any(IsUnsafe)) return text;
-        var safe = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            if (!IsUnsafe(c)) safe.Append(c);
-            else if (c <= 0xFF) safe.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-            else safe.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-        }
-        return safe.ToString();
-    }
+    /// <summary>The text with every control or bidi-override character written as an escape (see <see cref="PrintableText"/>).</summary>
+    public static string Safe(string? text) => PrintableText.Of(text);
 
     /// <summary><see cref="Safe"/>, then escaped for Spectre markup (a table cell, a markup line).</summary>
     public static string Escape(string? text) => Markup.Escape(Safe(text));
@@ -32,7 +19,4 @@ public static class TerminalText
     /// <summary>MarkupLineInterpolated with every string argument made <see cref="Safe"/> first.</summary>
     public static void SafeMarkupLine(this IAnsiConsole console, FormattableString line) =>
         console.MarkupLineInterpolated(FormattableStringFactory.Create(line.Format, [.. line.GetArguments().Select(a => a is string s ? Safe(s) : a)]));
-
-    private static bool IsUnsafe(char c) => char.IsControl(c) // C0, DEL and C1 (0x80-0x9f: CSI and friends)
-        || c is '\u200e' or '\u200f' or (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069');
 }

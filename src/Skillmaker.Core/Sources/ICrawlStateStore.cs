@@ -73,6 +73,13 @@ public interface ICrawlStateStore
 
     Task FinishRunAsync(CrawlRunRecord run, CancellationToken cancellationToken);
 
+    /// <summary>The run as recorded; null when no crawl or URL download recorded it.</summary>
+    Task<CrawlRunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>Marks a run still recorded running as interrupted (its process died: `doctor`, the startup
+    /// check); its pages fetched are counted from the URLs it completed. False when it is not running.</summary>
+    Task<bool> InterruptRunAsync(string runId, DateTimeOffset finishedAt, CancellationToken cancellationToken);
+
     /// <summary>Adds the URLs the source has not met yet (any status); returns how many were new.</summary>
     Task<int> AddAsync(string source, IReadOnlyList<CrawlUrl> urls, CancellationToken cancellationToken);
 

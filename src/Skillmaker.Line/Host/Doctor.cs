@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Skillmaker.Catalog;
 using Skillmaker.Common;
 using Skillmaker.Detection;
+using Skillmaker.Sources;
 using Skillmaker.Storage.Files;
 
 namespace Skillmaker.Host;
@@ -49,6 +50,18 @@ public sealed partial class Doctor(LineServices line)
 {
     public const string Leftover = "leftover", InUse = "in-use", Elsewhere = "elsewhere", Unknown = "unknown";
 
+    /// <summary>The startup check every host runs when it opens the workspace (each CLI command, <c>serve</c>,
+    /// the server program): cleans only what a dead owner on this machine proves is a leftover (runs left
+    /// running, training staging and reservations; no walk over the files) and writes one <c>note:</c> line
+    /// per thing cleaned to <paramref name="notes"/> (stderr), made safe to print.</summary>
+    public async Task<DoctorReport> StartupCheckAsync(TextWriter notes, CancellationToken cancellationToken)
+    {
+        var report = await CheckAsync(new DoctorRequest { Fix = true, ScanFiles = false, OnlyProven = true }, cancellationToken);
+        foreach (var f in report.Leftovers.Where(f => f.Fixed))
+            lock (notes) notes.WriteLine($"note: cleaned a crash leftover: {PrintableText.Of(f.Path)}: {PrintableText.Of(f.Detail)}");
+        return report;
+    }
+
     public async Task<DoctorReport> CheckAsync(DoctorRequest request, CancellationToken cancellationToken)
     {
         var findings = new List<DoctorFinding>();
@@ -83,11 +96,14 @@ public sealed partial class Doctor(LineServices line)
             var fixedIt = false;
             if (request.Fix)
             {
-                if (lease.Kind == Ingest.IngestSession.LeaseKind)
+                if (lease.Kind is Ingest.IngestSession.LeaseKind or CrawlService.LeaseKind or UrlIngestService.LeaseKind)
                 {
                     ingestRuns ??= await line.Catalog.ListIngestRunsAsync(cancellationToken);
                     if (ingestRuns.FirstOrDefault(r => r.RunId == lease.RunId) is { Status: IngestRunStatus.Running } run)
                         await line.Catalog.FinishIngestRunAsync(run with { Status = IngestRunStatus.Interrupted, FinishedAt = line.Time.GetUtcNow() }, cancellationToken);
+                    // A crawl or URL download is the same run seen from the crawl state: the next run carries on from there.
+                    if (lease.Kind is not Ingest.IngestSession.LeaseKind)
+                        await line.CrawlState.InterruptRunAsync(lease.RunId, line.Time.GetUtcNow(), cancellationToken);
                 }
                 else if (lease.Kind == DetectService.LeaseKind)
                     await line.DetectionStore.FinishRunAsync(new DetectRunResult { RunId = lease.RunId, FinishedAt = line.Time.GetUtcNow(), Status = DetectRunStatus.Interrupted }, cancellationToken);

@@ -96,21 +96,32 @@ public sealed class LineServices : IAsyncDisposable
     /// <summary>Finds and cleans crash leftovers: `skillmaker doctor` and the startup check.</summary>
     public Doctor Doctor() => new(this);
 
-    public IngestService Ingest() =>
-        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>(), Leases);
+    public IngestService Ingest() => Ingest(Leases);
+
+    /// <param name="leases">Where its runs record their owner; null for runs a worker's job runs, whose job
+    /// ledger tracks them (a lease names one process, which a machine sharing the workspace would misjudge).</param>
+    private IngestService Ingest(RunLeases? leases) =>
+        new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestService>(), leases);
 
     public IngestJobs IngestJobs() =>
         new(Catalog, Blobs, new SkiaImageProbe(), Workspace.Config.Ingest, Time, Logger<IngestJobs>());
 
-    public UrlIngestService UrlIngest() =>
-        new(Ingest(), CrawlState, Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<UrlIngestService>());
+    /// <summary>URL downloads in this process: each run leaves a lease while it runs.</summary>
+    public UrlIngestService UrlIngest() => UrlIngest(Leases);
 
-    public CrawlService Crawl() =>
-        new(Ingest(), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
+    private UrlIngestService UrlIngest(RunLeases? leases) =>
+        new(Ingest(leases), CrawlState, Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<UrlIngestService>());
 
-    public UrlsJobs UrlsJobs() => new(UrlIngest, Time, Logger<UrlsJobs>());
+    /// <summary>Crawls in this process: each run leaves a lease while it runs.</summary>
+    public CrawlService Crawl() => Crawl(Leases);
 
-    public CrawlJobs CrawlJobs() => new(Crawl, Time, Logger<CrawlJobs>());
+    private CrawlService Crawl(RunLeases? leases) =>
+        new(Ingest(leases), CrawlState, new AngleSharpPageParser(), Workspace.Config.Sources, Time, Workspace.Config.Seed, Logger<CrawlService>());
+
+    // As worker jobs no lease, as detect's: the job ledger tracks the job, and its retry carries on from the crawl state.
+    public UrlsJobs UrlsJobs() => new(() => UrlIngest(null), Time, Logger<UrlsJobs>());
+
+    public CrawlJobs CrawlJobs() => new(() => Crawl(null), Time, Logger<CrawlJobs>());
 
     // Detection
 

@@ -25,8 +25,11 @@ public sealed class IngestService(
     /// <summary>Starts a run whose items come from elsewhere than local files.</summary>
     /// <param name="inputs">What the run reads (URL lists, a start URL), recorded with the run.</param>
     /// <param name="total">Items expected, for progress; 0 when unknown.</param>
-    public Task<IngestSession> StartSessionAsync(string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken) =>
-        IngestSession.StartAsync(catalog, blobs, probe, settings, time, logger, source, inputs, total, progress, cancellationToken, leases);
+    /// <param name="leaseKind">What the run's lease (when this service takes leases) calls it: a crawl's or URL
+    /// download's kind, so that a dead one is marked interrupted in the crawl state too.</param>
+    public Task<IngestSession> StartSessionAsync(string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken,
+        string leaseKind = IngestSession.LeaseKind) =>
+        IngestSession.StartAsync(catalog, blobs, probe, settings, time, logger, source, inputs, total, progress, cancellationToken, leases, leaseKind);
 
     public async Task<IngestSummary> RunAsync(IngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {

@@ -66,15 +66,18 @@ public sealed partial class IngestSession : IAsyncDisposable
 
     /// <param name="inputs">What the run reads (paths, URL lists, a start URL), recorded with the run.</param>
     /// <param name="total">Items expected, for progress; 0 when unknown.</param>
+    /// <param name="leaseKind">The kind of lease the run leaves (<see cref="LeaseKind"/>, or a crawl's or URL
+    /// download's, whose crawl state records the same run).</param>
     internal static async Task<IngestSession> StartAsync(ICatalog catalog, IBlobStore blobs, IImageProbe probe, IngestSettings settings, TimeProvider time, ILogger logger,
-        string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken, RunLeases? leases = null)
+        string source, IReadOnlyList<string> inputs, int total, IProgress<IngestProgress>? progress, CancellationToken cancellationToken, RunLeases? leases = null,
+        string leaseKind = LeaseKind)
     {
         IngestPlanner.ValidateSourceName(source);
         var startedAt = time.GetUtcNow();
         var runId = IngestService.NewRunId(time);
         await catalog.StartIngestRunAsync(new IngestRun(runId, source, startedAt, inputs), cancellationToken);
         // Until the run is recorded finished: who runs it, so a crash's `running` run can be told from a live one.
-        var lease = leases?.Take(LeaseKind, runId);
+        var lease = leases?.Take(leaseKind, runId);
         var known = await catalog.GetPerceptualHashesAsync(ImageKind.Original, cancellationToken);
         var session = new IngestSession(catalog, blobs, probe, settings, time, logger, runId, source, startedAt, known, total, progress) { _lease = lease };
         LogRunStarted(logger, runId, total, source);

@@ -25,6 +25,10 @@ public sealed partial class CrawlService(
     private static readonly HashSet<string> NotPageExtensions = new(IngestPlanner.ImageExtensions.Concat(
         [".pdf", ".zip", ".gz", ".mp4", ".mov", ".webm", ".mp3", ".css", ".js", ".json", ".xml", ".svg", ".ico"]), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The kind of <see cref="RunLeases"/> entry a crawl run leaves while it runs (when the ingest
+    /// service it is given takes leases: in-process, not as a worker's job).</summary>
+    public const string LeaseKind = "crawl";
+
     public async Task<CrawlSummary> RunAsync(CrawlRequest request, IProgress<CrawlProgress>? progress, CancellationToken cancellationToken)
     {
         var start = Validate(request);
@@ -36,7 +40,7 @@ public sealed partial class CrawlService(
         using var fetcher = new WebFetcher(settings, guard, ingest.Settings.MaxFileBytes, time, seed, logger);
         var manners = new SiteManners(fetcher, settings, request.Delay ?? TimeSpan.FromMilliseconds(settings.DefaultDelayMilliseconds), time);
 
-        await using var session = await ingest.StartSessionAsync(request.Source, [start.AbsoluteUri], 0, null, cancellationToken);
+        await using var session = await ingest.StartSessionAsync(request.Source, [start.AbsoluteUri], 0, null, cancellationToken, LeaseKind);
         var run = new CrawlRunRecord
         {
             RunId = session.RunId,

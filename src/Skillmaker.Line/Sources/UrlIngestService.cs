@@ -44,6 +44,10 @@ public sealed partial class UrlIngestService(
 {
     private const int PerHost = 2;
 
+    /// <summary>The kind of <see cref="Common.RunLeases"/> entry a URL download run leaves while it runs (when the
+    /// ingest service it is given takes leases: in-process, not as a worker's job).</summary>
+    public const string LeaseKind = "urls";
+
     public async Task<UrlIngestSummary> RunAsync(UrlIngestRequest request, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
         IngestPlanner.ValidateSourceName(request.Source);
@@ -54,7 +58,7 @@ public sealed partial class UrlIngestService(
         var known = await state.GetAsync(request.Source, CrawlUrlKind.Image, [.. unique.Select(e => e.Url.AbsoluteUri)], cancellationToken);
         var todo = request.Refresh ? unique : [.. unique.Where(e => !known.TryGetValue(e.Url.AbsoluteUri, out var k) || k.Status is CrawlUrlStatus.Pending or CrawlUrlStatus.Failed)];
 
-        await using var session = await ingest.StartSessionAsync(request.Source, request.UrlLists, todo.Count, progress, cancellationToken);
+        await using var session = await ingest.StartSessionAsync(request.Source, request.UrlLists, todo.Count, progress, cancellationToken, LeaseKind);
         session.AddPlanRejections(parsed.Rejected);
         var run = new CrawlRunRecord
         {

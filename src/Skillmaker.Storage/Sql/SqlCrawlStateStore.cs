@@ -43,6 +43,26 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
             cancellationToken: cancellationToken));
     }
 
+    public async Task<CrawlRunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            "SELECT * FROM crawl_runs WHERE run_id = @runId", new { runId }, cancellationToken: cancellationToken));
+        return row?.ToModel();
+    }
+
+    public async Task<bool> InterruptRunAsync(string runId, DateTimeOffset finishedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE crawl_runs SET finished_at = @finishedAt, status = 'interrupted',
+                pages_fetched = (SELECT COUNT(*) FROM crawl_urls WHERE crawl_urls.run_id = @runId AND crawl_urls.kind = 'page' AND crawl_urls.status <> 'pending')
+            WHERE run_id = @runId AND status = 'running'
+            """, new { runId, finishedAt = SqlCatalog.Iso(finishedAt) }, cancellationToken: cancellationToken));
+        return changed > 0;
+    }
+
     public async Task<int> AddAsync(string source, IReadOnlyList<CrawlUrl> urls, CancellationToken cancellationToken)
     {
         if (urls.Count == 0) return 0;
@@ -160,6 +180,32 @@ public sealed class SqlCrawlStateStore(SqlCatalog catalog) : ICrawlStateStore
             Reason = reason,
             Code = code,
             Seq = seq,
+        };
+    }
+
+    private sealed class RunRow
+    {
+        public string run_id { get; set; } = "";
+        public string source { get; set; } = "";
+        public string start { get; set; } = "";
+        public string options { get; set; } = "";
+        public string started_at { get; set; } = "";
+        public string? finished_at { get; set; }
+        public string status { get; set; } = "";
+        public long pages_fetched { get; set; }
+        public long images_added { get; set; }
+
+        public CrawlRunRecord ToModel() => new()
+        {
+            RunId = run_id,
+            Source = source,
+            Start = start,
+            Options = options,
+            StartedAt = DateTimeOffset.Parse(started_at, System.Globalization.CultureInfo.InvariantCulture),
+            FinishedAt = finished_at is null ? null : DateTimeOffset.Parse(finished_at, System.Globalization.CultureInfo.InvariantCulture),
+            Status = status,
+            PagesFetched = (int)pages_fetched,
+            ImagesAdded = (int)images_added,
         };
     }
 #pragma warning restore IDE1006, CA1707

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Skillmaker.Common;
 using Skillmaker.Tests.Support;
 
 namespace Skillmaker.Tests.Workers;
@@ -54,7 +56,11 @@ public sealed class SourceJobsTests(PostgresFixture postgres, S3rverFixture s3)
         Assert.Equal(0, guarded.Json.GetProperty("added").GetInt32());
         Assert.All(guarded.Json.GetProperty("rejected").EnumerateArray(), r => Assert.Contains("private addresses are allowed", r.GetProperty("reason").GetString()));
 
-        // The crawl runs on the worker, robots.txt obeyed there.
+        // The crawl runs on the worker, robots.txt obeyed there. Like detect's jobs it takes no lease: the job
+        // ledger tracks it, and a lease naming the worker's process would be misjudged where the workspace is shared.
+        var leases = new RunLeases(Path.Combine(server.Workspace.Root, ".skillmaker", "leases"));
+        var leasesSeen = new ConcurrentBag<string>();
+        site.OnRequest = _ => { foreach (var lease in leases.List()) leasesSeen.Add(lease.Path); };
         var crawl = await server.CliAsync("crawl", site.Root.AbsoluteUri, "--source", "dealer", "--delay-ms", "0", "--image-selector", ".gallery",
             "--label-jsonld", "brand.name", "--label-jsonld", "model", "--json");
         Assert.True(crawl.ExitCode == 0, crawl.Error + "\nworker:\n" + worker.Error);
@@ -62,6 +68,7 @@ public sealed class SourceJobsTests(PostgresFixture postgres, S3rverFixture s3)
         Assert.Equal(6, crawl.Json.GetProperty("images").GetProperty("added").GetInt32());
         Assert.Contains(crawl.Json.GetProperty("pages").GetProperty("skipped").EnumerateArray(), s => s.GetProperty("code").GetString() == "robotsDisallowed");
         Assert.Matches(@"crawl crawl-\S+ batch 1/1 started", worker.Error);
+        Assert.Empty(leasesSeen);
 
         var listed = (await server.CliAsync("images", "list", "--source", "dealer", "--json")).Json;
         Assert.Equal(6, listed.GetProperty("count").GetInt32());
