@@ -166,6 +166,8 @@ public static class SkillmakerServer
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.ExpireTimeSpan = options.SessionLifetime;
             o.SlidingExpiration = false;
+            // The line's clock, as the session store and the token check use: one notion of "expired".
+            o.TimeProvider = line.Time;
             o.LoginPath = "/login";
             // A revoked user is signed out at their next request, not when the cookie runs out.
             o.Events.OnValidatePrincipal = async ctx =>

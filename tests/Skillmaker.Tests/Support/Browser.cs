@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Microsoft.AspNetCore.Builder;
-using Skillmaker.Host;
 using Skillmaker.Server;
 
 namespace Skillmaker.Tests.Support;
@@ -57,10 +56,9 @@ public sealed class RunningServer : IAsyncDisposable
     public string BaseUrl { get; }
     public IServiceProvider Services => _app.Services;
 
-    /// <param name="context">The line's context (e.g. a fake clock); default the workspace's.</param>
-    public static async Task<RunningServer> StartAsync(TestWorkspace ws, ServerOptions? options = null, LineContext? context = null)
+    public static async Task<RunningServer> StartAsync(TestWorkspace ws, ServerOptions? options = null)
     {
-        var app = await SkillmakerServer.StartAsync(ws.Line(context), (options ?? new ServerOptions()) with { Urls = "http://127.0.0.1:0", LogLevel = LogLevel.Warning }, CancellationToken.None);
+        var app = await SkillmakerServer.StartAsync(ws.Line(), (options ?? new ServerOptions()) with { Urls = "http://127.0.0.1:0", LogLevel = LogLevel.Warning }, CancellationToken.None);
         var address = app.Addresses().Single();
         return new RunningServer(app, address.TrimEnd('/'));
     }
