@@ -99,7 +99,7 @@ public static class CrawlCommand
         if (pattern is null) return null;
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return CrawlRequest.ListingPatternOf(pattern);
         }
         catch (ArgumentException ex)
         {

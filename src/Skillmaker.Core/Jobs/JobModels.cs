@@ -90,3 +90,9 @@ public static class JobJson
     public static T Read<T>(string json, string what) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new Common.SkillmakerException($"{what} is empty; expected a JSON value.");
 }
+
+/// <summary>Run ids of every kind: <c>KIND-20261203T174502Z-1a2b3c4d</c>, sortable by start time, unique.</summary>
+public static class RunIds
+{
+    public static string New(string kind, TimeProvider time) => $"{kind}-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+}

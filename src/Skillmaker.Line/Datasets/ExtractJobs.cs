@@ -38,7 +38,7 @@ public sealed partial class ExtractJobs(DatasetService datasets, IDatasetStore s
     /// <summary>Queues the extract as a run of one job; returns the run id.</summary>
     public async Task<string> SubmitAsync(ExtractJobItem item, string who, string? previousManifestId, JobDispatcher dispatcher, WorkspaceRef workspace, CancellationToken cancellationToken)
     {
-        var runId = $"extract-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New("extract", time);
         await dispatcher.SubmitAsync(Kind, runId, workspace, [item], new ExtractRunContext(item.Dataset, who, previousManifestId), this, cancellationToken, batchSize: 1);
         return runId;
     }

@@ -105,7 +105,7 @@ public sealed partial class DetectService(
         new(runId, model.Sha256, model.Path, JsonSerializer.Serialize(settings, SettingsJson), startedAt);
 
     /// <summary>A new run id: time-ordered, unique across machines.</summary>
-    public static string NewRunId(TimeProvider time) => $"detect-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+    public static string NewRunId(TimeProvider time) => Jobs.RunIds.New("detect", time);
 
     public static DetectSummary Summarize(string runId, DetectorModel model, int alreadyProcessed, int pending, IReadOnlyCollection<ImageDetectReport> reports, int crops, bool interrupted) => new()
     {

@@ -36,7 +36,7 @@ public sealed partial class EvalJobs(EvaluationService evaluations, ILogger<Eval
         var items = new List<EvalJobItem>();
         foreach (var skill in skills)
             items.Add(new EvalJobItem(skill.Name, skill.Version, await service.ManifestIdForAsync(skill, manifestId, cancellationToken)));
-        var runId = $"eval-{_env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New("eval", _env.Time);
         var submitted = await dispatcher.SubmitAsync(Kind, runId, workspace, items, new EvalRunContext([.. skills.Select(s => s.ToString())]), this, cancellationToken, batchSize: 1);
         return (runId, submitted);
     }

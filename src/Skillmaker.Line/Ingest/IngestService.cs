@@ -72,5 +72,5 @@ public sealed class IngestService(
     }
 
     /// <summary>A new run id: time-ordered, unique across machines.</summary>
-    public static string NewRunId(TimeProvider time) => $"ingest-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+    public static string NewRunId(TimeProvider time) => Jobs.RunIds.New("ingest", time);
 }

@@ -35,7 +35,7 @@ public sealed partial class ReportJobs(EvaluationService evaluations, ILogger<Re
         var env = evaluations.Environment;
         if (env.Skills.Shared is null || env.Artefacts is null)
             throw new SkillmakerException($"report on workers needs a skill store and blob store every machine shares: a PostgreSQL catalog (this one is {env.Catalog.Location}). Write the report in this process instead, or see docs/scale-out.md.");
-        var runId = $"report-{env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New("report", env.Time);
         await dispatcher.SubmitAsync(Kind, runId, workspace, [new ReportJobItem(skill.Name, skill.Version)], new ReportJobItem(skill.Name, skill.Version), this, cancellationToken, batchSize: 1);
         return runId;
     }

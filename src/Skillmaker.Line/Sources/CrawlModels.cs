@@ -25,6 +25,9 @@ public sealed record CrawlRequest
     /// <summary>Only pages whose URL matches are listings whose images are taken; others are only
     /// followed. Null: every page is a listing.</summary>
     public Regex? ListingPattern { get; init; }
+
+    /// <summary>A listing pattern as the CLI and a crawl job build it; throws ArgumentException when it is not a regex.</summary>
+    public static Regex ListingPatternOf(string pattern) => new(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     /// <summary>Visit pages done in earlier runs again (to find new listings); images already taken stay taken.</summary>
     public bool Refresh { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Skillmaker.Common;
 using Skillmaker.Ingest;
@@ -27,7 +26,7 @@ public sealed partial class UrlsJobs(Func<UrlIngestService> downloads, TimeProvi
         var contents = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var list in request.UrlLists)
             if (File.Exists(list)) contents[list] = await File.ReadAllTextAsync(list, cancellationToken);
-        var runId = $"urls-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New(Kind, time);
         var progress = await dispatcher.SubmitAsync(Kind, runId, workspace, [request with { Contents = contents }], new { request.Source }, this, cancellationToken, batchSize: 1);
         return new SourceSubmission(runId, progress);
     }
@@ -77,7 +76,7 @@ public sealed record CrawlJobRequest
     {
         StartUrl = new Uri(StartUrl), Source = Source, MaxPages = MaxPages, Delay = DelayMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null, SameHost = SameHost,
         Allow = Allow, AllowPrivate = AllowPrivate, Rules = Rules,
-        ListingPattern = ListingPattern is null ? null : new Regex(ListingPattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), Refresh = Refresh,
+        ListingPattern = ListingPattern is null ? null : CrawlRequest.ListingPatternOf(ListingPattern), Refresh = Refresh,
     };
 }
 
@@ -91,7 +90,7 @@ public sealed partial class CrawlJobs(Func<CrawlService> crawl, TimeProvider tim
     public async Task<SourceSubmission> SubmitAsync(CrawlRequest request, WorkspaceRef workspace, JobDispatcher dispatcher, CancellationToken cancellationToken)
     {
         CrawlService.Validate(request);
-        var runId = $"crawl-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New(Kind, time);
         var progress = await dispatcher.SubmitAsync(Kind, runId, workspace, [CrawlJobRequest.Of(request)], new { request.Source, startUrl = request.StartUrl.AbsoluteUri }, this, cancellationToken, batchSize: 1);
         return new SourceSubmission(runId, progress);
     }

@@ -78,7 +78,7 @@ public sealed partial class EmbedJobs(IBlobStore blobs, string? cacheDirectory, 
             AugmentationSteps = options.AugmentationSteps,
             Seed = options.Seed,
         };
-        var runId = $"embed-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New("embed", time);
         await dispatcher.SubmitAsync(Kind, runId, workspace, requests, context, this, cancellationToken);
         var run = await dispatcher.WaitAsync(runId, progress, cancellationToken);
 

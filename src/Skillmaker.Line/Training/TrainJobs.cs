@@ -68,7 +68,7 @@ public sealed partial class TrainJobs(TrainingService training, BlobFileCache fi
         {
             foreach (var p in prepared) p.Dispose();
         }
-        var runId = $"train-{_env.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var runId = RunIds.New("train", _env.Time);
         var context = new TrainRunContext([.. skills.Select(s => new TrainRunSkill(s.Name, s.Path))]);
         var submitted = await dispatcher.SubmitAsync(Kind, runId, workspace, items, context, this, cancellationToken, batchSize: 1);
         return (runId, submitted);
